@@ -1,0 +1,193 @@
+"""The rule catalogue: YAML rules and term lexicons under rules/, validated when loaded.
+
+A rule is a small boolean expression over term lists and regexes (see README, "Rules").
+Loading fails with one line naming the file and the rule, so a bad edit never reaches a crawl.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from detectors.categories import CATEGORIES, PLATFORMS
+from detectors.errors import ConfigError
+from detectors.normalize import normalize_term
+
+RULES_DIR = Path(os.environ.get("TUTORWATCH_RULES_DIR") or Path(__file__).resolve().parent.parent / "rules")
+RULE_ID = re.compile(r"^[a-z_]+/[a-z0-9]+(?:-[a-z0-9]+)*$")
+KINDS = ("lexicon", "terms", "regex", "all", "any", "near", "not_")
+
+
+class Expr(BaseModel):
+    """One matcher: exactly one of lexicon, terms, regex, all, any, near (+ within), not."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    lexicon: str | None = None
+    terms: tuple[str, ...] | None = None
+    regex: str | None = None
+    all: tuple[Expr, ...] | None = None
+    any: tuple[Expr, ...] | None = None
+    near: tuple[Expr, ...] | None = None
+    within: int | None = Field(default=None, ge=0, le=500)
+    not_: Expr | None = Field(default=None, alias="not")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Expr:
+        kinds = [k for k in KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"a matcher needs exactly one of {', '.join(k.rstrip('_') for k in KINDS)}")
+        if (self.near is None) != (self.within is None):
+            raise ValueError("'within' goes with 'near' and 'near' needs 'within'")
+        if self.near is not None and (len(self.near) < 2 or any(e.not_ is not None for e in self.near)):
+            raise ValueError("'near' needs two or more positive matchers")
+        for group in (self.all, self.any):
+            if group is not None and not group:
+                raise ValueError("'all'/'any' need at least one matcher")
+        if self.terms is not None and not all(t.strip() for t in self.terms):
+            raise ValueError("'terms' must not contain empty strings")
+        if self.regex is not None:
+            try:
+                re.compile(self.regex)
+            except re.error as exc:
+                raise ValueError(f"invalid regex {self.regex!r}: {exc}") from None
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in KINDS if getattr(self, k) is not None)
+
+    def walk(self) -> list[Expr]:
+        """This matcher and every matcher inside it."""
+        children = self.all or self.any or self.near or ((self.not_,) if self.not_ else ())
+        return [self, *(sub for child in children for sub in child.walk())]
+
+    def is_positive(self) -> bool:
+        """Whether a match of this matcher always carries evidence spans."""
+        if self.kind in ("lexicon", "terms", "regex", "near"):
+            return True
+        if self.all is not None:
+            return any(child.is_positive() for child in self.all)
+        if self.any is not None:
+            return all(child.is_positive() for child in self.any)
+        return False
+
+
+class Rule(BaseModel):
+    """One rule of rules/<category>.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    category: str
+    basis: tuple[str, ...] = Field(min_length=1)
+    confidence: Literal["high", "medium", "low"]
+    description: str = ""
+    platforms: tuple[str, ...] | None = None
+    match: Expr
+    unless: tuple[Expr, ...] = ()
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        if value not in CATEGORIES:
+            raise ValueError(f"unknown category {value!r} (see ../shared/categories.md)")
+        return value
+
+    @field_validator("platforms")
+    @classmethod
+    def _known_platforms(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for platform in value or ():
+            if platform not in PLATFORMS:
+                raise ValueError(f"unknown platform {platform!r}; one of {', '.join(PLATFORMS)}")
+        return value
+
+    @field_validator("basis")
+    @classmethod
+    def _clauses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for clause in value:
+            if not re.match(r"^(YY|HY) \S+$", clause):
+                raise ValueError(f"basis {clause!r} must cite a clause as 'YY 四(二)' or 'HY 三.2'")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rule:
+        if not RULE_ID.match(self.id) or not self.id.startswith(self.category + "/"):
+            raise ValueError(f"rule id {self.id!r} must be '{self.category}/<kebab-slug>'")
+        if not self.match.is_positive():
+            raise ValueError("'match' must be able to point at text (not only 'not')")
+        return self
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """All rules and lexicons; lexicon terms are stored normalised."""
+
+    rules: tuple[Rule, ...]
+    lexicons: dict[str, frozenset[str]]
+
+    @cached_property
+    def by_id(self) -> dict[str, Rule]:
+        return {rule.id: rule for rule in self.rules}
+
+
+def _read_lexicon(path: Path) -> frozenset[str]:
+    terms = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        term = line.split("#", 1)[0].strip()
+        if term:
+            terms.add(normalize_term(term))
+    if not terms:
+        raise ConfigError(f"{path}: lexicon has no terms")
+    return frozenset(terms)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(part) for part in err["loc"])
+    return f"{where}: {err['msg'].removeprefix('Value error, ')}" if where else err["msg"]
+
+
+def _read_rules(path: Path) -> list[Rule]:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
+        raise ConfigError(f"{path}: expected a mapping with a 'rules' list")
+    rules = []
+    for index, raw in enumerate(doc["rules"]):
+        label = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+        try:
+            rules.append(Rule.model_validate(raw))
+        except ValidationError as exc:
+            raise ConfigError(f"{path}: rule {label}: {_first_error(exc)}") from None
+    return rules
+
+
+def load_catalogue(rules_dir: Path = RULES_DIR) -> Catalogue:
+    """Read and cross-check every rules/*.yaml and rules/lexicons/*.txt."""
+    if not rules_dir.is_dir():
+        raise ConfigError(f"{rules_dir}: rules directory not found")
+    lexicons = {p.stem: _read_lexicon(p) for p in sorted((rules_dir / "lexicons").glob("*.txt"))}
+    rules: list[Rule] = []
+    seen: dict[str, Path] = {}
+    for path in sorted(rules_dir.glob("*.yaml")):
+        for rule in _read_rules(path):
+            if rule.id in seen:
+                raise ConfigError(f"{path}: rule {rule.id}: duplicate id (also in {seen[rule.id].name})")
+            seen[rule.id] = path
+            for expr in [*rule.match.walk(), *(e for u in rule.unless for e in u.walk())]:
+                if expr.lexicon is not None and expr.lexicon not in lexicons:
+                    raise ConfigError(f"{path}: rule {rule.id}: unknown lexicon {expr.lexicon!r}")
+            rules.append(rule)
+    if not rules:
+        raise ConfigError(f"{rules_dir}: no rules found")
+    return Catalogue(tuple(rules), lexicons)

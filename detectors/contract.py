@@ -1,0 +1,32 @@
+"""The fixed JSON shape of an analysis that outside tools read (``scan --format jsonl``, ``check --format json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from detectors.models import Analysis, Finding
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    """``text`` is exactly ``(title + "\\n" + text)[start:end]`` of the input."""
+    return {
+        "category": finding.category,
+        "rule": finding.rule,
+        "text": finding.span.text,
+        "start": finding.span.start,
+        "end": finding.span.end,
+        "basis": list(finding.basis),
+        "confidence": finding.confidence,
+        "explanation": finding.explanation,
+        "spans": [{"text": s.text, "start": s.start, "end": s.end} for s in finding.spans],
+    }
+
+
+def analysis_json(doc_id: Any, analysis: Analysis) -> dict[str, Any]:
+    return {
+        "id": doc_id,
+        "flagged": analysis.flagged,
+        "score": analysis.score,
+        "categories": analysis.categories,
+        "findings": [finding_json(f) for f in analysis.findings],
+    }

@@ -1,0 +1,19 @@
+"""Errors the CLI turns into a one-line message and a distinct exit code."""
+
+
+class TutorWatchError(Exception):
+    """A user-facing failure: bad input, an unreadable file. str() is the one line shown."""
+
+    exit_code = 1
+
+
+class ConfigError(TutorWatchError):
+    """An invalid site config, rule file or lexicon: nothing is crawled or analysed with it."""
+
+    exit_code = 4
+
+
+class FetchError(TutorWatchError):
+    """Nothing could be fetched: every URL or site failed."""
+
+    exit_code = 5
