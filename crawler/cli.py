@@ -1,0 +1,291 @@
+"""The ``tutorwatch`` command: a thin layer over the crawler, the leads store and the detectors."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+from rich.console import Console
+
+from crawler.display import print_analysis, print_sites
+from crawler.leads.store import DEFAULT_DB
+from crawler.scan_input import guess_format, read_items
+from crawler.site_config import SITES_DIR, load_sites
+from detectors import analyze
+from detectors.analysis import rule_detector
+from detectors.catalogue import RULES_DIR
+from detectors.contract import analysis_json
+from detectors.errors import ConfigError, FetchError, TutorWatchError
+
+REPORTS_DIR = Path(__file__).resolve().parent.parent / "reports"
+PARTIAL_EXIT = 3
+console = Console(highlight=False)
+
+
+class TutorWatchGroup(click.Group):
+    """Turns every TutorWatchError into one line on stderr and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TutorWatchError as exc:
+            click.echo(f"tutorwatch: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+
+def _http_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="URL")
+    return url.strip()
+
+
+@click.group(cls=TutorWatchGroup)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DB,
+    envvar="TUTORWATCH_DB",
+    show_default=True,
+    help="Leads database (SQLite).",
+)
+@click.option(
+    "--reports-dir",
+    type=click.Path(path_type=Path),
+    default=REPORTS_DIR,
+    envvar="TUTORWATCH_REPORTS",
+    show_default=True,
+    help="Where the leads files are written.",
+)
+@click.option(
+    "--sites-dir",
+    type=click.Path(path_type=Path),
+    default=SITES_DIR,
+    envvar="TUTORWATCH_SITES",
+    show_default=True,
+    help="Directory of site configs (<site_id>.yaml).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Crawl log to stderr instead of reports/logs/.")
+@click.pass_context
+def cli(ctx: click.Context, db: Path, reports_dir: Path, sites_dir: Path, verbose: bool) -> None:
+    """TutorWatch: find illegal off-campus tutoring (双减) on tutoring, job and 家政 sites.
+
+    Crawls the configured sites, flags listings that break the rules with the policy clause
+    behind each finding, and writes leads spreadsheets for investigators under reports/.
+    """
+    ctx.obj = {"db": db, "reports": reports_dir, "sites": sites_dir, "verbose": verbose}
+
+
+@cli.command()
+@click.option("--site", "only", multiple=True, metavar="SITE_ID", help="Crawl only this site (repeatable).")
+@click.option(
+    "--serve-samples",
+    is_flag=True,
+    help="Serve the bundled sample sites on 127.0.0.1 (ports from their configs) for this crawl.",
+)
+@click.pass_obj
+def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool) -> None:
+    """Crawl every configured site (or --site ones), detect, and write the leads files.
+
+    Writes reports/leads.csv (all leads) and reports/leads-YYYY-MM-DD.csv (new or changed
+    today). Exit 0: all sites yielded listings; 3: some yielded none; 5: none did.
+    """
+    from crawler.runner import run
+    from crawler.sample_server import SITE_KINDS
+    from crawler.sample_server import serve_samples as serve
+    from crawler.spiders.site_spider import SiteSpider
+
+    sites = load_sites(obj["sites"], only)
+    rule_detector()  # a broken rule file fails here, before anything is fetched
+    samples = {s.site_id: urlsplit(s.start_urls[0]).port or 80 for s in sites if s.site_id in SITE_KINDS}
+    started = time.monotonic()
+    with serve(samples) if serve_samples else nullcontext():
+        rows = run("crawl", [(SiteSpider.for_site(s), {}) for s in sites], obj["db"], obj["reports"], obj["verbose"])
+    print_sites(console, rows)
+    console.print(f"Leads written to {obj['reports']}/leads.csv in {time.monotonic() - started:.1f}s")
+    yielded = {row["site"] for row in rows if row["listings"] > 0}
+    if not yielded:
+        raise FetchError("no site yielded any listing (see the table above and the log in reports/logs/)")
+    if len(yielded) < len(sites):
+        missing = sorted({s.site_id for s in sites} - yielded)
+        click.echo(f"tutorwatch: warning: no listings from {', '.join(missing)}", err=True)
+        sys.exit(PARTIAL_EXIT)
+
+
+@cli.command()
+@click.argument("urls", nargs=-1)
+@click.option(
+    "--from",
+    "from_file",
+    type=click.File("r", encoding="utf-8-sig"),
+    help="File of URLs, one a line (e.g. from the complaints hotline); # starts a comment.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def check(obj: dict, urls: tuple[str, ...], from_file: Any, fmt: str) -> None:
+    """Fetch pages now, detect, print the findings and record the leads.
+
+    A URL whose host matches a site config is extracted with that config; any other page by
+    its main text. Exit 0: all fetched; 3: some failed; 5: all failed.
+    """
+    from crawler.runner import run
+    from crawler.spiders.check_spider import CheckSpider
+
+    listed = [line.split("#", 1)[0].strip() for line in from_file] if from_file else []
+    wanted = [_http_url(u) for u in [*urls, *listed] if u]
+    if not wanted:
+        raise click.UsageError("give at least one URL, or --from FILE")
+    wanted = list(dict.fromkeys(wanted))
+    sites = load_sites(obj["sites"])
+    rule_detector()
+    results: dict[str, Any] = {}
+    run(
+        "check",
+        [(CheckSpider, {"urls": wanted, "sites": sites, "results": results})],
+        obj["db"],
+        obj["reports"],
+        obj["verbose"],
+    )
+    failed = [url for url in wanted if not hasattr(results.get(url), "listing")]
+    out = []
+    for url in wanted:
+        result = results.get(url, "not fetched")
+        if isinstance(result, str):
+            out.append({"url": url, "error": result})
+            if fmt == "text":
+                console.print(f"[bold yellow]FAILED[/] {url}: {result}")
+            continue
+        analysis = result.analysis or analyze(result.listing.title, result.listing.body, result.listing.platform)
+        out.append(
+            {
+                "url": url,
+                "canonical_url": result.listing.url,
+                "site": result.listing.site,
+                "title": result.listing.title,
+                **analysis_json(url, analysis),
+            }
+        )
+        if fmt == "text":
+            print_analysis(console, f"{url} — {result.listing.title}", analysis)
+    if fmt == "json":
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    if failed and len(failed) == len(wanted):
+        raise FetchError(f"could not fetch {failed[0]}: {results.get(failed[0], 'not fetched')}")
+    if failed:
+        sys.exit(PARTIAL_EXIT)
+
+
+@cli.command()
+@click.argument("source", default="-", type=click.Path(allow_dash=True, dir_okay=False, path_type=str))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "text", "html", "jsonl"]),
+    default="auto",
+    show_default=True,
+    help="Input format; auto goes by the file extension (stdin: text).",
+)
+@click.option(
+    "--platform",
+    type=click.Choice(["tutoring", "recruitment", "housekeeping", "social"]),
+    help="Platform the text comes from (jsonl lines may carry their own).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines (the jsonl contract) for text/html input too.")
+def scan(source: str, fmt: str, platform: str | None, as_json: bool) -> None:
+    """Analyse text without crawling: a file or stdin (-), as text, HTML or JSON Lines.
+
+    JSON Lines in: {"id", "title", "text", "platform"?} per line. Out: one JSON object per
+    line in the same order: {"id", "flagged", "score", "categories", "findings": [{"category",
+    "rule", "text", "start", "end", "basis", ...}]}; start/end index title + "\\n" + text.
+    """
+    if source == "-":
+        content = sys.stdin.read()
+    else:
+        try:
+            content = Path(source).read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise TutorWatchError(f"{source}: cannot read: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise TutorWatchError(f"{source}: not UTF-8 text; convert it (e.g. iconv -f GBK -t UTF-8)") from None
+    if fmt == "auto":
+        fmt = "text" if source == "-" else guess_format(source)
+    rule_detector()
+    bad = 0
+    for item in read_items(content, fmt, platform, source):
+        if item.error is not None:
+            bad += 1
+            click.echo(f"tutorwatch: error: {item.error}", err=True)
+            record = {
+                "id": item.id,
+                "flagged": False,
+                "score": 0.0,
+                "categories": [],
+                "findings": [],
+                "error": item.error,
+            }
+            click.echo(json.dumps(record, ensure_ascii=False))
+            continue
+        analysis = analyze(item.title, item.text, item.platform)
+        if fmt == "jsonl" or as_json:
+            click.echo(json.dumps(analysis_json(item.id, analysis), ensure_ascii=False))
+        else:
+            print_analysis(console, item.title or str(item.id), analysis)
+    if bad:
+        sys.exit(1)
+
+
+@cli.group()
+def rules() -> None:
+    """Check the rule catalogue (rules/) after editing it."""
+
+
+@rules.command("lint")
+def rules_lint() -> None:
+    """Validate rule files: categories, ids, clauses, regexes, lexicons."""
+    catalogue = rule_detector(RULES_DIR).catalogue
+    console.print(f"{len(catalogue.rules)} rules, {len(catalogue.lexicons)} lexicons: OK")
+
+
+@rules.command("test")
+def rules_test() -> None:
+    """Run every rule's annotated examples (rules/<category>.txt)."""
+    from detectors.rule_examples import check_examples
+
+    problems = check_examples(RULES_DIR)
+    for line in problems:
+        click.echo(line, err=True)
+    if problems:
+        raise ConfigError(f"{len(problems)} rule example problem(s)")
+    console.print("all rule examples pass")
+
+
+@cli.group()
+def samples() -> None:
+    """The bundled sample platforms (data/sample_sites)."""
+
+
+@samples.command("serve")
+@click.pass_obj
+def samples_serve(obj: dict) -> None:
+    """Serve the sample sites on 127.0.0.1 at the ports their site configs name, until Ctrl-C."""
+    from crawler.sample_server import SITE_KINDS, serve_samples
+
+    sites = [s for s in load_sites(obj["sites"]) if s.site_id in SITE_KINDS]
+    ports = {s.site_id: urlsplit(s.start_urls[0]).port or 80 for s in sites}
+    try:
+        with serve_samples(ports):
+            for site in sites:
+                console.print(f"{site.site_id}: {site.start_urls[0]}")
+            console.print("Ctrl-C stops.")
+            while True:
+                time.sleep(3600)
+    except OSError as exc:
+        raise TutorWatchError(f"cannot serve the samples: {exc.strerror}") from None
+    except KeyboardInterrupt:
+        pass

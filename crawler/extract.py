@@ -1,0 +1,110 @@
+"""Pure extraction: (response, SiteConfig) → links and Listing. Golden-tested on saved pages, no crawl."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import html_text
+from bs4 import BeautifulSoup
+from parsel import Selector, SelectorList
+from scrapy.http import Response, TextResponse
+
+from crawler.canonical import canonical_url
+from crawler.listing import Listing
+from crawler.site_config import SiteConfig
+from detectors.errors import TutorWatchError
+
+BOILERPLATE = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg")
+
+
+class ExtractionError(TutorWatchError):
+    """A page that cannot be read as what its config says it is."""
+
+
+def _select(sel: Selector, query: str) -> SelectorList:
+    return sel.xpath(query[6:]) if query.startswith("xpath:") else sel.css(query)
+
+
+def field_text(sel: Selector, query: str) -> str:
+    """Text of everything a selector matches: element text with block-aware line breaks."""
+    parts = []
+    for node in _select(sel, query):
+        text = html_text.extract_text(node.root) if not isinstance(node.root, str) else node.root
+        if text.strip():
+            parts.append(text.strip())
+    return "\n".join(parts)
+
+
+def _json_path(doc: Any, path: str) -> list[Any]:
+    """Values at a dotted path; ``name[]`` steps into every element of an array."""
+    values = [doc]
+    for step in path.split("."):
+        many = step.endswith("[]")
+        key = step.removesuffix("[]")
+        values = [v.get(key) for v in values if isinstance(v, dict)]
+        if many:
+            values = [item for v in values if isinstance(v, list) for item in v]
+    return [v for v in values if v not in (None, "")]
+
+
+def list_links(response: TextResponse, site: SiteConfig) -> tuple[list[str], list[str]]:
+    """(canonical detail URLs, further list-page URLs) found on one list page."""
+    spec = site.list
+    if spec.format == "json":
+        try:
+            doc = json.loads(response.text)
+        except ValueError:
+            raise ExtractionError(f"{response.url}: list page is not JSON") from None
+        detail = [str(v) for v in _json_path(doc, spec.detail_links)]
+        more = [str(v) for q in (spec.next_page, spec.section_links) if q for v in _json_path(doc, q)]
+    else:
+        detail = _select(response, spec.detail_links).getall()
+        more = [v for q in (spec.next_page, spec.section_links) if q for v in _select(response, q).getall()]
+    details = list(dict.fromkeys(canonical_url(response.urljoin(u), site.canonical) for u in detail))
+    return details, [response.urljoin(u) for u in more]
+
+
+def extract_listing(response: TextResponse, site: SiteConfig) -> Listing:
+    """The listing on a detail page, by the site's field selectors."""
+    fields = site.detail
+    values = {name: field_text(response, query) for name, query in fields.model_dump().items() if query is not None}
+    return Listing(
+        url=canonical_url(response.url, site.canonical),
+        fetched_url=response.url,
+        site=site.site_id,
+        platform=site.platform,
+        **{k: re.sub(r"[ \t]+", " ", v) if k != "body" else v for k, v in values.items()},
+    )
+
+
+def main_text(page: str) -> tuple[str, str]:
+    """(title, body) of a page no site config knows: its heading and largest content block (bs4)."""
+    soup = BeautifulSoup(page, "html.parser")
+    title_tag = soup.find("h1") or soup.find("title")
+    title = title_tag.get_text(" ", strip=True) if title_tag else ""
+    for tag in soup(BOILERPLATE):
+        tag.decompose()
+    candidates = soup.find_all(["article", "main"]) or [soup.body or soup]
+    block = max(candidates, key=lambda tag: len(tag.get_text(strip=True)))
+    body = "\n".join(line.strip() for line in block.get_text("\n").splitlines() if line.strip())
+    if body.startswith(title):
+        body = body[len(title) :].lstrip("\n")
+    return title, body
+
+
+def generic_listing(response: Response, platform: str = "social") -> Listing:
+    """The listing on a page without a site config, by main-text extraction."""
+    if not isinstance(response, TextResponse):
+        raise ExtractionError(f"{response.url}: not a text page ({response.headers.get('Content-Type', b'?')!r})")
+    title, body = main_text(response.text)
+    return Listing(
+        url=canonical_url(response.url),
+        fetched_url=response.url,
+        site=urlsplit(response.url).netloc,
+        platform=platform,
+        title=title,
+        body=body,
+    )

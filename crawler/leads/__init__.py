@@ -1,0 +1,1 @@
+"""The leads store and everything built on it: identity, persistence, exports."""

@@ -1,0 +1,75 @@
+"""Versioned schema steps; PRAGMA user_version records how far a database has come."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from detectors.errors import TutorWatchError
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: runs, every crawled page, and the leads with the analyst's verdict
+    """
+    CREATE TABLE runs (
+        run_id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL DEFAULT 'running'
+    );
+    CREATE TABLE run_sites (
+        run_id INTEGER NOT NULL REFERENCES runs(run_id),
+        site TEXT NOT NULL,
+        pages INTEGER NOT NULL,
+        listings INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        finish_reason TEXT NOT NULL,
+        PRIMARY KEY (run_id, site)
+    );
+    CREATE TABLE pages (
+        url TEXT PRIMARY KEY,
+        site TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL
+    );
+    CREATE TABLE leads (
+        lead_id TEXT PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        site TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        publisher TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        city TEXT NOT NULL,
+        district TEXT NOT NULL,
+        price TEXT NOT NULL,
+        posted_at TEXT NOT NULL,
+        categories TEXT NOT NULL,
+        rules TEXT NOT NULL,
+        matched_text TEXT NOT NULL,
+        basis TEXT NOT NULL,
+        score REAL NOT NULL,
+        flagged INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        changed_at TEXT NOT NULL,
+        times_seen INTEGER NOT NULL DEFAULT 1,
+        status TEXT NOT NULL DEFAULT '',
+        notes TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX leads_changed ON leads(changed_at);
+    """,
+)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database up to the current schema, one committed step at a time."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise TutorWatchError(
+            f"database schema version {version} is newer than this TutorWatch ({len(MIGRATIONS)}); upgrade TutorWatch"
+        )
+    for number in range(version + 1, len(MIGRATIONS) + 1):
+        conn.executescript(f"BEGIN; {MIGRATIONS[number - 1]} PRAGMA user_version = {number}; COMMIT;")

@@ -1,0 +1,31 @@
+"""Listing: one page's extracted fields, as the spider hands them to detection and the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from detectors.models import Analysis
+
+
+@dataclass(frozen=True)
+class Listing:
+    url: str  # canonical URL: the page's identity across nights
+    fetched_url: str
+    site: str
+    platform: str
+    title: str
+    body: str
+    publisher: str = ""
+    contact: str = ""
+    city: str = ""
+    district: str = ""
+    price: str = ""
+    posted_at: str = ""
+
+
+@dataclass
+class CrawledListing:
+    """The Scrapy item: a listing, plus its analysis once the detect pipeline has run."""
+
+    listing: Listing
+    analysis: Analysis | None = field(default=None)

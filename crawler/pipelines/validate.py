@@ -1,0 +1,16 @@
+"""Drop pages that yielded no listing (empty title and body): broken selectors must not become leads."""
+
+from __future__ import annotations
+
+from scrapy import Spider
+from scrapy.exceptions import DropItem
+
+from crawler.listing import CrawledListing
+
+
+class ValidatePipeline:
+    def process_item(self, item: CrawledListing, spider: Spider | None = None) -> CrawledListing:
+        listing = item.listing
+        if not listing.title.strip() and not listing.body.strip():
+            raise DropItem(f"{listing.fetched_url}: no title and no body extracted")
+        return item

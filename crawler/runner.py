@@ -1,0 +1,34 @@
+"""One Scrapy process per CLI call (the Twisted reactor cannot be restarted in one process)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+
+from crawler.leads.export import export_store
+from crawler.leads.store import LeadStore
+from crawler.settings import scrapy_settings
+
+
+def run(kind: str, spiders: list[tuple[type, dict[str, Any]]], db: Path, reports_dir: Path, verbose: bool) -> list:
+    """Record a run, crawl with the given spider classes, then export the leads; returns the sites' health rows.
+
+    Scrapy's log goes to reports/logs/<kind>-<date>.log, or to stderr with ``verbose``.
+    """
+    with LeadStore(db) as store:
+        run_id = store.start_run(kind)
+    log_file = None if verbose else reports_dir / "logs" / f"{kind}-{date.today().isoformat()}.log"
+    process = CrawlerProcess(scrapy_settings(db, run_id, log_file))
+    for spider_cls, kwargs in spiders:
+        process.crawl(spider_cls, **kwargs)
+    process.start()
+    with LeadStore(db) as store:
+        sites = store.site_results(run_id)
+        failed = [row for row in sites if row["listings"] == 0]
+        status = "failed" if sites and len(failed) == len(sites) else "partial" if failed else "ok"
+        store.finish_run(run_id, status)
+        export_store(store, reports_dir)
+    return sites

@@ -1,0 +1,58 @@
+"""Documents for ``scan``: plain text, HTML or JSON Lines, from a file or stdin."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from crawler.extract import main_text
+from detectors.categories import PLATFORMS
+
+
+@dataclass(frozen=True)
+class ScanItem:
+    id: Any
+    title: str
+    text: str
+    platform: str | None
+    error: str | None = None
+
+
+def guess_format(name: str) -> str:
+    lower = name.lower()
+    if lower.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if lower.endswith((".html", ".htm")):
+        return "html"
+    return "text"
+
+
+def _jsonl_item(number: int, line: str) -> ScanItem:
+    try:
+        obj = json.loads(line)
+    except ValueError as exc:
+        return ScanItem(None, "", "", None, f"line {number}: not JSON ({exc.msg})")
+    if not isinstance(obj, dict):
+        return ScanItem(None, "", "", None, f"line {number}: expected a JSON object")
+    title, text, platform = obj.get("title", ""), obj.get("text", ""), obj.get("platform")
+    if not isinstance(title, str) or not isinstance(text, str):
+        return ScanItem(obj.get("id"), "", "", None, f"line {number}: 'title' and 'text' must be strings")
+    if platform is not None and platform not in PLATFORMS:
+        return ScanItem(obj.get("id"), "", "", None, f"line {number}: unknown platform {platform!r}")
+    return ScanItem(obj.get("id"), title, text, platform)
+
+
+def read_items(content: str, fmt: str, platform: str | None, name: str) -> Iterator[ScanItem]:
+    """Plain text: first line is the title. HTML: main text. JSONL: one object per non-empty line."""
+    if fmt == "jsonl":
+        for number, line in enumerate(content.splitlines(), start=1):
+            if line.strip():
+                yield _jsonl_item(number, line)
+    elif fmt == "html":
+        title, text = main_text(content)
+        yield ScanItem(name, title, text, platform)
+    else:
+        title, _, text = content.partition("\n")
+        yield ScanItem(name, title, text, platform)

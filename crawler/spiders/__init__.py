@@ -1,0 +1,1 @@
+"""The spiders: one generic, config-driven site spider, and the one-off ``check`` spider."""

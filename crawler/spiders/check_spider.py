@@ -1,0 +1,56 @@
+"""``check URL``: fetch given pages now, extract with the matching site config or generically."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.extract import ExtractionError, extract_listing, generic_listing
+from crawler.listing import CrawledListing
+from crawler.site_config import SiteConfig
+
+
+class CheckSpider(scrapy.Spider):
+    """Results land in ``results``: the asked URL → CrawledListing, or the reason it failed."""
+
+    name = "check"
+
+    def __init__(self, urls: list[str], sites: list[SiteConfig], results: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.urls = urls
+        self.by_domain = {domain: site for site in sites for domain in site.domains}
+        self.results = results
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.urls:
+            yield scrapy.Request(
+                url, callback=self.parse, errback=self.failed, cb_kwargs={"asked": url}, dont_filter=True
+            )
+
+    def parse(self, response: Response, asked: str) -> Iterator[CrawledListing]:
+        site = self.by_domain.get(urlsplit(response.url).netloc)
+        try:
+            if site is not None and isinstance(response, TextResponse):
+                listing = extract_listing(response, site)
+            else:
+                listing = generic_listing(response)
+        except ExtractionError as exc:
+            self.results[asked] = str(exc)
+            return
+        item = CrawledListing(listing)
+        self.results[asked] = item
+        yield item
+
+    def failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        asked = request.cb_kwargs.get("asked", request.url)
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            self.results[asked] = f"HTTP {response.status}"
+        else:
+            self.results[asked] = failure.getErrorMessage() or failure.type.__name__
