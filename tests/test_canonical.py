@@ -1,0 +1,21 @@
+"""URL variants of one page canonicalise to one URL, so one page is one lead."""
+
+from __future__ import annotations
+
+from crawler.canonical import canonical_url
+from crawler.site_config import Canonical
+
+
+def test_tracking_params_fragment_and_host_case_are_dropped() -> None:
+    variants = [
+        "http://127.0.0.1:8701/post/jc001.html?from=list",
+        "http://127.0.0.1:8701/post/jc001.html?from=hot#top",
+        "HTTP://127.0.0.1:8701/post/jc001.html?utm_source=wx&spm=a.b",
+        "http://127.0.0.1:8701/post/jc001.html",
+    ]
+    assert {canonical_url(v) for v in variants} == {"http://127.0.0.1:8701/post/jc001.html"}
+
+
+def test_identifying_params_are_kept_and_sorted() -> None:
+    assert canonical_url("http://h/detail.php?z=1&id=9&from=x") == "http://h/detail.php?id=9&z=1"
+    assert canonical_url("http://h/d?id=9&z=1", Canonical(keep_params=("id",))) == "http://h/d?id=9"

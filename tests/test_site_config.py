@@ -1,0 +1,67 @@
+"""Site configs are validated when loaded; errors name the file and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.site_config import SITES_DIR, load_site, load_sites
+from detectors.errors import ConfigError
+from tests.conftest import Workspace
+
+GOOD = (SITES_DIR / "jiajiao_classifieds.yaml").read_text(encoding="utf-8")
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bundled_configs_load() -> None:
+    sites = load_sites()
+    assert {s.site_id for s in sites} >= {"jiajiao_classifieds", "gig_jobs", "jiazheng_agency"}
+    assert {s.platform for s in sites} == {"tutoring", "recruitment", "housekeeping"}
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (("platform: tutoring", "platform: forum"), "platform"),
+        (('  title: "h1.post-title"\n', ""), "detail.title"),
+        (("name: 岳阳家教信息港", "name: x\nlogin_password: hunter2"), "login_password"),
+        (("http://127.0.0.1:8701/list/1.html", "ftp://example/list"), "start_urls"),
+        (("  concurrency: 4", "  concurrency: 400"), "politeness.concurrency"),
+    ],
+)
+def test_invalid_field_is_named_with_the_file(tmp_path: Path, edit: tuple[str, str], field: str) -> None:
+    assert edit[0] in GOOD
+    path = write(tmp_path, "broken_site", GOOD.replace(*edit))
+    with pytest.raises(ConfigError) as err:
+        load_site(path)
+    message = str(err.value)
+    assert str(path) in message and f"'{field}" in message and "\n" not in message
+
+
+def test_not_yaml_and_unknown_site(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_site(write(tmp_path, "bad", "name: [unclosed"))
+    with pytest.raises(ConfigError, match="no site config named nosuch"):
+        load_sites(tmp_path, ("nosuch",))
+
+
+def test_crawl_with_invalid_config_exits_with_one_line(workspace: Workspace, tmp_path: Path) -> None:
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    write(sites, "typo_site", GOOD.replace("detail_links:", "detail_link:"))
+    result = workspace.run("crawl", sites_dir=sites)
+    assert result.returncode == 4
+    assert result.stderr.strip().count("\n") == 0
+    assert "typo_site.yaml" in result.stderr and "detail_link" in result.stderr
+    assert not workspace.reports.exists(), "nothing is written when the config is refused"
+
+
+def test_crawl_unknown_site_id(workspace: Workspace) -> None:
+    result = workspace.run("crawl", "--site", "nosuch")
+    assert result.returncode == 4 and "nosuch" in result.stderr

@@ -1,0 +1,74 @@
+"""The leads store on a real SQLite file: stable identity, verdicts never overwritten, migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from crawler.leads.fingerprint import lead_id
+from crawler.leads.store import LeadStore
+from crawler.listing import Listing
+from detectors import analyze
+from detectors.errors import TutorWatchError
+
+AD = Listing(
+    url="http://127.0.0.1:1/post/1.html",
+    fetched_url="http://127.0.0.1:1/post/1.html?from=list",
+    site="s",
+    platform="tutoring",
+    title="初中数学一对一",
+    body="老师上门",
+)
+
+
+def upsert(store: LeadStore, listing: Listing, at: str) -> str:
+    return store.upsert(listing, analyze(listing.title, listing.body, listing.platform), at)
+
+
+def test_new_seen_changed_and_verdict_kept(tmp_path: Path) -> None:
+    with LeadStore(tmp_path / "db.sqlite") as store:
+        assert upsert(store, AD, "2026-11-01T01:00:00") == "new"
+        store.conn.execute("UPDATE leads SET status = 'confirmed', notes = '已约谈'")
+        assert upsert(store, AD, "2026-11-02T01:00:00") == "seen"
+        assert upsert(store, replace(AD, body="老师上门，周末也可"), "2026-11-03T01:00:00") == "changed"
+        [row] = store.leads()
+    assert row["lead_id"] == lead_id(AD.url)
+    assert (row["first_seen"], row["last_seen"], row["changed_at"]) == (
+        "2026-11-01T01:00:00",
+        "2026-11-03T01:00:00",
+        "2026-11-03T01:00:00",
+    )
+    assert (row["times_seen"], row["status"], row["notes"]) == (3, "confirmed", "已约谈")
+
+
+def test_clean_pages_are_remembered_but_are_not_leads(tmp_path: Path) -> None:
+    with LeadStore(tmp_path / "db.sqlite") as store:
+        assert upsert(store, replace(AD, title="成人钢琴课", body="零基础"), "2026-11-01T01:00:00") == "clean"
+        assert store.leads() == []
+        assert store.conn.execute("SELECT count(*) FROM pages").fetchone()[0] == 1
+
+
+def test_whitespace_and_width_changes_are_not_content_changes(tmp_path: Path) -> None:
+    with LeadStore(tmp_path / "db.sqlite") as store:
+        upsert(store, AD, "2026-11-01T01:00:00")
+        assert upsert(store, replace(AD, title="初中数学  一对一 ", body="老师上门"), "2026-11-02T01:00:00") == "seen"
+
+
+def test_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    LeadStore(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(TutorWatchError, match="newer than this TutorWatch"):
+        LeadStore(path)
+
+
+def test_migrations_rerun_is_a_no_op(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    with LeadStore(path) as store:
+        upsert(store, AD, "2026-11-01T01:00:00")
+    with LeadStore(path) as store:
+        assert len(store.leads()) == 1
