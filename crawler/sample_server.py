@@ -37,6 +37,14 @@ def _paragraphs(text: str) -> str:
     return "\n".join(f"<p>{_esc(line)}</p>" for line in text.splitlines() if line.strip())
 
 
+FACT_KEYS = ("publisher", "contact", "city", "district", "price", "posted_at")
+
+
+def _facts(labels: tuple[str, ...], item: dict[str, Any]) -> list[tuple[str, str]]:
+    """A detail page's labelled facts: each site's own label for publisher, contact, city …"""
+    return [(label, _esc(item[key])) for label, key in zip(labels, FACT_KEYS, strict=True)]
+
+
 class SampleSite:
     """Routes of one sample site; subclasses render pages in their own markup."""
 
@@ -122,15 +130,8 @@ class ClassifiedsSite(SampleSite):
         return self.html(f"家教信息 第{number}页", body)
 
     def render_detail(self, item: dict[str, Any]) -> Page:
-        rows = [
-            ("发布者", "publisher"),
-            ("联系电话", "contact"),
-            ("城市", "city"),
-            ("区县", "district"),
-            ("价格", "price"),
-            ("发布时间", "posted_at"),
-        ]
-        table = "".join(f"<tr><th>{label}</th><td>{_esc(item[key])}</td></tr>" for label, key in rows)
+        labels = ("发布者", "联系电话", "城市", "区县", "价格", "发布时间")
+        table = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in _facts(labels, item))
         body = (
             f'<div class="post"><h1 class="post-title">{_esc(item["title"])}</h1>'
             f'<table class="meta">{table}</table><div class="post-body">{_paragraphs(item["body"])}</div>'
@@ -241,15 +242,8 @@ class AgencySite(SampleSite):
         return self.html(f"{name} 第{number}页", f"<h1>{_esc(name)}</h1>{cards}<nav>{nav}</nav>")
 
     def render_detail(self, item: dict[str, Any]) -> Page:
-        rows = [
-            ("门店", "publisher"),
-            ("电话", "contact"),
-            ("城市", "city"),
-            ("区域", "district"),
-            ("薪资", "price"),
-            ("更新", "posted_at"),
-        ]
-        facts = "".join(f"<dt>{label}</dt><dd>{_esc(item[key])}</dd>" for label, key in rows)
+        labels = ("门店", "电话", "城市", "区域", "薪资", "更新")
+        facts = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in _facts(labels, item))
         body = (
             f'<div class="profile"><span class="section">{_esc(item["section"])}</span>'
             f'<h2 class="profile-name">{_esc(item["title"])}</h2><dl class="facts">{facts}</dl>'

@@ -73,7 +73,6 @@ class SiteConfig(_Strict):
     start_urls: tuple[str, ...] = Field(min_length=1)
     list: ListPages
     detail: DetailFields
-    render: bool = False
     canonical: Canonical = Canonical()
     politeness: Politeness = Politeness()
 
