@@ -22,11 +22,15 @@ from detectors.normalize import normalize_term
 
 RULES_DIR = Path(os.environ.get("TUTORWATCH_RULES_DIR") or Path(__file__).resolve().parent.parent / "rules")
 RULE_ID = re.compile(r"^[a-z_]+/[a-z0-9]+(?:-[a-z0-9]+)*$")
-KINDS = ("lexicon", "terms", "regex", "all", "any", "near", "not_")
+KINDS = ("lexicon", "terms", "regex", "all", "any", "near", "not_", "use")
 
 
 class Expr(BaseModel):
-    """One matcher: exactly one of lexicon, terms, regex, all, any, near (+ within), not."""
+    """One matcher: exactly one of lexicon, terms, regex, all, any, near (+ within), not, use.
+
+    ``use: NAME`` stands for the shared matcher NAME (a ``matchers:`` entry of any rules file);
+    it is replaced by that matcher when the catalogue is loaded.
+    """
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
@@ -38,6 +42,7 @@ class Expr(BaseModel):
     near: tuple[Expr, ...] | None = None
     within: int | None = Field(default=None, ge=0, le=500)
     not_: Expr | None = Field(default=None, alias="not")
+    use: str | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Expr:
@@ -69,8 +74,22 @@ class Expr(BaseModel):
         children = self.all or self.any or self.near or ((self.not_,) if self.not_ else ())
         return [self, *(sub for child in children for sub in child.walk())]
 
+    def resolve(self, shared: dict[str, Expr]) -> Expr:
+        """This matcher with every ``use`` replaced by the shared matcher it names (the same object)."""
+        if self.use is not None:
+            if self.use not in shared:
+                raise ValueError(f"unknown shared matcher {self.use!r}")
+            return shared[self.use]
+        if self.not_ is not None:
+            return self.model_copy(update={"not_": self.not_.resolve(shared)})
+        for kind in ("all", "any", "near"):
+            children = getattr(self, kind)
+            if children is not None:
+                return self.model_copy(update={kind: tuple(child.resolve(shared) for child in children)})
+        return self
+
     def is_positive(self) -> bool:
-        """Whether a match of this matcher always carries evidence spans."""
+        """Whether a match of this (resolved) matcher always carries evidence spans."""
         if self.kind in ("lexicon", "terms", "regex", "near"):
             return True
         if self.all is not None:
@@ -121,9 +140,14 @@ class Rule(BaseModel):
     def _consistent(self) -> Rule:
         if not RULE_ID.match(self.id) or not self.id.startswith(self.category + "/"):
             raise ValueError(f"rule id {self.id!r} must be '{self.category}/<kebab-slug>'")
-        if not self.match.is_positive():
-            raise ValueError("'match' must be able to point at text (not only 'not')")
         return self
+
+    def resolve(self, shared: dict[str, Expr]) -> Rule:
+        """The rule with shared matchers filled in; checks that ``match`` can point at text."""
+        match = self.match.resolve(shared)
+        if not match.is_positive():
+            raise ValueError("'match' must be able to point at text (not only 'not')")
+        return self.model_copy(update={"match": match, "unless": tuple(u.resolve(shared) for u in self.unless)})
 
 
 @dataclass(frozen=True)
@@ -155,21 +179,61 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err['msg'].removeprefix('Value error, ')}" if where else err["msg"]
 
 
-def _read_rules(path: Path) -> list[Rule]:
+def _read_rules_file(path: Path) -> tuple[list[Rule], dict[str, Expr]]:
+    """The rules and the shared matchers of one rules/*.yaml file (either key may be absent)."""
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
-        raise ConfigError(f"{path}: expected a mapping with a 'rules' list")
+    if not isinstance(doc, dict) or set(doc) - {"rules", "matchers"} or not doc:
+        raise ConfigError(f"{path}: expected a mapping with 'rules' (a list) and/or 'matchers' (a mapping)")
+    raw_rules, raw_matchers = doc.get("rules") or [], doc.get("matchers") or {}
+    if not isinstance(raw_rules, list) or not isinstance(raw_matchers, dict):
+        raise ConfigError(f"{path}: 'rules' must be a list and 'matchers' a mapping")
+    shared = {}
+    for name, raw in raw_matchers.items():
+        try:
+            shared[str(name)] = Expr.model_validate(raw)
+        except ValidationError as exc:
+            raise ConfigError(f"{path}: matcher {name}: {_first_error(exc)}") from None
     rules = []
-    for index, raw in enumerate(doc["rules"]):
+    for index, raw in enumerate(raw_rules):
         label = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
         try:
             rules.append(Rule.model_validate(raw))
         except ValidationError as exc:
             raise ConfigError(f"{path}: rule {label}: {_first_error(exc)}") from None
-    return rules
+    return rules, shared
+
+
+def _resolve_shared(raw: dict[str, tuple[Path, Expr]]) -> dict[str, Expr]:
+    """Shared matchers with their own ``use`` references filled in; cycles are an error."""
+    done: dict[str, Expr] = {}
+
+    def visit(name: str, trail: tuple[str, ...]) -> Expr:
+        if name in done:
+            return done[name]
+        if name in trail:
+            raise ConfigError(f"{raw[name][0]}: matcher {name}: refers to itself via {' -> '.join(trail)}")
+        path, expr = raw[name]
+        needed = {e.use for e in expr.walk() if e.use is not None}
+        for other in needed:
+            if other not in raw:
+                raise ConfigError(f"{path}: matcher {name}: unknown shared matcher {other!r}")
+        deps = {other: visit(other, (*trail, name)) for other in needed}
+        done[name] = expr.resolve(deps)
+        return done[name]
+
+    for name in raw:
+        visit(name, ())
+    return done
+
+
+def _check_lexicons(expr: Expr, lexicons: dict[str, frozenset[str]], where: str, *more: Expr) -> None:
+    for one in (expr, *more):
+        for sub in one.walk():
+            if sub.lexicon is not None and sub.lexicon not in lexicons:
+                raise ConfigError(f"{where}: unknown lexicon {sub.lexicon!r}")
 
 
 def load_catalogue(rules_dir: Path = RULES_DIR) -> Catalogue:
@@ -177,17 +241,30 @@ def load_catalogue(rules_dir: Path = RULES_DIR) -> Catalogue:
     if not rules_dir.is_dir():
         raise ConfigError(f"{rules_dir}: rules directory not found")
     lexicons = {p.stem: _read_lexicon(p) for p in sorted((rules_dir / "lexicons").glob("*.txt"))}
+    files = {path: _read_rules_file(path) for path in sorted(rules_dir.glob("*.yaml"))}
+    raw_shared: dict[str, tuple[Path, Expr]] = {}
+    for path, (_, shared_here) in files.items():
+        for name, expr in shared_here.items():
+            if name in raw_shared:
+                raise ConfigError(f"{path}: matcher {name}: duplicate name (also in {raw_shared[name][0].name})")
+            raw_shared[name] = (path, expr)
+    shared = _resolve_shared(raw_shared)
     rules: list[Rule] = []
     seen: dict[str, Path] = {}
-    for path in sorted(rules_dir.glob("*.yaml")):
-        for rule in _read_rules(path):
-            if rule.id in seen:
-                raise ConfigError(f"{path}: rule {rule.id}: duplicate id (also in {seen[rule.id].name})")
-            seen[rule.id] = path
-            for expr in [*rule.match.walk(), *(e for u in rule.unless for e in u.walk())]:
-                if expr.lexicon is not None and expr.lexicon not in lexicons:
-                    raise ConfigError(f"{path}: rule {rule.id}: unknown lexicon {expr.lexicon!r}")
+    for path, (file_rules, _) in files.items():
+        for unresolved in file_rules:
+            if unresolved.id in seen:
+                raise ConfigError(f"{path}: rule {unresolved.id}: duplicate id (also in {seen[unresolved.id].name})")
+            seen[unresolved.id] = path
+            try:
+                rule = unresolved.resolve(shared)
+            except ValueError as exc:
+                raise ConfigError(f"{path}: rule {unresolved.id}: {exc}") from None
             rules.append(rule)
+    for name, (path, _) in raw_shared.items():
+        _check_lexicons(shared[name], lexicons, f"{path}: matcher {name}")
+    for rule in rules:
+        _check_lexicons(rule.match, lexicons, f"{seen[rule.id]}: rule {rule.id}", *rule.unless)
     if not rules:
         raise ConfigError(f"{rules_dir}: no rules found")
     return Catalogue(tuple(rules), lexicons)

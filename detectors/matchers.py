@@ -41,16 +41,29 @@ def _near(children: list[Spans], within: int) -> Spans | None:
     return sorted(found) or None
 
 
-def evaluate(expr: Expr, text: str, hits: Hits) -> Spans | None:
-    """Evaluate one matcher over normalised ``text`` with the term hits already found in it."""
+def evaluate(expr: Expr, text: str, hits: Hits, memo: dict[int, Spans | None] | None = None) -> Spans | None:
+    """Evaluate one matcher over normalised ``text`` with the term hits already found in it.
+
+    ``memo`` (one per text) keeps results by matcher identity, so a shared matcher used by many
+    rules is evaluated once per document.
+    """
+    if memo is None:
+        memo = {}
+    key = id(expr)
+    if key not in memo:
+        memo[key] = _evaluate(expr, text, hits, memo)
+    return memo[key]
+
+
+def _evaluate(expr: Expr, text: str, hits: Hits, memo: dict[int, Spans | None]) -> Spans | None:
     kind = expr.kind
     if kind in ("lexicon", "terms"):
         return hits.get(term_key(expr)) or None
     if kind == "regex":
         return [m.span() for m in _compiled(expr.regex or "").finditer(text) if m.end() > m.start()] or None
     if kind == "not_":
-        return [] if evaluate(expr.not_, text, hits) is None else None  # type: ignore[arg-type]
-    results = [evaluate(child, text, hits) for child in (expr.all or expr.any or expr.near or ())]
+        return [] if evaluate(expr.not_, text, hits, memo) is None else None  # type: ignore[arg-type]
+    results = [evaluate(child, text, hits, memo) for child in (expr.all or expr.any or expr.near or ())]
     if kind == "any":
         matched = [spans for spans in results if spans is not None]
         return [span for spans in matched for span in spans] if matched else None

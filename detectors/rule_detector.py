@@ -28,18 +28,20 @@ class RuleDetector:
         self.catalogue = catalogue
         self.index = TermIndex(catalogue)
 
-    def _fires(self, rule: Rule, norm: Normalized, hits: dict, platform: str | None) -> list[tuple[int, int]] | None:
+    @staticmethod
+    def _fires(rule: Rule, norm: Normalized, hits: dict, platform: str | None, memo: dict) -> list | None:
         if rule.platforms is not None and platform is not None and platform not in rule.platforms:
             return None
-        if any(evaluate(veto, norm.text, hits) is not None for veto in rule.unless):
+        if any(evaluate(veto, norm.text, hits, memo) is not None for veto in rule.unless):
             return None
-        return evaluate(rule.match, norm.text, hits)
+        return evaluate(rule.match, norm.text, hits, memo)
 
     def detect(self, norm: Normalized, original: str, platform: str | None = None) -> list[Finding]:
         hits = self.index.scan(norm.text)
+        memo: dict = {}
         findings = []
         for rule in self.catalogue.rules:
-            spans = self._fires(rule, norm, hits, platform)
+            spans = self._fires(rule, norm, hits, platform, memo)
             if not spans:
                 continue
             originals = _merge([norm.original_range(s, e) for s, e in spans])

@@ -6,7 +6,9 @@
     一对一钢琴陪练
     # platform: recruitment                      (optional) the platform of the next example
 
-Several rule ids may follow one annotation, separated by commas.
+Several rule ids may follow one annotation, separated by commas. Comments and annotations start
+with "# " (hash, space) or are a lone "#"; any other line is an example, so a post may begin
+with a hashtag such as "#双减#".
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def read_examples(path: Path) -> tuple[list[Example], list[str]]:
         line = raw.strip()
         if not line:
             continue
-        if line.startswith("#"):
+        if line == "#" or line.startswith("# "):
             body = line.lstrip("#").strip()
             tag, _, rest = body.partition(":")
             if tag in ("ruleid", "ok"):

@@ -16,10 +16,25 @@ from tests.conftest import Samples, Workspace
 # Controls: listings that must become leads (with a category the rules must find), and clean
 # listings that must not. Picked from the sample data by reading them against the labelling guide.
 MUST_FLAG = {
-    "jc002": "one_on_one",
-    "gj001": "one_on_one",
+    "jc004": "one_on_one",  # GBK page, 繁体 壹對壹上門輔導
+    "jc008": "crowdfunded_tutor",
+    "jc010": "crowdfunded_tutor",
+    "jc044": "false_advertising",
+    "gj015": "tutor_recruitment",  # from the JS-built job list
+    "gj037": "home_tutor",
+    "jz002": "home_tutor",
+    "jz043": "tutor_recruitment",
 }
-MUST_NOT_FLAG = ["jc020"]
+MUST_NOT_FLAG = [
+    "jc001",  # 一对一钢琴
+    "jc007",  # 教育局提醒 quoting 一对一 / 众筹私教
+    "jc020",  # a parent asking whether 一对一 is legal
+    "jc028",  # adult IELTS
+    "gj028",  # a school hiring contract teachers
+    "gj035",  # 育儿嫂, 不用辅导作业
+    "jz011",  # 住家保姆, 只负责生活照料
+    "jz021",  # 保洁年卡 原价/现价: a discount, but not on training
+]
 
 
 @dataclass

@@ -59,7 +59,7 @@ def test_list_page(site_id: str) -> None:
 def test_gbk_page_decodes_from_its_meta_charset() -> None:
     response = saved("jiajiao_classifieds", "detail")
     assert response.encoding in ("gbk", "gb18030")
-    assert "<h1 class=\"post-title\">高中物理 化學 壹對壹上門輔導（君山區）</h1>" in response.text
+    assert '<h1 class="post-title">高中物理 化學 壹對壹上門輔導（君山區）</h1>' in response.text
 
 
 def test_generic_main_text_skips_navigation() -> None:

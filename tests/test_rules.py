@@ -48,15 +48,25 @@ RULE = """rules:
         (RULE.replace("id: one_on_one/x", "id: home_tutor/x"), "must be 'one_on_one/<kebab-slug>'"),
         (RULE.replace("{terms: [一对一]}", "{not: {terms: [一对一]}}"), "must be able to point at text"),
         (RULE + RULE[len("rules:\n") :], "duplicate id"),
+        (RULE.replace("{terms: [一对一]}", "{use: nosuch}"), "unknown shared matcher 'nosuch'"),
+        ("defs:\n  a: {terms: [x]}\n" + RULE, "expected a mapping with 'rules'"),
+        ("matchers:\n  a: {use: b}\n  b: {any: [{use: a}]}\n" + RULE, "refers to itself"),
     ],
 )
 def test_lint_names_file_rule_and_problem(tmp_path: Path, text: str, message: str) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(RULES_DIR / "lexicons", rules / "lexicons")
+    shutil.copy(RULES_DIR / "shared.yaml", rules / "shared.yaml")
     (rules / "bad.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_catalogue(rules)
     assert message in str(err.value) and "bad.yaml" in str(err.value)
+
+
+def test_shared_matcher_is_one_object_in_every_rule_that_uses_it() -> None:
+    rules = [r for r in load_catalogue(RULES_DIR).rules if r.id.startswith("one_on_one/")]
+    subjects = {id(e) for r in rules for e in r.match.walk() if e.any and e.any[0].lexicon == "k12_subjects"}
+    assert len(subjects) == 1, "a shared matcher must be evaluated once per document, not once per rule"
 
 
 def test_rules_commands_at_the_cli(tmp_path: Path) -> None:
