@@ -106,9 +106,13 @@ def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool) -> None:
     samples = {s.site_id: urlsplit(s.start_urls[0]).port or 80 for s in sites if s.site_id in SITE_KINDS}
     started = time.monotonic()
     with serve(samples) if serve_samples else nullcontext():
-        rows = run("crawl", [(SiteSpider.for_site(s), {}) for s in sites], obj["db"], obj["reports"], obj["verbose"])
+        outcome = run("crawl", [(SiteSpider.for_site(s), {}) for s in sites], obj["db"], obj["reports"], obj["verbose"])
+    rows = outcome.sites
     print_sites(console, rows)
-    console.print(f"Leads written to {obj['reports']}/leads.csv in {time.monotonic() - started:.1f}s")
+    console.print(
+        f"{outcome.leads} leads in {obj['reports']}/leads.csv, {outcome.todays} new or changed today"
+        f" ({time.monotonic() - started:.1f}s)"
+    )
     yielded = {row["site"] for row in rows if row["listings"] > 0}
     if not yielded:
         raise FetchError("no site yielded any listing (see the table above and the log in reports/logs/)")

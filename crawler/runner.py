@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,17 @@ from crawler.leads.store import LeadStore
 from crawler.settings import scrapy_settings
 
 
-def run(kind: str, spiders: list[tuple[type, dict[str, Any]]], db: Path, reports_dir: Path, verbose: bool) -> list:
-    """Record a run, crawl with the given spider classes, then export the leads; returns the sites' health rows.
+@dataclass(frozen=True)
+class RunOutcome:
+    sites: list  # one health row per site: pages, listings, errors, finish_reason
+    leads: int  # leads in reports/leads.csv
+    todays: int  # leads new or changed today
+
+
+def run(
+    kind: str, spiders: list[tuple[type, dict[str, Any]]], db: Path, reports_dir: Path, verbose: bool
+) -> RunOutcome:
+    """Record a run, crawl with the given spider classes, then export the leads.
 
     Scrapy's log goes to reports/logs/<kind>-<date>.log, or to stderr with ``verbose``.
     """
@@ -30,5 +40,5 @@ def run(kind: str, spiders: list[tuple[type, dict[str, Any]]], db: Path, reports
         failed = [row for row in sites if row["listings"] == 0]
         status = "failed" if sites and len(failed) == len(sites) else "partial" if failed else "ok"
         store.finish_run(run_id, status)
-        export_store(store, reports_dir)
-    return sites
+        leads, todays = export_store(store, reports_dir)
+    return RunOutcome(sites, leads, todays)

@@ -84,7 +84,9 @@ def export_leads(all_rows: list, todays_rows: list, reports_dir: Path, day: date
     return cumulative, daily
 
 
-def export_store(store: LeadStore, reports_dir: Path, day: date | None = None) -> tuple[Path, Path]:
-    """Both leads files from the store's current state: re-running writes the same files."""
+def export_store(store: LeadStore, reports_dir: Path, day: date | None = None) -> tuple[int, int]:
+    """Both leads files from the store's current state (re-running writes the same files); their row counts."""
     day = day or date.today()
-    return export_leads(store.leads(), store.leads(changed_since=day.isoformat()), reports_dir, day)
+    everything, todays = store.leads(), store.leads(changed_since=day.isoformat())
+    export_leads(everything, todays, reports_dir, day)
+    return len(everything), len(todays)
