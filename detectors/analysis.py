@@ -6,8 +6,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from detectors.catalogue import RULES_DIR, load_catalogue
+from detectors.deobfuscate import Deobfuscator
 from detectors.models import Analysis, Document
-from detectors.normalize import normalize
 from detectors.rule_detector import RuleDetector
 from detectors.scoring import combine, threshold
 
@@ -15,12 +15,12 @@ from detectors.scoring import combine, threshold
 @lru_cache(maxsize=4)
 def rule_detector(rules_dir: Path = RULES_DIR) -> RuleDetector:
     """The detector for a rules directory, built once per process."""
-    return RuleDetector(load_catalogue(rules_dir))
+    return RuleDetector(load_catalogue(rules_dir), Deobfuscator(rules_dir / "obfuscation"))
 
 
 def analyze_document(doc: Document, rules_dir: Path = RULES_DIR) -> Analysis:
     full = doc.full_text
-    findings = rule_detector(rules_dir).detect(normalize(full), full, doc.platform)
+    findings = rule_detector(rules_dir).detect(full, doc.platform)
     score = combine(findings)
     return Analysis(score=score, flagged=bool(findings) and score >= threshold(), findings=tuple(findings))
 

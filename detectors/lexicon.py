@@ -1,10 +1,13 @@
-"""All lexicon and inline terms of a catalogue in one Aho-Corasick automaton, scanned once per text."""
+"""All lexicon and inline terms of a catalogue in one Aho-Corasick automaton, scanned once per text.
+
+ahocorasick-rs, not pyahocorasick: about 3× faster on the same terms (bench/rule_pass.py).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-import ahocorasick
+import ahocorasick_rs
 
 from detectors.catalogue import Catalogue, Expr
 from detectors.normalize import normalize_term
@@ -31,15 +34,16 @@ class TermIndex:
             for expr in [*rule.match.walk(), *(e for u in rule.unless for e in u.walk())]:
                 for term in expr.terms or ():
                     owners[normalize_term(term)].add(term_key(expr))
-        self._automaton = ahocorasick.Automaton()
-        for term, keys in owners.items():
-            self._automaton.add_word(term, (len(term), tuple(sorted(keys))))
-        self._automaton.make_automaton()
+        owners.pop("", None)
+        self._terms = list(owners)
+        self._keys = [tuple(sorted(owners[term])) for term in self._terms]
+        self._automaton = ahocorasick_rs.AhoCorasick(self._terms)
 
     def scan(self, text: str) -> Hits:
         """Every (overlapping) occurrence of every term, grouped by matcher key."""
         hits: Hits = defaultdict(list)
-        for end, (length, keys) in self._automaton.iter(text):
-            for key in keys:
-                hits[key].append((end + 1 - length, end + 1))
-        return hits
+        keys = self._keys
+        for index, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
+            for key in keys[index]:
+                hits[key].append((start, end))
+        return dict(hits)
