@@ -269,6 +269,51 @@ def rules_test() -> None:
     console.print("all rule examples pass")
 
 
+@cli.command("evaluate")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--split",
+    type=click.Choice(["dev", "test", "all"]),
+    default="test",
+    show_default=True,
+    help="Which families to score (split by a hash of the family id).",
+)
+@click.option("--misses", is_flag=True, help="List missed and falsely flagged listings (dev split only).")
+@click.option(
+    "--robustness",
+    is_flag=True,
+    help="Disguise the key words of plain violations one evasion at a time; count what stays flagged.",
+)
+def evaluate_command(files: tuple[Path, ...], split: str, misses: bool, robustness: bool) -> None:
+    """Score the detectors on labelled listings (default data/labels/*.jsonl): P/R/F1 by category and form.
+
+    Only the dev split may be read listing by listing (--misses); the test split is reported in
+    aggregate, so that its figures stay a fair estimate on listings the rules were not fitted to.
+    """
+    from detectors.evaluation import LABELS_DIR, evaluate, format_report, load_labelled, split_of
+
+    if misses and split != "dev":
+        raise click.UsageError("--misses is for the dev split only; test listings are never read one by one")
+    items = load_labelled(files or sorted(LABELS_DIR.glob("*.jsonl")))
+    chosen = [item for item in items if split == "all" or split_of(item.family) == split]
+    if not chosen:
+        raise TutorWatchError("no labelled listings in that split")
+    if robustness:
+        from detectors.evasions import format_robustness
+        from detectors.evasions import robustness as measure
+
+        plain = [(i.title, i.text, i.platform) for i in chosen if i.form == "plain"]
+        click.echo(format_robustness(measure(plain)))
+        return
+    report = evaluate(chosen)
+    click.echo(format_report(report))
+    if misses:
+        for item in report.missed:
+            click.echo(f"MISSED {item.id} {sorted(item.categories)} [{item.form}] {item.title} | {item.text[:120]!r}")
+        for item, spans in report.false_alarms:
+            click.echo(f"FALSE  {item.id} {item.title} | {spans}")
+
+
 @cli.group()
 def samples() -> None:
     """The bundled sample platforms (data/sample_sites)."""

@@ -15,7 +15,9 @@ from detectors.scoring import combine, threshold
 @lru_cache(maxsize=4)
 def rule_detector(rules_dir: Path = RULES_DIR) -> RuleDetector:
     """The detector for a rules directory, built once per process."""
-    return RuleDetector(load_catalogue(rules_dir), Deobfuscator(rules_dir / "obfuscation"))
+    catalogue = load_catalogue(rules_dir)
+    terms = {term for lexicon in catalogue.lexicons.values() for term in lexicon}
+    return RuleDetector(catalogue, Deobfuscator(rules_dir / "obfuscation", terms))
 
 
 def analyze_document(doc: Document, rules_dir: Path = RULES_DIR) -> Analysis:

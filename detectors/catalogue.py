@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -163,14 +164,29 @@ class Catalogue:
 
 
 def _read_lexicon(path: Path) -> frozenset[str]:
-    terms = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        term = line.split("#", 1)[0].strip()
-        if term:
-            terms.add(normalize_term(term))
-    if not terms:
+    raw = [line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    raw = [term for term in raw if term]
+    if not raw:
         raise ConfigError(f"{path}: lexicon has no terms")
-    return frozenset(terms)
+    return frozenset(term for term in normalize_term("\n".join(raw)).split("\n") if term)
+
+
+def _load_yaml(path: Path) -> tuple[object, dict[tuple[str, int | str], int]]:
+    """The document, and the line of each rule (("rules", index)) and matcher (("matchers", name))."""
+    loader = yaml.CSafeLoader(path.read_text(encoding="utf-8"))
+    try:
+        node = loader.get_single_node()
+        doc = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    lines: dict[tuple[str, int | str], int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == "rules" and isinstance(value, yaml.SequenceNode):
+                lines.update({("rules", i): item.start_mark.line + 1 for i, item in enumerate(value.value)})
+            if key.value == "matchers" and isinstance(value, yaml.MappingNode):
+                lines.update({("matchers", k.value): k.start_mark.line + 1 for k, _ in value.value})
+    return doc, lines
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -179,12 +195,12 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err['msg'].removeprefix('Value error, ')}" if where else err["msg"]
 
 
-def _read_rules_file(path: Path) -> tuple[list[Rule], dict[str, Expr]]:
+def _read_rules_file(path: Path) -> tuple[list[Rule], dict[str, Expr], dict[str, int]]:
     """The rules and the shared matchers of one rules/*.yaml file (either key may be absent)."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc, lines = _load_yaml(path)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(doc, dict) or set(doc) - {"rules", "matchers"} or not doc:
         raise ConfigError(f"{path}: expected a mapping with 'rules' (a list) and/or 'matchers' (a mapping)")
     raw_rules, raw_matchers = doc.get("rules") or [], doc.get("matchers") or {}
@@ -195,18 +211,21 @@ def _read_rules_file(path: Path) -> tuple[list[Rule], dict[str, Expr]]:
         try:
             shared[str(name)] = Expr.model_validate(raw)
         except ValidationError as exc:
-            raise ConfigError(f"{path}: matcher {name}: {_first_error(exc)}") from None
-    rules = []
+            line = lines.get(("matchers", name), 1)
+            raise ConfigError(f"{path}:{line}: matcher {name}: {_first_error(exc)}") from None
+    rules: list[Rule] = []
     for index, raw in enumerate(raw_rules):
         label = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
         try:
             rules.append(Rule.model_validate(raw))
         except ValidationError as exc:
-            raise ConfigError(f"{path}: rule {label}: {_first_error(exc)}") from None
-    return rules, shared
+            raise ConfigError(f"{path}:{lines.get(('rules', index), 1)}: rule {label}: {_first_error(exc)}") from None
+    where = {f"rule {r.id}": lines.get(("rules", i), 1) for i, r in enumerate(rules)}
+    where |= {f"matcher {name}": lines.get(("matchers", name), 1) for name in shared}
+    return rules, shared, where
 
 
-def _resolve_shared(raw: dict[str, tuple[Path, Expr]]) -> dict[str, Expr]:
+def _resolve_shared(raw: dict[str, tuple[Path, Expr]], at: Callable[[Path, str], str]) -> dict[str, Expr]:
     """Shared matchers with their own ``use`` references filled in; cycles are an error."""
     done: dict[str, Expr] = {}
 
@@ -214,12 +233,12 @@ def _resolve_shared(raw: dict[str, tuple[Path, Expr]]) -> dict[str, Expr]:
         if name in done:
             return done[name]
         if name in trail:
-            raise ConfigError(f"{raw[name][0]}: matcher {name}: refers to itself via {' -> '.join(trail)}")
+            raise ConfigError(f"{at(raw[name][0], f'matcher {name}')}: refers to itself via {' -> '.join(trail)}")
         path, expr = raw[name]
         needed = {e.use for e in expr.walk() if e.use is not None}
         for other in needed:
             if other not in raw:
-                raise ConfigError(f"{path}: matcher {name}: unknown shared matcher {other!r}")
+                raise ConfigError(f"{at(path, f'matcher {name}')}: unknown shared matcher {other!r}")
         deps = {other: visit(other, (*trail, name)) for other in needed}
         done[name] = expr.resolve(deps)
         return done[name]
@@ -242,29 +261,33 @@ def load_catalogue(rules_dir: Path = RULES_DIR) -> Catalogue:
         raise ConfigError(f"{rules_dir}: rules directory not found")
     lexicons = {p.stem: _read_lexicon(p) for p in sorted((rules_dir / "lexicons").glob("*.txt"))}
     files = {path: _read_rules_file(path) for path in sorted(rules_dir.glob("*.yaml"))}
+
+    def at(path: Path, what: str) -> str:
+        return f"{path}:{files[path][2].get(what, 1)}: {what}"
+
     raw_shared: dict[str, tuple[Path, Expr]] = {}
-    for path, (_, shared_here) in files.items():
+    for path, (_, shared_here, _) in files.items():
         for name, expr in shared_here.items():
             if name in raw_shared:
-                raise ConfigError(f"{path}: matcher {name}: duplicate name (also in {raw_shared[name][0].name})")
+                raise ConfigError(f"{at(path, f'matcher {name}')}: duplicate name (also in {raw_shared[name][0].name})")
             raw_shared[name] = (path, expr)
-    shared = _resolve_shared(raw_shared)
+    shared = _resolve_shared(raw_shared, at)
     rules: list[Rule] = []
     seen: dict[str, Path] = {}
-    for path, (file_rules, _) in files.items():
+    for path, (file_rules, _, _) in files.items():
         for unresolved in file_rules:
+            where = at(path, f"rule {unresolved.id}")
             if unresolved.id in seen:
-                raise ConfigError(f"{path}: rule {unresolved.id}: duplicate id (also in {seen[unresolved.id].name})")
+                raise ConfigError(f"{where}: duplicate id (also in {seen[unresolved.id].name})")
             seen[unresolved.id] = path
             try:
                 rule = unresolved.resolve(shared)
             except ValueError as exc:
-                raise ConfigError(f"{path}: rule {unresolved.id}: {exc}") from None
+                raise ConfigError(f"{where}: {exc}") from None
+            _check_lexicons(rule.match, lexicons, where, *rule.unless)
             rules.append(rule)
     for name, (path, _) in raw_shared.items():
-        _check_lexicons(shared[name], lexicons, f"{path}: matcher {name}")
-    for rule in rules:
-        _check_lexicons(rule.match, lexicons, f"{seen[rule.id]}: rule {rule.id}", *rule.unless)
+        _check_lexicons(shared[name], lexicons, at(path, f"matcher {name}"))
     if not rules:
         raise ConfigError(f"{rules_dir}: no rules found")
     return Catalogue(tuple(rules), lexicons)

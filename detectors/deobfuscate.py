@@ -1,23 +1,31 @@
 """Undo sound-alike and spelled-out evasions of key terms, keeping the offset map exact.
 
 Advertisers write 家教 as jiajiao, jia教, 佳教; 一对一 as yi对yi or ydy; 数学 as 数X; 微信 as VX or
-薇信. For each key term of rules/obfuscation/sound_alike.txt this module derives those forms
-(pinyin for any of its characters, initials, one character swapped for a homophone, one
-character masked) and, with the explicit aliases of rules/obfuscation/aliases.txt, finds them
-in folded text in one Aho-Corasick pass and writes the key term in their place. The key term's
-characters map back to the whole original evasion, so findings still quote the original text.
+薇信. Key terms are every 2–4-character Chinese term of the rule lexicons plus the words of
+rules/obfuscation/sound_alike.txt. Two passes, each one Aho-Corasick scan, rewrite evasions to
+the key term before the rules run:
 
-Sound-alikes are also ordinary words (无理 sounds like 物理, 大家叫 contains 家叫), so a homophone
-form is accepted only where it is not itself a dictionary word and no dictionary word crosses
-its edges (jieba's dictionary, loaded only when such a candidate is seen); spelled-out forms
-must stand apart from other letters.
+1. Spelled forms: any of a term's characters written in pinyin (jia教, jiajiao), a character
+   after the first masked (数X, 数□), initials (ydy; two letters only next to Chinese; on a clash
+   the listed words win),
+   and the explicit pairs of rules/obfuscation/aliases.txt (VX → 微信).
+2. Homophones: the text is also read as a string of toneless syllables (a table lookup per
+   character), and the key terms' syllable strings are found in it; a stretch that sounds like a
+   term but is written otherwise (佳教, 甫导) is rewritten.
+
+The key term's characters map back to the whole original evasion, so findings still quote the
+original text. Sound-alikes are also ordinary words (无理 sounds like 物理, 大家叫 contains 家叫),
+so a homophone is accepted only where it is not itself a dictionary word and no dictionary
+word crosses its edges (jieba's dictionary); spelled forms must stand apart from other letters.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import ahocorasick_rs
@@ -26,64 +34,87 @@ from pypinyin import lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 
 from detectors.errors import ConfigError
-from detectors.normalize import Normalized, normalize_term
+from detectors.normalize import CODE_POINTS, Normalized, normalize_term
 
 MASKS = ("x", "×", "□", "○", "〇", "✘", "✗")
 MIN_WORD_FREQ = 20  # jieba counts below this are segmentation debris (教上: 3), not words
+LATIN_WORDS = frozenset(
+    [
+        "qq",
+        "vx",
+        "wx",
+        "ok",
+        "ps",
+        "dj",
+        "id",
+        "app",
+        "tv",
+        "pk",
+        "vip",
+        "diy",
+        "cd",
+        "dvd",
+        "ktv",
+        "gps",
+        "usb",
+        "pdf",
+        "ppt",
+        "pc",
+        "sos",
+    ]
+)
+KEY_TERM = re.compile(r"[\u4e00-\u9fff]{2,4}")
+SYLLABLE_BASE = 0xE000  # syllable i is written as the private-use character U+E000 + i
 
 
-def _toneless(syllable: str) -> str:
+@lru_cache(maxsize=4096)
+def toneless(syllable: str) -> str:
     bare = "".join(c for c in unicodedata.normalize("NFD", syllable) if not unicodedata.combining(c))
     return bare.replace("ü", "v")
 
 
-def _common_chars() -> list[str]:
-    """The 6,763 characters of GB2312: the homophones an advertiser would reach for."""
-    chars = []
-    for high in range(0xB0, 0xF8):
-        for low in range(0xA1, 0xFF):
-            try:
-                chars.append(bytes([high, low]).decode("gb2312"))
-            except UnicodeDecodeError:
-                continue
-    return chars
-
-
-def homophone_index() -> dict[str, set[str]]:
-    """Toneless pinyin → the common characters that can be read so."""
-    index: dict[str, set[str]] = {}
-    for char in _common_chars():
-        for reading in pinyin_dict.get(ord(char), "").split(","):
-            if reading:
-                index.setdefault(_toneless(reading), set()).add(char)
-    return index
+@lru_cache(maxsize=1)
+def syllable_table() -> tuple[np.ndarray, dict[str, int]]:
+    """Code point → id of its (first) toneless reading; 0 for characters with none."""
+    ids: dict[str, int] = {}
+    table = np.zeros(CODE_POINTS, dtype=np.uint32)
+    for cp, readings in pinyin_dict.items():
+        reading = toneless(readings.split(",")[0])
+        if reading.isascii() and reading.isalpha():
+            table[cp] = ids.setdefault(reading, len(ids) + 1)
+    return table, ids
 
 
 @dataclass(frozen=True)
 class Variant:
     term: str  # the key term written in its place
-    kind: str  # alias | pinyin | initials | homophone | mask
+    kind: str  # alias | pinyin | initials | mask | homophone
 
 
-def variants_of(term: str, homophones: dict[str, set[str]]) -> dict[str, Variant]:
-    """Every evasion form of one key term (folded), mapped to the term."""
-    syllables = lazy_pinyin(term)
+def spelled_forms(term: str, syllables: list[str], initials: bool) -> dict[str, Variant]:
+    """Pinyin, masked and (when asked) initial forms of one key term read as ``syllables``."""
     if len(syllables) != len(term) or not all(s.isascii() and s.isalpha() for s in syllables):
         return {}
     forms: dict[str, Variant] = {}
     for mask in range(1, 2 ** len(term)):  # each character either itself or spelled out
-        form = "".join(syllables[i] if mask >> i & 1 else term[i] for i in range(len(term)))
-        forms[form] = Variant(term, "pinyin")
-    if len(term) >= 2:
+        forms["".join(syllables[i] if mask >> i & 1 else term[i] for i in range(len(term)))] = Variant(term, "pinyin")
+    if initials:
         forms["".join(s[0] for s in syllables)] = Variant(term, "initials")
-    for i, syllable in enumerate(syllables):
-        for char in homophones.get(syllable, ()):
-            if char != term[i]:
-                forms.setdefault(term[:i] + char + term[i + 1 :], Variant(term, "homophone"))
-        if i > 0:
-            for stand_in in MASKS:
-                forms.setdefault(term[:i] + stand_in + term[i + 1 :], Variant(term, "mask"))
+    for i in range(1, len(term)):
+        for stand_in in MASKS:
+            forms.setdefault(term[:i] + stand_in + term[i + 1 :], Variant(term, "mask"))
     return forms
+
+
+def _readings(terms: list[str]) -> list[list[str]]:
+    """Toneless pinyin of each term, read in context, in one pypinyin call for all of them."""
+    readings: list[list[str]] = [[]]
+    for syllable in lazy_pinyin("\n".join(terms)):
+        if syllable == "\n":
+            readings.append([])
+        else:
+            readings[-1].append(syllable)
+    return readings
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -95,30 +126,39 @@ def _read_lines(path: Path) -> list[str]:
 class Deobfuscator:
     """Built once per catalogue; ``apply`` rewrites evasions in folded text."""
 
-    def __init__(self, obfuscation_dir: Path) -> None:
-        terms = [normalize_term(t) for t in _read_lines(obfuscation_dir / "sound_alike.txt") if t]
-        homophones = homophone_index()
+    def __init__(self, obfuscation_dir: Path, lexicon_terms: Iterable[str] = ()) -> None:
+        listed = [normalize_term(t) for t in _read_lines(obfuscation_dir / "sound_alike.txt") if t]
+        self.terms = set(listed) | {t for t in lexicon_terms if KEY_TERM.fullmatch(t)}
+        ordered = [*listed, *sorted(self.terms - set(listed))]
+        readings = dict(zip(ordered, _readings(ordered), strict=True))
         forms: dict[str, Variant] = {}
-        for term in terms:
-            for form, variant in variants_of(term, homophones).items():
-                forms.setdefault(form, variant)
-        for number, line in enumerate(_read_lines(obfuscation_dir / "aliases.txt"), start=1):
-            if not line:
-                continue
-            parts = line.split()
-            if len(parts) != 2:
-                raise ConfigError(f"{obfuscation_dir / 'aliases.txt'}:{number}: expected 'evasion term'")
-            forms[normalize_term(parts[0])] = Variant(normalize_term(parts[1]), "alias")
-        for term in terms:  # a key term is never rewritten into another
+        for term in ordered:
+            for form, variant in spelled_forms(term, readings[term], initials=True).items():
+                if form not in LATIN_WORDS:
+                    forms.setdefault(form, variant)
+        aliases = obfuscation_dir / "aliases.txt"
+        for number, line in enumerate(_read_lines(aliases), start=1):
+            if line:
+                parts = line.split()
+                if len(parts) != 2:
+                    raise ConfigError(f"{aliases}:{number}: expected 'evasion term'")
+                forms[normalize_term(parts[0])] = Variant(normalize_term(parts[1]), "alias")
+        for term in self.terms:  # a key term is never rewritten into another
             forms.pop(term, None)
-        self.forms = list(forms)
-        self.variants = [forms[f] for f in self.forms]
-        self.terms = set(terms)
-        self._automaton = ahocorasick_rs.AhoCorasick(self.forms, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+        self._forms = [forms[f] for f in forms]
+        self._spelled = ahocorasick_rs.AhoCorasick(list(forms), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+        ids = syllable_table()[1]
+        self._sounds = {}
+        for term in sorted(self.terms):
+            syllables = [ids.get(s) for s in readings[term]]
+            if len(syllables) == len(term) and all(syllables):
+                self._sounds.setdefault("".join(chr(SYLLABLE_BASE + s) for s in syllables), term)  # type: ignore[operator]
+        self._sound_terms = list(self._sounds.values())
+        self._homophones = ahocorasick_rs.AhoCorasick(list(self._sounds))
 
     @cached_property
     def _words(self) -> dict[str, int]:
-        import jieba  # the dictionary loads in about a second: only when a homophone is seen
+        import jieba  # the dictionary loads in about a second: only once a homophone candidate is seen
 
         jieba.setLogLevel(60)
         jieba.initialize()
@@ -136,40 +176,83 @@ class Deobfuscator:
             for right in range(edge + 1, min(len(text), left + 4) + 1)
         )
 
-    def _plausible(self, text: str, start: int, end: int, variant: Variant) -> bool:
-        form = text[start:end]
+    def _holds_term(self, written: str, term: str) -> bool:
+        """Whether a key term already in ``written`` covers every character it shares with ``term``.
+
+        Then the sound-alike only adds a letter to a term the text already has (诚聘家教 is 聘 +
+        家教, not 拼家教); 主家阿姨 still becomes 住家阿姨, since 阿姨 leaves 家 uncovered.
+        """
+        kept = {i for i, (a, b) in enumerate(zip(written, term, strict=True)) if a == b}
+        return any(
+            written[i:j] in self.terms and kept <= set(range(i, j))
+            for i in range(len(written) - 1)
+            for j in range(i + 2, len(written) + 1)
+        )
+
+    @staticmethod
+    def _apart(text: str, start: int, end: int) -> bool:
+        """Spelled-out letters must not run on into other letters or digits."""
         before = text[start - 1] if start > 0 else " "
         after = text[end] if end < len(text) else " "
-        if form[0].isascii() and form[0].isalnum() and before.isascii() and before.isalnum():
-            return False
-        if form[-1].isascii() and form[-1].isalnum() and after.isascii() and after.isalnum():
-            return False
-        if variant.kind == "initials" and len(form) == 2:  # two letters: only right next to Chinese
-            return not (before.isascii() and after.isascii())
-        if variant.kind == "homophone":
-            return not self._is_word(form) and not self._crossed(text, start, end)
-        return True
+        form = text[start:end]
+        return not (
+            (form[0].isascii() and form[0].isalnum() and before.isascii() and before.isalnum())
+            or (form[-1].isascii() and form[-1].isalnum() and after.isascii() and after.isalnum())
+        )
 
-    def apply(self, norm: Normalized) -> Normalized:
-        text = norm.text
-        found = [
-            (start, end, self.variants[index])
-            for index, start, end in self._automaton.find_matches_as_indexes(text)
-            if self._plausible(text, start, end, self.variants[index])
-        ]
-        if not found:
-            return norm
+    def _spelled_matches(self, text: str) -> list[tuple[int, int, str]]:
+        found = []
+        for index, start, end in self._spelled.find_matches_as_indexes(text):
+            variant = self._forms[index]
+            if not self._apart(text, start, end):
+                continue
+            if variant.kind == "initials" and end - start == 2:  # two letters: only right next to Chinese
+                before = text[start - 1] if start > 0 else " "
+                after = text[end] if end < len(text) else " "
+                if before.isascii() and after.isascii():
+                    continue
+            found.append((start, end, variant.term))
+        return found
+
+    def _homophone_matches(self, text: str) -> list[tuple[int, int, str]]:
+        """Stretches that sound like a key term but are written otherwise; longest first, no overlaps."""
+        table, _ = syllable_table()
+        points = np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+        sounds = (table[points] + SYLLABLE_BASE).tobytes().decode("utf-32-le")
+        candidates = sorted(
+            self._homophones.find_matches_as_indexes(sounds, overlapping=True), key=lambda m: (m[1] - m[2], m[1])
+        )
+        taken: list[tuple[int, int, str]] = []
+        for index, start, end in candidates:
+            if any(start < e and s < end for s, e, _ in taken):
+                continue
+            term, written = self._sound_terms[index], text[start:end]
+            if written == term or self._holds_term(written, term):
+                continue
+            if sum(a != b for a, b in zip(written, term, strict=True)) > max(1, len(term) // 2):
+                continue
+            if self._is_word(written) or self._crossed(text, start, end):
+                continue
+            taken.append((start, end, term))
+        return sorted(taken)
+
+    @staticmethod
+    def _rewrite(norm: Normalized, found: list[tuple[int, int, str]]) -> Normalized:
         pieces, starts, ends = [], [], []
         at = 0
-        for start, end, variant in found:
-            pieces.append(text[at:start])
-            starts.append(norm.starts[at:start])
-            ends.append(norm.ends[at:start])
-            pieces.append(variant.term)
-            starts.append(np.full(len(variant.term), norm.starts[start]))
-            ends.append(np.full(len(variant.term), norm.ends[end - 1]))
+        for start, end, term in found:
+            pieces += [norm.text[at:start], term]
+            starts += [norm.starts[at:start], np.full(len(term), norm.starts[start])]
+            ends += [norm.ends[at:start], np.full(len(term), norm.ends[end - 1])]
             at = end
-        pieces.append(text[at:])
+        pieces.append(norm.text[at:])
         starts.append(norm.starts[at:])
         ends.append(norm.ends[at:])
         return Normalized("".join(pieces), np.concatenate(starts), np.concatenate(ends))
+
+    def apply(self, norm: Normalized) -> Normalized:
+        found = self._spelled_matches(norm.text)
+        if found:
+            norm = self._rewrite(norm, found)
+        found = self._homophone_matches(norm.text)
+        return self._rewrite(norm, found) if found else norm

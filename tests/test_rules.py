@@ -60,7 +60,22 @@ def test_lint_names_file_rule_and_problem(tmp_path: Path, text: str, message: st
     (rules / "bad.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_catalogue(rules)
-    assert message in str(err.value) and "bad.yaml" in str(err.value)
+    assert message in str(err.value) and "bad.yaml:" in str(err.value)
+
+
+def test_lint_points_at_the_line_of_the_rule(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR / "lexicons", rules / "lexicons")
+    second = (
+        RULE[len("rules:\n") :]
+        .replace("one_on_one/x", "one_on_one/y")
+        .replace("{terms: [一对一]}", "{lexicon: nosuch}")
+    )
+    (rules / "bad.yaml").write_text(RULE + second, encoding="utf-8")
+    line = (RULE + second).splitlines().index("  - id: one_on_one/y") + 1
+    assert line == 7
+    with pytest.raises(ConfigError, match=rf"bad\.yaml:{line}: rule one_on_one/y: unknown lexicon 'nosuch'"):
+        load_catalogue(rules)
 
 
 def test_shared_matcher_is_one_object_in_every_rule_that_uses_it() -> None:

@@ -1,0 +1,38 @@
+"""Evasions of the key words of caught violations must not get them past the detectors."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.sample_server import SITE_KINDS, load_listings
+from crawler.site_config import load_sites
+from detectors.evaluation import LABELS_DIR, load_labelled
+from detectors.evasions import EVASIONS, robustness
+
+# Initials are ambiguous (sx: 数学 or 实习), two-letter ones most of all: a known, documented gap.
+FLOOR = {name: 0.95 for name in EVASIONS} | {"initials": 0.75}
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, tuple[int, int]]:
+    platforms = {site.site_id: site.platform for site in load_sites()}
+    plain = [
+        (i.title, i.text, i.platform) for i in load_labelled(sorted(LABELS_DIR.glob("*.jsonl"))) if i.form == "plain"
+    ]
+    plain += [(x["title"], x["body"], platforms[s]) for s in SITE_KINDS for x in load_listings(s) if x["categories"]]
+    return robustness(plain)
+
+
+@pytest.mark.parametrize("evasion", list(EVASIONS))
+def test_evasion_keeps_caught_violations_flagged(results: dict[str, tuple[int, int]], evasion: str) -> None:
+    kept, total = results[evasion]
+    assert total >= 100, "the check needs enough caught violations to mean something"
+    assert kept / total >= FLOOR[evasion], f"{evasion}: only {kept} of {total} still flagged"
+
+
+def test_evasions_change_the_text() -> None:
+    for name, evasion in EVASIONS.items():
+        if name not in ("full width", "circled numerals"):
+            assert evasion("辅导数学") != "辅导数学", name
+    assert EVASIONS["full width"]("1v1") == "１ｖ１"
+    assert EVASIONS["circled numerals"]("一对一") == "①对①"
