@@ -6,10 +6,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from detectors.catalogue import RULES_DIR, load_catalogue
+from detectors.classifier import load_default
 from detectors.deobfuscate import Deobfuscator
 from detectors.models import Analysis, Document
 from detectors.rule_detector import RuleDetector
-from detectors.scoring import combine, threshold
+from detectors.scoring import decide
 
 
 @lru_cache(maxsize=4)
@@ -20,11 +21,17 @@ def rule_detector(rules_dir: Path = RULES_DIR) -> RuleDetector:
     return RuleDetector(catalogue, Deobfuscator(rules_dir / "obfuscation", terms))
 
 
-def analyze_document(doc: Document, rules_dir: Path = RULES_DIR) -> Analysis:
+def analyze_document(
+    doc: Document, rules_dir: Path = RULES_DIR, use_rules: bool = True, use_model: bool = True
+) -> Analysis:
+    """Rules and (when a model is installed) the classifier on one document; the flags serve ablations."""
     full = doc.full_text
-    findings = rule_detector(rules_dir).detect(full, doc.platform)
-    score = combine(findings)
-    return Analysis(score=score, flagged=bool(findings) and score >= threshold(), findings=tuple(findings))
+    detector = rule_detector(rules_dir)
+    norm = detector.prepare(full)
+    findings = detector.detect(full, doc.platform, norm) if use_rules else []
+    model = load_default() if use_model else None
+    prediction = model.predict([norm.text])[0] if model is not None else None
+    return decide(findings, prediction, norm, full)
 
 
 def analyze(title: str, text: str, platform: str | None = None, rules_dir: Path = RULES_DIR) -> Analysis:

@@ -19,3 +19,20 @@ CATEGORIES: dict[str, str] = {
 }
 
 PLATFORMS: tuple[str, ...] = ("tutoring", "recruitment", "housekeeping", "social")
+
+# The clauses each category rests on (categories.md, "basis"); a classifier finding cites them.
+BASIS: dict[str, tuple[str, ...]] = {
+    "one_on_one": ("YY 四(二)", "HY 三.2", "HY 三.5"),
+    "home_tutor": ("HY 三.3", "HY 三.5"),
+    "crowdfunded_tutor": ("HY 三.2", "HY 三.5", "YY 四(二)"),
+    "tutor_recruitment": ("HY 三.2",),
+    "preschool": ("YY 四(二)", "HY 三.5"),
+    "holiday_training": ("YY 四(二)", "HY 三.5"),
+    "disguised_subject": ("HY 三.3", "HY 三.5", "YY 四(二)"),
+    "online_subject": ("YY 四(二)",),
+    "in_service_teacher": ("HY 三.3", "HY 四(二)"),
+    "false_advertising": ("YY 四(三)",),
+    "price_violation": ("YY 四(四)",),
+    "competition": ("HY 三.3",),
+    "unlicensed": ("YY 四(一)",),
+}

@@ -29,4 +29,5 @@ def analysis_json(doc_id: Any, analysis: Analysis) -> dict[str, Any]:
         "score": analysis.score,
         "categories": analysis.categories,
         "findings": [finding_json(f) for f in analysis.findings],
+        "model_score": analysis.model_score,
     }

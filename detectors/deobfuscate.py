@@ -11,7 +11,8 @@ the key term before the rules run:
    and the explicit pairs of rules/obfuscation/aliases.txt (VX → 微信).
 2. Homophones: the text is also read as a string of toneless syllables (a table lookup per
    character), and the key terms' syllable strings are found in it; a stretch that sounds like a
-   term but is written otherwise (佳教, 甫导) is rewritten.
+   term but is written otherwise (佳教, 甫导) is rewritten. Two-character terms take part only
+   when listed in sound_alike.txt: too many two-character sound-alikes are real words.
 
 The key term's characters map back to the whole original evasion, so findings still quote the
 original text. Sound-alikes are also ordinary words (无理 sounds like 物理, 大家叫 contains 家叫),
@@ -38,6 +39,7 @@ from detectors.normalize import CODE_POINTS, Normalized, normalize_term
 
 MASKS = ("x", "×", "□", "○", "〇", "✘", "✗")
 MIN_WORD_FREQ = 20  # jieba counts below this are segmentation debris (教上: 3), not words
+CROSSING_WORD_FREQ = 200  # a word across an edge must be common (大家, 习惯) to veto: 假种 (33) is not
 LATIN_WORDS = frozenset(
     [
         "qq",
@@ -98,6 +100,7 @@ def spelled_forms(term: str, syllables: list[str], initials: bool) -> dict[str, 
     forms: dict[str, Variant] = {}
     for mask in range(1, 2 ** len(term)):  # each character either itself or spelled out
         forms["".join(syllables[i] if mask >> i & 1 else term[i] for i in range(len(term)))] = Variant(term, "pinyin")
+    forms[" ".join(syllables)] = Variant(term, "pinyin")  # jia jiao: letters are not joined by folding
     if initials:
         forms["".join(s[0] for s in syllables)] = Variant(term, "initials")
     for i in range(1, len(term)):
@@ -150,11 +153,14 @@ class Deobfuscator:
         ids = syllable_table()[1]
         self._sounds = {}
         for term in sorted(self.terms):
+            if len(term) == 2 and term not in listed:
+                continue  # two-character sound-alikes are too often real words (单次/单词): listed ones only
             syllables = [ids.get(s) for s in readings[term]]
             if len(syllables) == len(term) and all(syllables):
                 self._sounds.setdefault("".join(chr(SYLLABLE_BASE + s) for s in syllables), term)  # type: ignore[operator]
         self._sound_terms = list(self._sounds.values())
         self._homophones = ahocorasick_rs.AhoCorasick(list(self._sounds))
+        self._written_terms = ahocorasick_rs.AhoCorasick(sorted(self.terms))
 
     @cached_property
     def _words(self) -> dict[str, int]:
@@ -164,13 +170,13 @@ class Deobfuscator:
         jieba.initialize()
         return jieba.dt.FREQ
 
-    def _is_word(self, text: str) -> bool:
-        return self._words.get(text, 0) >= MIN_WORD_FREQ
+    def _is_word(self, text: str, least: int = MIN_WORD_FREQ) -> bool:
+        return self._words.get(text, 0) >= least
 
     def _crossed(self, text: str, start: int, end: int) -> bool:
         """Whether a dictionary word of 2-4 characters straddles either edge of [start, end)."""
         return any(
-            self._is_word(text[left:right])
+            self._is_word(text[left:right], CROSSING_WORD_FREQ)
             for edge in (start, end)
             for left in range(max(0, edge - 3), edge)
             for right in range(edge + 1, min(len(text), left + 4) + 1)
@@ -222,8 +228,13 @@ class Deobfuscator:
         candidates = sorted(
             self._homophones.find_matches_as_indexes(sounds, overlapping=True), key=lambda m: (m[1] - m[2], m[1])
         )
+        if not candidates:
+            return []
+        present = [(s, e) for _, s, e in self._written_terms.find_matches_as_indexes(text, overlapping=True)]
         taken: list[tuple[int, int, str]] = []
         for index, start, end in candidates:
+            if any(s < end and start < e and not (start <= s and e <= end) for s, e in present):
+                continue  # rewriting would break a key term the text already has (家午托: 午托)
             if any(start < e and s < end for s, e, _ in taken):
                 continue
             term, written = self._sound_terms[index], text[start:end]

@@ -2,8 +2,8 @@
 
 Labelled files are JSON Lines with ``id, family, platform, form, title, text, categories``
 (data/labels/, see DATA.md). Listings are split by family, so a listing and its re-posts or
-obfuscated variants always fall in the same split: ``dev`` may be read while rules are written,
-``test`` is only ever reported in aggregate.
+obfuscated variants always fall in the same split: ``train`` and ``dev`` may be read while rules
+are written and the classifier is fitted, ``test`` is only ever reported in aggregate.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from detectors.categories import CATEGORIES
 from detectors.errors import TutorWatchError
 
 LABELS_DIR = Path(__file__).resolve().parent.parent / "data" / "labels"
-DEV_SHARE = 4  # tenths of the families in the dev split
+SPLITS = ("train",) * 5 + ("dev",) * 2 + ("test",) * 3  # by tenths of the families
 FORMS = ("plain", "disguised", "obfuscated")
 
 
@@ -36,8 +36,11 @@ class Labelled:
 
 
 def split_of(family: str) -> str:
-    """'dev' or 'test', fixed by a hash of the family id (so re-posts never straddle the split)."""
-    return "dev" if int(hashlib.sha256(family.encode()).hexdigest()[:8], 16) % 10 < DEV_SHARE else "test"
+    """'train' (50%), 'dev' (20%) or 'test' (30%), fixed by a hash of the family id.
+
+    Re-posts and obfuscated twins share a family, so they never straddle a split.
+    """
+    return SPLITS[int(hashlib.sha256(family.encode()).hexdigest()[:8], 16) % 10]
 
 
 def load_labelled(paths: Iterable[Path]) -> list[Labelled]:

@@ -47,6 +47,7 @@ class Analysis:
     score: float
     flagged: bool
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    model_score: float | None = None  # the classifier's violation probability, when a model is loaded
 
     @property
     def categories(self) -> list[str]:

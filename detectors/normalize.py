@@ -100,6 +100,7 @@ def tables() -> tuple[np.ndarray, np.ndarray]:
         kind[lo : hi + 1] = np.where(kind[lo : hi + 1] == INVISIBLE, INVISIBLE, SEPARATOR)
     for lo, hi in INVISIBLE_RANGES:
         kind[lo : hi + 1] = INVISIBLE
+    kind[[ord(m) for m in MASKS]] = NORMAL  # ✘ is in an emoji block, but stands for a character
     chinese = np.arange(CODE_POINTS, dtype=np.uint32)  # 繁→简, then financial numerals
     for cp in {*t2s, *(ord(c) for c in FINANCIAL_CHARS)}:
         chinese[cp] = ord(t2s.get(cp, chr(cp)).translate(FINANCIAL))

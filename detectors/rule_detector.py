@@ -57,9 +57,13 @@ class RuleDetector:
             return None
         return spans
 
-    def detect(self, original: str, platform: str | None = None) -> list[Finding]:
+    def prepare(self, original: str) -> Normalized:
+        """The folded, de-obfuscated text that rules and the classifier read, with its offset map."""
+        return self.deobfuscator.apply(normalize(original))
+
+    def detect(self, original: str, platform: str | None = None, norm: Normalized | None = None) -> list[Finding]:
         """Findings in ``original`` (title + "\\n" + text); their spans are exact slices of it."""
-        norm = self.deobfuscator.apply(normalize(original))
+        norm = norm if norm is not None else self.prepare(original)
         hits = self.index.scan(norm.text)
         memo = [UNSET] * self.node_count
         findings = []
