@@ -3,9 +3,10 @@
     .venv/bin/python bench/rule_pass.py [--repeat N]
 
 Input: every bundled listing (sample sites and data/labels batches), title + "\\n" + text.
-Reported: MB/s of UTF-8 and listings/s on one core for analyze() (fold, de-obfuscate, match,
-explain, score), and for bare overlapping scans with the catalogue's terms by ahocorasick-rs and
-pyahocorasick, and OpenCC t2s alone. Ratios, not absolute times, are what compare across machines.
+Reported: MB/s of UTF-8 and listings/s on one core for the rule pass (fold, de-obfuscate, match,
+explain, score), bare overlapping scans with the catalogue's terms by ahocorasick-rs and
+pyahocorasick, OpenCC t2s alone, and, when a model is installed, classifier inference and the
+whole analyze() with it. Ratios, not absolute times, are what compare across machines.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import ahocorasick_rs
 import opencc
 
 from detectors import analyze
-from detectors.analysis import rule_detector
+from detectors.analysis import analyze_document, rule_detector
+from detectors.classifier import load_default
+from detectors.models import Document
 from detectors.normalize import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,10 +80,26 @@ def main() -> None:
     timed("bare scan, pyahocorasick (overlapping)", lambda: [list(py.iter(t)) for t in texts], texts, args.repeat)
     timed("OpenCC t2s alone", lambda: [converter.convert(t) for t in texts], texts, args.repeat)
     timed("fold (normalize) alone", lambda: [normalize(t) for t in texts], texts, args.repeat)
+    rules_only = [Document(*d) for d in docs]
     whole = timed(
-        "whole rule pass: analyze()", lambda: [analyze(ti, te, pl) for ti, te, pl in docs], texts, args.repeat
+        "whole rule pass (rules only)",
+        lambda: [analyze_document(d, use_model=False) for d in rules_only],
+        texts,
+        args.repeat,
     )
-    print(f"whole pass / bare ahocorasick-rs = {whole / bare_rs:.2f}")
+    print(f"whole rule pass / bare ahocorasick-rs = {whole / bare_rs:.3f}")
+    model = load_default()
+    if model is None:
+        print("no model in data/models: run `tutorwatch train` for the classifier lines")
+        return
+    prepared = [detector.prepare(t).text for t in texts]
+    timed("classifier inference alone", lambda: [model.predict([t]) for t in prepared], texts, args.repeat)
+    timed("analyze(): rules + classifier", lambda: [analyze(*d) for d in docs], texts, args.repeat)
+    card = model.card
+    print(
+        f"model {model.path.name}: {model.path.stat().st_size / 1e6:.1f} MB, fitted and tuned in "
+        f"{card['training_seconds']} s on {card['data']['train']} listings"
+    )
 
 
 if __name__ == "__main__":

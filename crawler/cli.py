@@ -273,28 +273,46 @@ def rules_test() -> None:
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--split",
-    type=click.Choice(["dev", "test", "all"]),
+    type=click.Choice(["train", "dev", "test", "all"]),
     default="test",
     show_default=True,
     help="Which families to score (split by a hash of the family id).",
 )
-@click.option("--misses", is_flag=True, help="List missed and falsely flagged listings (dev split only).")
+@click.option("--misses", is_flag=True, help="List missed and falsely flagged listings (train and dev only).")
 @click.option(
     "--robustness",
     is_flag=True,
     help="Disguise the key words of plain violations one evasion at a time; count what stays flagged.",
 )
-def evaluate_command(files: tuple[Path, ...], split: str, misses: bool, robustness: bool) -> None:
-    """Score the detectors on labelled listings (default data/labels/*.jsonl): P/R/F1 by category and form.
+@click.option(
+    "--ablation",
+    is_flag=True,
+    help="Rules alone, classifier alone and combined; writes a precision-recall curve PNG to reports/.",
+)
+@click.pass_obj
+def evaluate_command(
+    obj: dict, files: tuple[Path, ...], split: str, misses: bool, robustness: bool, ablation: bool
+) -> None:
+    """Score the detectors on labelled listings (default: data/labels, sample sites): P/R/F1 by category, form.
 
     Only the train and dev splits may be read listing by listing (--misses); the test split is
     reported in aggregate, so its figures stay a fair estimate on listings nothing was fitted to.
     """
-    from detectors.evaluation import LABELS_DIR, evaluate, format_report, load_labelled, split_of
+    from detectors.evaluation import (
+        evaluate,
+        format_ablation,
+        format_confusion,
+        format_report,
+        labelled_files,
+        load_labelled,
+        split_of,
+        summary,
+        write_curve,
+    )
 
     if misses and split not in ("train", "dev"):
         raise click.UsageError("--misses is for the train and dev splits; test listings are never read one by one")
-    items = load_labelled(files or sorted(LABELS_DIR.glob("*.jsonl")))
+    items = load_labelled(files or labelled_files())
     chosen = [item for item in items if split == "all" or split_of(item.family) == split]
     if not chosen:
         raise TutorWatchError("no labelled listings in that split")
@@ -305,13 +323,56 @@ def evaluate_command(files: tuple[Path, ...], split: str, misses: bool, robustne
         plain = [(i.title, i.text, i.platform) for i in chosen if i.form == "plain"]
         click.echo(format_robustness(measure(plain)))
         return
+    if ablation:
+        reports = {
+            "rules": evaluate(chosen, use_model=False),
+            "classifier": evaluate(chosen, use_rules=False),
+            "combined": evaluate(chosen),
+        }
+        click.echo(format_ablation({mode: summary(r) for mode, r in reports.items()}))
+        curve = write_curve(reports, obj["reports"] / f"pr-curve-{split}.png", split)
+        click.echo(f"precision-recall curve: {curve}")
+        return
     report = evaluate(chosen)
     click.echo(format_report(report))
+    click.echo("\nMost frequent wrong extra categories:\n" + format_confusion(report))
     if misses:
         for item in report.missed:
             click.echo(f"MISSED {item.id} {sorted(item.categories)} [{item.form}] {item.title} | {item.text[:120]!r}")
         for item, spans in report.false_alarms:
             click.echo(f"FALSE  {item.id} {item.title} | {spans}")
+
+
+@cli.command()
+@click.option("--name", default="tutorwatch", show_default=True, help="Model name: data/models/<name>.joblib.")
+@click.option(
+    "--extra",
+    "extra",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Extra labelled JSON Lines (e.g. reviewed leads), added to the training data (repeatable).",
+)
+def train(name: str, extra: tuple[Path, ...]) -> None:
+    """Train the classifier on the train split of data/labels (+ --extra); write the model and its card.
+
+    Prints the ablation (rules / classifier / combined) on the dev and test splits.
+    """
+    import re as regex
+
+    from detectors.evaluation import Summary as _Summary
+    from detectors.evaluation import format_ablation, labelled_files, load_labelled
+    from detectors.training import train as fit_model
+
+    if not regex.fullmatch(r"[a-z0-9_-]+", name):
+        raise click.BadParameter("lower-case letters, digits, - and _ only", param_hint="--name")
+    items = load_labelled(labelled_files())
+    path, card = fit_model(items, load_labelled(extra), name)
+    console.print(
+        f"model: {path} ({card['size_bytes'] / 1e6:.1f} MB, trained in {card['training_seconds']} s "
+        f"on {card['data']['train']} listings)"
+    )
+    for split, rows in card["metrics"].items():
+        console.print(f"\n{split}:\n" + format_ablation({m: _Summary(**r) for m, r in rows.items()}))
 
 
 @cli.group()

@@ -12,6 +12,8 @@ from detectors.models import Analysis, Document
 from detectors.rule_detector import RuleDetector
 from detectors.scoring import decide
 
+CLASSIFIER_ALONE = {"rule_weight": 0.0, "threshold": 0.5}  # for ablations: the model's probability, as is
+
 
 @lru_cache(maxsize=4)
 def rule_detector(rules_dir: Path = RULES_DIR) -> RuleDetector:
@@ -22,16 +24,21 @@ def rule_detector(rules_dir: Path = RULES_DIR) -> RuleDetector:
 
 
 def analyze_document(
-    doc: Document, rules_dir: Path = RULES_DIR, use_rules: bool = True, use_model: bool = True
+    doc: Document,
+    rules_dir: Path = RULES_DIR,
+    use_rules: bool = True,
+    use_model: bool = True,
+    model_path: str | None = None,
 ) -> Analysis:
     """Rules and (when a model is installed) the classifier on one document; the flags serve ablations."""
     full = doc.full_text
     detector = rule_detector(rules_dir)
     norm = detector.prepare(full)
     findings = detector.detect(full, doc.platform, norm) if use_rules else []
-    model = load_default() if use_model else None
+    model = load_default(model_path) if use_model else None
     prediction = model.predict([norm.text])[0] if model is not None else None
-    return decide(findings, prediction, norm, full)
+    tuning = (model.tuning if use_rules else CLASSIFIER_ALONE) if model is not None else None
+    return decide(findings, prediction, norm, full, tuning)
 
 
 def analyze(title: str, text: str, platform: str | None = None, rules_dir: Path = RULES_DIR) -> Analysis:

@@ -173,14 +173,21 @@ class Deobfuscator:
     def _is_word(self, text: str, least: int = MIN_WORD_FREQ) -> bool:
         return self._words.get(text, 0) >= least
 
-    def _crossed(self, text: str, start: int, end: int) -> bool:
-        """Whether a dictionary word of 2-4 characters straddles either edge of [start, end)."""
-        return any(
-            self._is_word(text[left:right], CROSSING_WORD_FREQ)
-            for edge in (start, end)
-            for left in range(max(0, edge - 3), edge)
-            for right in range(edge + 1, min(len(text), left + 4) + 1)
-        )
+    def _crossed(self, text: str, start: int, end: int, present: list[tuple[int, int]]) -> bool:
+        """Whether a common word of 2-4 characters straddles either edge of [start, end).
+
+        A word that reaches into a key term already in the text does not count: in 找属学家教,
+        学家 is an accident of 家教 following.
+        """
+        for edge in (start, end):
+            for left in range(max(0, edge - 3), edge):
+                for right in range(edge + 1, min(len(text), left + 4) + 1):
+                    outside = (left, start) if left < start else (end, right)
+                    if any(s < outside[1] and outside[0] < e for s, e in present):
+                        continue
+                    if self._is_word(text[left:right], CROSSING_WORD_FREQ):
+                        return True
+        return False
 
     def _holds_term(self, written: str, term: str) -> bool:
         """Whether a key term already in ``written`` covers every character it shares with ``term``.
@@ -242,7 +249,7 @@ class Deobfuscator:
                 continue
             if sum(a != b for a, b in zip(written, term, strict=True)) > max(1, len(term) // 2):
                 continue
-            if self._is_word(written) or self._crossed(text, start, end):
+            if self._is_word(written) or self._crossed(text, start, end, present):
                 continue
             taken.append((start, end, term))
         return sorted(taken)

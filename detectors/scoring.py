@@ -16,22 +16,28 @@ DEFAULT_THRESHOLD = 0.5
 DEFAULT_CATEGORY_THRESHOLD = 0.5
 
 
-def threshold() -> float:
-    """Score at or above which a document is flagged (env TUTORWATCH_THRESHOLD)."""
-    return float(os.environ.get("TUTORWATCH_THRESHOLD", DEFAULT_THRESHOLD))
-
-
 def category_threshold() -> float:
     """Per-category probability at which the classifier names a category (env TUTORWATCH_CATEGORY_THRESHOLD)."""
     return float(os.environ.get("TUTORWATCH_CATEGORY_THRESHOLD", DEFAULT_CATEGORY_THRESHOLD))
 
 
-def combine(findings: Iterable[Finding], model_score: float | None = None) -> float:
-    """Noisy-OR over the rule findings' confidences and the classifier's probability."""
+def rule_score(findings: Iterable[Finding]) -> float:
+    """Noisy-OR over the rule findings' confidences: independent evidence adds up, never past 1."""
     miss = math.prod(1.0 - CONFIDENCE_WEIGHT[f.confidence] for f in findings if f.confidence in CONFIDENCE_WEIGHT)
-    if model_score is not None:
-        miss *= 1.0 - model_score
     return round(1.0 - miss, 4)
+
+
+def combine(rules: float, model_score: float | None, rule_weight: float) -> float:
+    """Rules alone, or a weighted mean of the rule score and the classifier's probability.
+
+    A weighted mean lets each detector outvote a weak call of the other: a low-confidence rule
+    hit on a listing the model finds innocent stays below the threshold, and so does a model
+    guess that no rule supports, unless the model is sure. The weight and the threshold are
+    tuned on the dev split when the model is trained and travel in its card.
+    """
+    if model_score is None:
+        return rules
+    return round(rule_weight * rules + (1 - rule_weight) * model_score, 4)
 
 
 def _term_span(term: str, norm: Normalized, original: str) -> Span:
@@ -69,11 +75,19 @@ def model_findings(prediction: Prediction, findings: list[Finding], norm: Normal
     ]
 
 
-def decide(findings: list[Finding], prediction: Prediction | None, norm: Normalized, original: str) -> Analysis:
-    """Rule findings and the classifier's prediction → one Analysis; the only place they meet."""
+def decide(
+    findings: list[Finding], prediction: Prediction | None, norm: Normalized, original: str, tuning: dict | None = None
+) -> Analysis:
+    """Rule findings and the classifier's prediction → one Analysis; the only place they meet.
+
+    ``tuning`` ({"rule_weight", "threshold"}) comes from the model's card; TUTORWATCH_THRESHOLD
+    overrides the threshold.
+    """
     model_score = round(prediction.violation, 4) if prediction is not None else None
-    score = combine(findings, model_score)
-    flagged = score >= threshold() and (bool(findings) or model_score is not None)
+    tuning = tuning or {}
+    score = combine(rule_score(findings), model_score, tuning.get("rule_weight", 1.0))
+    limit = float(os.environ.get("TUTORWATCH_THRESHOLD", tuning.get("threshold", DEFAULT_THRESHOLD)))
+    flagged = score >= limit and (bool(findings) or model_score is not None)
     if flagged and prediction is not None:
         findings = findings + model_findings(prediction, findings, norm, original)
     return Analysis(score=score, flagged=flagged, findings=tuple(findings), model_score=model_score)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.sample_server import SITE_KINDS, load_listings
-from crawler.site_config import load_sites
-from detectors.evaluation import LABELS_DIR, load_labelled
+from detectors.evaluation import labelled_files, load_labelled
 from detectors.evasions import EVASIONS, robustness
 
 # Initials are ambiguous (sx: 数学 or 实习), two-letter ones most of all: a known, documented gap.
@@ -15,11 +13,9 @@ FLOOR = {name: 0.95 for name in EVASIONS} | {"initials": 0.75}
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, tuple[int, int]]:
-    platforms = {site.site_id: site.platform for site in load_sites()}
     plain = [
-        (i.title, i.text, i.platform) for i in load_labelled(sorted(LABELS_DIR.glob("*.jsonl"))) if i.form == "plain"
+        (i.title, i.text, i.platform) for i in load_labelled(labelled_files()) if i.form in ("plain", "unspecified")
     ]
-    plain += [(x["title"], x["body"], platforms[s]) for s in SITE_KINDS for x in load_listings(s) if x["categories"]]
     return robustness(plain)
 
 

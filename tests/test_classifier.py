@@ -1,0 +1,98 @@
+"""The classifier: fitted on real labelled listings, loaded from a real file, refused when stale."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+
+from detectors.classifier import Classifier
+from detectors.errors import ConfigError
+from detectors.evaluation import labelled_files, load_labelled, split_of
+from detectors.training import fit, tune
+from tests.conftest import TUTORWATCH
+
+VIOLATION = "寒假给孩子把初中物理的坑补上，老师是本区名校带毕业班的，三个孩子一起上更划算"
+CLEAN = "少儿篮球周末班，专业教练，8-12岁，每班15人"
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """A small model fitted on part of the train split, saved as `tutorwatch train` saves one."""
+    items = [i for i in load_labelled(labelled_files()) if split_of(i.family) == "train"]
+    bundle = fit(items[:600])
+    bundle["tuning"] = tune([i for i in load_labelled(labelled_files()) if split_of(i.family) == "tune"][:150], bundle)
+    import sklearn
+
+    bundle["card"] = {"name": "mini", "versions": {"scikit-learn": sklearn.__version__}}
+    scikit = bundle.pop("fitted")
+    path = tmp_path_factory.mktemp("models") / "mini.joblib"
+    joblib.dump(bundle, path)
+    return path, scikit
+
+
+@pytest.fixture(scope="module")
+def model_file(fitted: tuple[Path, dict]) -> Path:
+    return fitted[0]
+
+
+def test_predictions_are_probabilities_that_separate(model_file: Path) -> None:
+    model = Classifier.load(model_file)
+    violation, clean = model.predict([VIOLATION, CLEAN])
+    assert 0 <= clean.violation < violation.violation <= 1
+    assert set(violation.categories) <= set(model.labels) and violation.terms
+    assert 0.0 <= model.tuning["rule_weight"] <= 1.0 and 0.0 < model.tuning["threshold"] < 1.0
+
+
+def test_exported_inference_equals_scikit_learn(fitted: tuple[Path, dict]) -> None:
+    path, scikit = fitted
+    model = Classifier.load(path)
+    texts = [VIOLATION, CLEAN, "", "住家保姆  可辅导小学作业\n周末不休 1v1", "ＡＢＣ　abc"]
+    matrix = scikit["features"].transform(texts)
+    fast = model.predict(texts)
+    assert np.allclose([p.violation for p in fast], scikit["violation"].predict_proba(matrix)[:, 1], atol=1e-5)
+    slow = scikit["categories"].predict_proba(matrix)
+    assert np.allclose([[p.categories[label] for label in model.labels] for p in fast], slow, atol=1e-5)
+
+
+def test_model_from_another_scikit_learn_is_refused_with_the_retrain_command(model_file: Path, tmp_path: Path) -> None:
+    bundle = joblib.load(model_file)
+    bundle["card"]["versions"]["scikit-learn"] = "0.1.0"
+    stale = tmp_path / "stale.joblib"
+    joblib.dump(bundle, stale)
+    with pytest.raises(ConfigError, match=r"trained with scikit-learn 0\.1\.0.*tutorwatch train --name stale"):
+        Classifier.load(stale)
+
+
+def test_corrupt_model_file_is_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.joblib"
+    broken.write_bytes(b"\x80\x04not a pickle at all")
+    with pytest.raises(ConfigError) as err:
+        Classifier.load(broken)
+    assert "\n" not in str(err.value) and "tutorwatch train" in str(err.value)
+
+
+def test_scan_uses_the_model_and_reports_its_score(model_file: Path) -> None:
+    env = {**os.environ, "TUTORWATCH_MODEL": str(model_file)}
+    stdin = json.dumps({"id": 1, "title": "", "text": VIOLATION}, ensure_ascii=False) + "\n"
+    result = subprocess.run(
+        [TUTORWATCH, "scan", "--format", "jsonl"], input=stdin, capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["model_score"] is not None and 0 <= record["model_score"] <= 1
+    for finding in record["findings"]:
+        assert ("\n" + VIOLATION)[finding["start"] : finding["end"]] == finding["text"]
+
+
+def test_missing_model_named_by_env_is_an_error(tmp_path: Path) -> None:
+    env = {**os.environ, "TUTORWATCH_MODEL": str(tmp_path / "nope.joblib")}
+    result = subprocess.run(
+        [TUTORWATCH, "scan"], input="一对一数学", capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 4 and "tutorwatch train" in result.stderr
