@@ -344,7 +344,7 @@ def evaluate_command(
 
 
 @cli.command()
-@click.option("--name", default="tutorwatch", show_default=True, help="Model name: data/models/<name>.joblib.")
+@click.option("--name", default="tutorwatch", show_default=True, help="Model name: data/models/<name>.pkl.gz.")
 @click.option(
     "--extra",
     "extra",

@@ -8,16 +8,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import html_text
-from bs4 import BeautifulSoup
 from parsel import Selector, SelectorList
 from scrapy.http import Response, TextResponse
 
 from crawler.canonical import canonical_url
 from crawler.listing import Listing
+from crawler.main_text import main_text
 from crawler.site_config import SiteConfig
 from detectors.errors import TutorWatchError
-
-BOILERPLATE = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg")
 
 
 class ExtractionError(TutorWatchError):
@@ -78,21 +76,6 @@ def extract_listing(response: TextResponse, site: SiteConfig) -> Listing:
         platform=site.platform,
         **{k: re.sub(r"[ \t]+", " ", v) if k != "body" else v for k, v in values.items()},
     )
-
-
-def main_text(page: str) -> tuple[str, str]:
-    """(title, body) of a page no site config knows: its heading and largest content block (bs4)."""
-    soup = BeautifulSoup(page, "html.parser")
-    title_tag = soup.find("h1") or soup.find("title")
-    title = title_tag.get_text(" ", strip=True) if title_tag else ""
-    for tag in soup(BOILERPLATE):
-        tag.decompose()
-    candidates = soup.find_all(["article", "main"]) or [soup.body or soup]
-    block = max(candidates, key=lambda tag: len(tag.get_text(strip=True)))
-    body = "\n".join(line.strip() for line in block.get_text("\n").splitlines() if line.strip())
-    if body.startswith(title):
-        body = body[len(title) :].lstrip("\n")
-    return title, body
 
 
 def generic_listing(response: Response, platform: str = "social") -> Listing:

@@ -1,13 +1,16 @@
 """The second detector: a jieba + character n-gram linear model over the folded, de-obfuscated text.
 
 It catches what no rule names ("寒假给孩子把初中物理的坑补上…三个孩子一起上更划算"). A model file
-is a joblib bundle written by ``tutorwatch train`` with its model card beside it; loading one
+is a gzip-compressed pickle of plain arrays written by ``tutorwatch train`` (model card beside it;
+only load model files you made or trust, as with any pickle); loading one
 made by an incompatible scikit-learn fails with a one-line error that names the retrain command.
 """
 
 from __future__ import annotations
 
+import gzip
 import os
+import pickle
 import re
 import warnings
 from collections import Counter
@@ -21,7 +24,7 @@ import numpy as np
 from detectors.errors import ConfigError
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "data" / "models"
-DEFAULT_MODEL = MODELS_DIR / "tutorwatch.joblib"
+DEFAULT_MODEL = MODELS_DIR / "tutorwatch.pkl.gz"
 FORMAT_VERSION = 2
 
 
@@ -99,13 +102,11 @@ class Classifier:
 
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL) -> Classifier:
-        import joblib
-
-        retrain = f"retrain it with `tutorwatch train --name {path.stem}`"
+        retrain = f"retrain it with `tutorwatch train --name {path.name.split('.')[0]}`"
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), gzip.open(path, "rb") as handle:
                 warnings.simplefilter("ignore")
-                bundle = joblib.load(path)
+                bundle = pickle.load(handle)
         except FileNotFoundError:
             raise ConfigError(f"{path}: no model file; {retrain}") from None
         except Exception as exc:  # a truncated or foreign file: pickle raises many kinds
@@ -152,6 +153,15 @@ class Classifier:
         return out
 
 
+def save_bundle(bundle: dict[str, Any], path: Path) -> None:
+    """Write a model file atomically: gzip + pickle (the C unpickler loads it in a tenth of joblib's time)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with gzip.open(tmp, "wb", compresslevel=6) as handle:
+        pickle.dump(bundle, handle, protocol=5)
+    tmp.replace(path)
+
+
 def sklearn_version() -> str | None:
     """The installed scikit-learn's version, read without importing it (an import costs 1.5 s)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -164,7 +174,7 @@ def sklearn_version() -> str | None:
 
 @lru_cache(maxsize=2)
 def load_default(path: str | None = None) -> Classifier | None:
-    """The model analyze() uses: TUTORWATCH_MODEL ("none": rules only), else data/models/tutorwatch.joblib."""
+    """The model analyze() uses: TUTORWATCH_MODEL ("none": rules only), else data/models/tutorwatch.pkl.gz."""
     chosen = path or os.environ.get("TUTORWATCH_MODEL")
     if chosen == "none" or (chosen is None and not DEFAULT_MODEL.exists()):
         return None

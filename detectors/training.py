@@ -19,7 +19,7 @@ from typing import Any
 
 from detectors.analysis import rule_detector
 from detectors.categories import CATEGORIES
-from detectors.classifier import FORMAT_VERSION, MODELS_DIR, add_words, words
+from detectors.classifier import FORMAT_VERSION, MODELS_DIR, add_words, save_bundle, words
 from detectors.evaluation import Labelled, split_of
 
 PARAMETERS: dict[str, Any] = {
@@ -147,7 +147,7 @@ def tune(items: list[Labelled], bundle: dict[str, Any]) -> dict[str, float]:
     from detectors.scoring import rule_score
 
     detector = rule_detector()
-    model = Classifier({**bundle, "card": {}, "tuning": {}}, MODELS_DIR / "unsaved.joblib")
+    model = Classifier({**bundle, "card": {}, "tuning": {}}, MODELS_DIR / "unsaved.pkl.gz")
     rules, truth = [], []
     texts = []
     for item in items:
@@ -188,9 +188,7 @@ def versions() -> dict[str, str]:
 
 
 def train(items: list[Labelled], extra: list[Labelled], name: str, models_dir: Path = MODELS_DIR) -> tuple[Path, dict]:
-    """Fit on the train split (+ extra), write ``<name>.joblib`` and ``<name>.card.json``."""
-    import joblib
-
+    """Fit on the train split (+ extra), write ``<name>.pkl.gz`` and ``<name>.card.json``."""
     from detectors.evaluation import ablation
 
     training = [item for item in items if split_of(item.family) == "train"] + extra
@@ -217,11 +215,8 @@ def train(items: list[Labelled], extra: list[Labelled], name: str, models_dir: P
     }
     bundle["card"] = card
     del bundle["fitted"]  # the file holds plain arrays: loading it needs no scikit-learn
-    models_dir.mkdir(parents=True, exist_ok=True)
-    path = models_dir / f"{name}.joblib"
-    tmp = path.with_suffix(".joblib.tmp")
-    joblib.dump(bundle, tmp, compress=3)
-    tmp.replace(path)
+    path = models_dir / f"{name}.pkl.gz"
+    save_bundle(bundle, path)
     card["metrics"] = {
         split: {
             mode: asdict(row)
@@ -230,6 +225,6 @@ def train(items: list[Labelled], extra: list[Labelled], name: str, models_dir: P
         for split in ("dev", "test")
     }
     card["size_bytes"] = path.stat().st_size
-    card_path = path.with_suffix(".card.json")
+    card_path = models_dir / f"{name}.card.json"
     card_path.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path, card

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import pickle
 import subprocess
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pytest
 
-from detectors.classifier import Classifier
+from detectors.classifier import Classifier, save_bundle
 from detectors.errors import ConfigError
 from detectors.evaluation import labelled_files, load_labelled, split_of
 from detectors.training import fit, tune
@@ -31,8 +32,8 @@ def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
     bundle["card"] = {"name": "mini", "versions": {"scikit-learn": sklearn.__version__}}
     scikit = bundle.pop("fitted")
-    path = tmp_path_factory.mktemp("models") / "mini.joblib"
-    joblib.dump(bundle, path)
+    path = tmp_path_factory.mktemp("models") / "mini.pkl.gz"
+    save_bundle(bundle, path)
     return path, scikit
 
 
@@ -61,16 +62,17 @@ def test_exported_inference_equals_scikit_learn(fitted: tuple[Path, dict]) -> No
 
 
 def test_model_from_another_scikit_learn_is_refused_with_the_retrain_command(model_file: Path, tmp_path: Path) -> None:
-    bundle = joblib.load(model_file)
+    with gzip.open(model_file, "rb") as handle:
+        bundle = pickle.load(handle)
     bundle["card"]["versions"]["scikit-learn"] = "0.1.0"
-    stale = tmp_path / "stale.joblib"
-    joblib.dump(bundle, stale)
+    stale = tmp_path / "stale.pkl.gz"
+    save_bundle(bundle, stale)
     with pytest.raises(ConfigError, match=r"trained with scikit-learn 0\.1\.0.*tutorwatch train --name stale"):
         Classifier.load(stale)
 
 
 def test_corrupt_model_file_is_one_line(tmp_path: Path) -> None:
-    broken = tmp_path / "broken.joblib"
+    broken = tmp_path / "broken.pkl.gz"
     broken.write_bytes(b"\x80\x04not a pickle at all")
     with pytest.raises(ConfigError) as err:
         Classifier.load(broken)
@@ -91,7 +93,7 @@ def test_scan_uses_the_model_and_reports_its_score(model_file: Path) -> None:
 
 
 def test_missing_model_named_by_env_is_an_error(tmp_path: Path) -> None:
-    env = {**os.environ, "TUTORWATCH_MODEL": str(tmp_path / "nope.joblib")}
+    env = {**os.environ, "TUTORWATCH_MODEL": str(tmp_path / "nope.pkl.gz")}
     result = subprocess.run(
         [TUTORWATCH, "scan"], input="一对一数学", capture_output=True, text=True, env=env, timeout=120
     )
