@@ -20,6 +20,7 @@ from crawler.site_config import SITES_DIR, load_sites
 from detectors import analyze
 from detectors.analysis import rule_detector
 from detectors.catalogue import RULES_DIR
+from detectors.categories import CATEGORIES
 from detectors.contract import analysis_json
 from detectors.errors import ConfigError, FetchError, TutorWatchError
 
@@ -341,6 +342,85 @@ def evaluate_command(
             click.echo(f"MISSED {item.id} {sorted(item.categories)} [{item.form}] {item.title} | {item.text[:120]!r}")
         for item, spans in report.false_alarms:
             click.echo(f"FALSE  {item.id} {item.title} | {spans}")
+
+
+@cli.command("export")
+@click.option("--region", help="Only leads whose city or district is this (岳阳楼区, 河源市 …).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only leads changed on or after this date.")
+@click.option("--category", type=click.Choice(sorted(CATEGORIES)), help="Only leads with this category.")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=0.0, show_default=True)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Directory to write to (default: reports/)."
+)
+@click.pass_obj
+def export_command(
+    obj: dict, region: str | None, since: Any, category: str | None, min_score: float, out: Path | None
+) -> None:
+    """Write leads.csv, leads.xlsx and today's leads-YYYY-MM-DD.csv from the store, optionally filtered."""
+    from crawler.leads.export import export_store
+    from crawler.leads.filters import Filters
+    from crawler.leads.store import LeadStore
+
+    chosen = Filters(region, since.date().isoformat() if since else None, category, min_score)
+    target = out or obj["reports"]
+    with LeadStore(obj["db"]) as store:
+        total, todays = export_store(store, target, chosen=chosen)
+    console.print(f"{total} leads in {target}/leads.csv and leads.xlsx, {todays} in today's file")
+
+
+@cli.group()
+def review() -> None:
+    """The analyst's verdicts: import them from the spreadsheet, export them as training labels."""
+
+
+@review.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def review_import(obj: dict, file: Path) -> None:
+    """Merge verdicts (确认/排除/调查中) and notes from an edited leads.xlsx or leads.csv (UTF-8 or GBK).
+
+    All or nothing: an unknown lead_id, a bad verdict or a wrong header writes nothing. A blank
+    cell never erases a verdict or a note. The leads files are rewritten afterwards.
+    """
+    from crawler.leads.export import export_store
+    from crawler.leads.review import import_review
+    from crawler.leads.store import LeadStore
+
+    with LeadStore(obj["db"]) as store:
+        verdicts, notes = import_review(store, file)
+        export_store(store, obj["reports"])
+    console.print(f"{verdicts} verdicts and {notes} notes imported from {file}")
+
+
+@review.command("labels")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="JSON Lines file to write (for `tutorwatch train --extra`).",
+)
+@click.pass_obj
+def review_labels(obj: dict, out: Path) -> None:
+    """Export confirmed leads (with their categories) and dismissed ones (clean) as labelled listings."""
+    from crawler.leads.export import write_atomic
+    from crawler.leads.review import labelled_jsonl
+    from crawler.leads.store import LeadStore
+
+    with LeadStore(obj["db"]) as store:
+        text = labelled_jsonl(store)
+    write_atomic(out, text.encode("utf-8"))
+    console.print(f"{text.count(chr(10))} labelled listings written to {out}")
+
+
+@cli.command()
+@click.pass_obj
+def stats(obj: dict) -> None:
+    """Precision per rule and per category from the analysts' verdicts: which rules waste their time."""
+    from crawler.leads.stats import verdict_stats
+    from crawler.leads.store import LeadStore
+
+    with LeadStore(obj["db"]) as store:
+        click.echo(verdict_stats(store))
 
 
 @cli.command()

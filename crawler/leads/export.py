@@ -1,7 +1,8 @@
-"""Leads files for the analyst: UTF-8 CSV with BOM, formula-safe, written atomically.
+"""Leads files for the analyst: CSV (UTF-8 with BOM, formula-safe) and XLSX, written atomically.
 
 Excel and WPS on Chinese Windows read a BOM-marked UTF-8 CSV correctly; crawled text must
-never become a formula, so any cell that a spreadsheet would evaluate is prefixed with '.
+never become a formula, so any CSV cell that a spreadsheet would evaluate is prefixed with '
+(the XLSX writes every crawled cell as a text cell instead).
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from crawler.leads.filters import Filters
+from crawler.leads.review import label
 from crawler.leads.store import LeadStore
+from crawler.leads.xlsx import leads_xlsx
 
 LEAD_COLUMNS: tuple[str, ...] = (
     "lead_id",
@@ -40,6 +44,7 @@ LEAD_COLUMNS: tuple[str, ...] = (
     "notes",
     "times_seen",
     "changed_at",
+    "changed_since_verdict",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -65,28 +70,38 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def lead_values(row: sqlite3.Row | dict) -> dict[str, object]:
+    """A stored lead as the analyst reads it: verdict as 确认/排除/调查中, whether it changed since."""
+    values = {column: row[column] for column in LEAD_COLUMNS if column != "changed_since_verdict"}
+    values["status"] = label(row["status"])
+    values["changed_since_verdict"] = "yes" if row["status"] and row["content_hash"] != row["verdict_hash"] else ""
+    return values
+
+
 def leads_csv(rows: Iterable[sqlite3.Row | dict]) -> bytes:
     """The leads as CSV bytes, columns in LEAD_COLUMNS order."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(LEAD_COLUMNS)
     for row in rows:
-        writer.writerow([safe_cell(row[column]) for column in LEAD_COLUMNS])
+        values = lead_values(row)
+        writer.writerow([safe_cell(values[column]) for column in LEAD_COLUMNS])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def export_leads(all_rows: list, todays_rows: list, reports_dir: Path, day: date) -> tuple[Path, Path]:
-    """Write reports/leads.csv (cumulative) and reports/leads-YYYY-MM-DD.csv (new or changed that day)."""
-    cumulative = reports_dir / "leads.csv"
-    daily = reports_dir / f"leads-{day.isoformat()}.csv"
-    write_atomic(cumulative, leads_csv(all_rows))
-    write_atomic(daily, leads_csv(todays_rows))
-    return cumulative, daily
+def export_store(
+    store: LeadStore, reports_dir: Path, day: date | None = None, chosen: Filters | None = None
+) -> tuple[int, int]:
+    """The leads files from the store's current state (re-running writes the same files); their row counts.
 
-
-def export_store(store: LeadStore, reports_dir: Path, day: date | None = None) -> tuple[int, int]:
-    """Both leads files from the store's current state (re-running writes the same files); their row counts."""
+    reports/leads.csv and leads.xlsx hold every lead (that passes ``chosen``); leads-YYYY-MM-DD.csv
+    those first found or changed that day.
+    """
     day = day or date.today()
-    everything, todays = store.leads(), store.leads(changed_since=day.isoformat())
-    export_leads(everything, todays, reports_dir, day)
+    chosen = chosen or Filters()
+    everything = [row for row in store.leads() if chosen.keeps(row)]
+    todays = [row for row in store.leads(changed_since=day.isoformat()) if chosen.keeps(row)]
+    write_atomic(reports_dir / "leads.csv", leads_csv(everything))
+    write_atomic(reports_dir / "leads.xlsx", leads_xlsx(everything))
+    write_atomic(reports_dir / f"leads-{day.isoformat()}.csv", leads_csv(todays))
     return len(everything), len(todays)

@@ -61,6 +61,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX leads_changed ON leads(changed_at);
     """,
+    # 2: what the page said when the analyst gave the verdict, so a changed page can return
+    """
+    ALTER TABLE leads ADD COLUMN verdict_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE leads ADD COLUMN reviewed_at TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 

@@ -1,0 +1,103 @@
+"""leads.xlsx for Excel and WPS: frozen header, filters, widths, links, shading, a verdict drop-down.
+
+Written with openpyxl directly: every crawled cell is forced to a text cell, so even a title
+that starts with '=' is shown, never evaluated.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+WIDTHS = {
+    "title": 40,
+    "url": 36,
+    "matched_text": 36,
+    "basis": 22,
+    "categories": 24,
+    "rules": 30,
+    "notes": 30,
+    "publisher": 16,
+    "contact": 16,
+    "first_seen": 20,
+    "last_seen": 20,
+    "changed_at": 20,
+}
+SHADES = ((0.9, "F8CBAD"), (0.7, "FCE4D6"), (0.0, "FFF2CC"))  # by score: high, medium, low
+NUMBERS = ("score", "times_seen")
+
+
+def _text(value: object) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
+
+
+def _summary(book: Workbook, rows: Sequence[dict]) -> None:
+    sheet = book.create_sheet("summary")
+    sheet.append(["what", "value", "leads"])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    tables = {
+        "category": Counter(c for row in rows for c in str(row["categories"]).split(";") if c),
+        "district": Counter(str(row["district"]) or "(unknown)" for row in rows),
+        "verdict": Counter(str(row["status"]) or "(none)" for row in rows),
+        "site": Counter(str(row["site"]) for row in rows),
+    }
+    for what, counts in tables.items():
+        for value, count in counts.most_common():
+            sheet.append([what, _text(value), count])
+    sheet.column_dimensions["A"].width = 12
+    sheet.column_dimensions["B"].width = 24
+
+
+def leads_xlsx(stored: Sequence) -> bytes:
+    """The workbook as bytes: a 'leads' sheet (columns as leads.csv) and a 'summary' sheet."""
+    from crawler.leads.export import LEAD_COLUMNS, lead_values
+    from crawler.leads.review import VERDICTS
+
+    rows = [lead_values(row) for row in stored]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "leads"
+    sheet.append(list(LEAD_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for number, values in enumerate(rows, start=2):
+        score = float(values["score"] or 0)
+        shade = PatternFill("solid", fgColor=next(color for floor, color in SHADES if score >= floor))
+        for column, name in enumerate(LEAD_COLUMNS, start=1):
+            cell = sheet.cell(row=number, column=column)
+            if name in NUMBERS:
+                cell.value = float(values[name] or 0) if name == "score" else int(values[name] or 0)
+            else:
+                cell.value = _text(values[name])
+                cell.data_type = "s"  # text, even when it starts with '='
+            cell.fill = shade
+            if name in ("title", "matched_text", "notes"):
+                cell.alignment = Alignment(wrap_text=False, vertical="top")
+        url = str(values["url"])
+        if urlsplit(url).scheme in ("http", "https"):
+            link = sheet.cell(row=number, column=LEAD_COLUMNS.index("url") + 1)
+            link.hyperlink = url
+            link.font = Font(color="0563C1", underline="single")
+    last = get_column_letter(len(LEAD_COLUMNS))
+    sheet.freeze_panes = "B2"
+    sheet.auto_filter.ref = f"A1:{last}{max(len(rows) + 1, 2)}"
+    for column, name in enumerate(LEAD_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = WIDTHS.get(name, 12)
+    status = get_column_letter(LEAD_COLUMNS.index("status") + 1)
+    choices = DataValidation(type="list", formula1=f'"{",".join(VERDICTS.values())}"', allow_blank=True)
+    choices.error, choices.errorTitle = "请选择 确认 / 排除 / 调查中", "verdict"
+    sheet.add_data_validation(choices)
+    choices.add(f"{status}2:{status}{max(len(rows) + 1, 2) + 1000}")
+    _summary(book, rows)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
