@@ -412,6 +412,65 @@ def review_labels(obj: dict, out: Path) -> None:
     console.print(f"{text.count(chr(10))} labelled listings written to {out}")
 
 
+@cli.group()
+def evidence() -> None:
+    """The pages kept as evidence (WARC files beside the database)."""
+
+
+@evidence.command("verify")
+@click.pass_obj
+def evidence_verify(obj: dict) -> None:
+    """Re-hash every lead's evidence record; list any that is missing, truncated or altered."""
+    from crawler.evidence import verify
+    from crawler.leads.store import LeadStore, evidence_dir
+
+    folder = evidence_dir(obj["db"])
+    with LeadStore(obj["db"]) as store:
+        rows = store.conn.execute("SELECT * FROM leads WHERE evidence_file != '' ORDER BY lead_id").fetchall()
+    bad = []
+    for row in rows:
+        problem = verify(
+            folder, row["evidence_file"], row["evidence_offset"], row["evidence_length"], row["evidence_sha256"]
+        )
+        if problem:
+            bad.append(f"{row['lead_id']}: {problem}")
+    for line in bad:
+        click.echo(line)
+    console.print(f"{len(rows) - len(bad)} of {len(rows)} evidence records verified")
+    if bad:
+        raise TutorWatchError(f"{len(bad)} evidence record(s) do not match their SHA-256")
+
+
+@evidence.command("show")
+@click.argument("lead")
+@click.option("--extract", type=click.Path(dir_okay=False, path_type=Path), help="Write the original page here.")
+@click.pass_obj
+def evidence_show(obj: dict, lead: str, extract: Path | None) -> None:
+    """Print what is kept for a lead (URL, fetch time, file, offset, SHA-256, headers); --extract the page."""
+    from crawler.evidence import original_page, verify
+    from crawler.leads.export import write_atomic
+    from crawler.leads.store import LeadStore, evidence_dir
+
+    with LeadStore(obj["db"]) as store:
+        row = store.conn.execute("SELECT * FROM leads WHERE lead_id = ?", (lead,)).fetchone()
+    if row is None:
+        raise TutorWatchError(f"no lead {lead!r}")
+    if not row["evidence_file"]:
+        raise TutorWatchError(f"lead {lead} has no evidence kept")
+    folder = evidence_dir(obj["db"])
+    where = (row["evidence_file"], row["evidence_offset"], row["evidence_length"])
+    url, head, body = original_page(folder, *where)
+    problem = verify(folder, *where, row["evidence_sha256"])
+    click.echo(
+        f"lead {lead}: {row['title']}\nurl: {url}\nfetched: {row['fetched_at']}\n"
+        f"file: {folder / row['evidence_file']} @ {row['evidence_offset']} ({row['evidence_length']} bytes)\n"
+        f"sha256: {row['evidence_sha256']} ({'verified' if problem is None else problem})\n\n{head.strip()}"
+    )
+    if extract is not None:
+        write_atomic(extract, body)
+        click.echo(f"\npage ({len(body)} bytes) written to {extract}")
+
+
 @cli.command()
 @click.pass_obj
 def stats(obj: dict) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crawler.evidence import Capture
 from detectors.models import Analysis
 
 
@@ -28,4 +29,5 @@ class CrawledListing:
     """The Scrapy item: a listing, plus its analysis once the detect pipeline has run."""
 
     listing: Listing
+    capture: Capture | None = None  # the page as fetched, kept as evidence if it makes a lead
     analysis: Analysis | None = field(default=None)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import sqlite3
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,3 +130,28 @@ def test_daily_file_holds_todays_new_leads(crawled: CrawlResult) -> None:
     daily = list(crawled.workspace.reports.glob("leads-????-??-??.csv"))
     assert len(daily) == 1
     assert {r["lead_id"] for r in rows(daily[0].read_bytes())} == {r["lead_id"] for r in rows(crawled.csv_second)}
+
+
+def test_every_lead_keeps_its_page_as_verifiable_evidence(crawled: CrawlResult, tmp_path: Path) -> None:
+    ws = crawled.workspace
+    verified = ws.run("evidence", "verify")
+    assert verified.returncode == 0, verified.stderr
+    leads = rows(crawled.csv_second)
+    assert all(row["evidence_sha256"] and row["evidence"].startswith("run-1.warc.gz@") for row in leads), (
+        "evidence is kept once, when the lead is new, and not rewritten for an unchanged page"
+    )
+    gbk = next(row for row in leads if "/post/" in row["url"])
+    page = tmp_path / "page.html"
+    shown = ws.run("evidence", "show", gbk["lead_id"], "--extract", str(page))
+    assert shown.returncode == 0 and "verified" in shown.stdout
+    served = urllib.request.urlopen(gbk["url"]).read()
+    assert page.read_bytes() == served, "the page is kept byte for byte as fetched (GBK)"
+    copy = tmp_path / "copy"
+    shutil.copytree(ws.db.parent, copy, ignore=shutil.ignore_patterns("reports"))
+    warc = copy / "evidence" / "run-1.warc.gz"
+    data = bytearray(warc.read_bytes())
+    offset = int(gbk["evidence"].split("@")[1])
+    data[offset + 40] ^= 0xFF
+    warc.write_bytes(bytes(data))
+    tampered = ws.run("--db", str(copy / ws.db.name), "evidence", "verify")
+    assert tampered.returncode == 1 and gbk["lead_id"] in tampered.stdout

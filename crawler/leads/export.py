@@ -45,6 +45,8 @@ LEAD_COLUMNS: tuple[str, ...] = (
     "times_seen",
     "changed_at",
     "changed_since_verdict",
+    "evidence",
+    "evidence_sha256",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -72,7 +74,9 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def lead_values(row: sqlite3.Row | dict) -> dict[str, object]:
     """A stored lead as the analyst reads it: verdict as 确认/排除/调查中, whether it changed since."""
-    values = {column: row[column] for column in LEAD_COLUMNS if column != "changed_since_verdict"}
+    derived = ("changed_since_verdict", "evidence")
+    values = {column: row[column] for column in LEAD_COLUMNS if column not in derived}
+    values["evidence"] = f"{row['evidence_file']}@{row['evidence_offset']}" if row["evidence_file"] else ""
     values["status"] = label(row["status"])
     values["changed_since_verdict"] = "yes" if row["status"] and row["content_hash"] != row["verdict_hash"] else ""
     return values

@@ -66,6 +66,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE leads ADD COLUMN verdict_hash TEXT NOT NULL DEFAULT '';
     ALTER TABLE leads ADD COLUMN reviewed_at TEXT NOT NULL DEFAULT '';
     """,
+    # 3: where the page that made (or last changed) the lead is kept as evidence
+    """
+    ALTER TABLE leads ADD COLUMN evidence_file TEXT NOT NULL DEFAULT '';
+    ALTER TABLE leads ADD COLUMN evidence_offset INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE leads ADD COLUMN evidence_length INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE leads ADD COLUMN evidence_sha256 TEXT NOT NULL DEFAULT '';
+    ALTER TABLE leads ADD COLUMN fetched_at TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.evidence import EvidenceRef
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.migrations import migrate
 from crawler.listing import Listing
@@ -17,6 +18,11 @@ from detectors.errors import TutorWatchError
 from detectors.models import Analysis
 
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "tutorwatch.db"
+
+
+def evidence_dir(db: Path) -> Path:
+    """Evidence WARC files live beside the database they belong to."""
+    return db.parent / "evidence"
 
 
 def now() -> str:
@@ -83,7 +89,18 @@ class LeadStore:
     def site_results(self, run_id: int) -> list[sqlite3.Row]:
         return self.conn.execute("SELECT * FROM run_sites WHERE run_id = ? ORDER BY site", (run_id,)).fetchall()
 
-    def upsert(self, listing: Listing, analysis: Analysis, seen_at: str | None = None) -> str:
+    def needs_evidence(self, listing: Listing, analysis: Analysis) -> bool:
+        """Whether this page should be kept as evidence: a lead that is new, changed or has none yet."""
+        row = self.conn.execute(
+            "SELECT content_hash, evidence_sha256 FROM leads WHERE lead_id = ?", (lead_id(listing.url),)
+        ).fetchone()
+        if row is None:
+            return analysis.flagged
+        return row["content_hash"] != content_hash(listing) or not row["evidence_sha256"]
+
+    def upsert(
+        self, listing: Listing, analysis: Analysis, seen_at: str | None = None, evidence: EvidenceRef | None = None
+    ) -> str:
         """Record one crawled page; returns 'new', 'changed', 'seen' (a lead) or 'clean' (no lead).
 
         A lead's first_seen, status and notes are never overwritten; its analysis is replaced
@@ -108,6 +125,14 @@ class LeadStore:
             "at": at,
             **analysis_columns(analysis),
         }
+        if evidence is not None:
+            row.update(
+                evidence_file=evidence.file,
+                evidence_offset=evidence.offset,
+                evidence_length=evidence.length,
+                evidence_sha256=evidence.sha256,
+                fetched_at=evidence.fetched_at,
+            )
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             self.conn.execute(
@@ -129,6 +154,7 @@ class LeadStore:
                     " :basis, :score, :flagged, :content_hash, :at, :at, :at)",
                     row,
                 )
+                self._keep_evidence(row)
                 return "new"
             changed = (old["content_hash"], old["categories"], old["rules"]) != (
                 digest,
@@ -147,7 +173,17 @@ class LeadStore:
             self.conn.execute(
                 "UPDATE leads SET last_seen = :at, times_seen = times_seen + 1 WHERE lead_id = :lead_id", row
             )
+            self._keep_evidence(row)
             return "changed" if changed else "seen"
+
+    def _keep_evidence(self, row: dict) -> None:
+        if "evidence_sha256" in row:
+            self.conn.execute(
+                "UPDATE leads SET evidence_file = :evidence_file, evidence_offset = :evidence_offset,"
+                " evidence_length = :evidence_length, evidence_sha256 = :evidence_sha256, fetched_at = :fetched_at"
+                " WHERE lead_id = :lead_id",
+                row,
+            )
 
     def leads(self, changed_since: str | None = None) -> list[sqlite3.Row]:
         """Lead rows, highest score first; only those new or changed since a time when given."""

@@ -1,4 +1,4 @@
-"""Upsert each analysed listing into the leads store, one transaction per page."""
+"""Upsert each analysed listing into the leads store, one transaction per page; keep lead pages as evidence."""
 
 from __future__ import annotations
 
@@ -7,18 +7,20 @@ from pathlib import Path
 from scrapy import Spider
 from scrapy.crawler import Crawler
 
-from crawler.leads.store import LeadStore
+from crawler.evidence import EvidenceWriter
+from crawler.leads.store import LeadStore, evidence_dir
 from crawler.listing import CrawledListing
 
 
 class StorePipeline:
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, run_id: int) -> None:
         self.db = db
+        self.evidence = EvidenceWriter(evidence_dir(db), run_id)
         self.store: LeadStore | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(Path(crawler.settings["TUTORWATCH_DB"]))
+        return cls(Path(crawler.settings["TUTORWATCH_DB"]), crawler.settings.getint("TUTORWATCH_RUN_ID"))
 
     def open_spider(self, spider: Spider | None = None) -> None:
         self.store = LeadStore(self.db)
@@ -29,7 +31,10 @@ class StorePipeline:
 
     def process_item(self, item: CrawledListing, spider: Spider | None = None) -> CrawledListing:
         assert self.store is not None and item.analysis is not None
-        outcome = self.store.upsert(item.listing, item.analysis)
+        kept = None
+        if item.capture is not None and self.store.needs_evidence(item.listing, item.analysis):
+            kept = self.evidence.write(item.capture)  # before the row that points at it
+        outcome = self.store.upsert(item.listing, item.analysis, evidence=kept)
         if spider is not None and spider.crawler.stats is not None:
             spider.crawler.stats.inc_value(f"tutorwatch/leads/{outcome}")
         return item

@@ -10,6 +10,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler.evidence import capture
 from crawler.extract import ExtractionError, extract_listing, generic_listing
 from crawler.listing import CrawledListing
 from crawler.site_config import SiteConfig
@@ -42,7 +43,7 @@ class CheckSpider(scrapy.Spider):
         except ExtractionError as exc:
             self.results[asked] = str(exc)
             return
-        item = CrawledListing(listing)
+        item = CrawledListing(listing, capture(response))
         self.results[asked] = item
         yield item
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 
+from crawler.evidence import capture
 from crawler.extract import ExtractionError, extract_listing, list_links
 from crawler.listing import CrawledListing
 from crawler.site_config import SiteConfig
@@ -61,4 +62,4 @@ class SiteSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.logger.error("%s: detail page is not text", response.url)
             return
-        yield CrawledListing(extract_listing(response, self.site))
+        yield CrawledListing(extract_listing(response, self.site), capture(response))
