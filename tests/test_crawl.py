@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from crawler.leads.export import LEAD_COLUMNS
 from tests.conftest import Samples, Workspace
@@ -155,3 +156,11 @@ def test_every_lead_keeps_its_page_as_verifiable_evidence(crawled: CrawlResult, 
     warc.write_bytes(bytes(data))
     tampered = ws.run("--db", str(copy / ws.db.name), "evidence", "verify")
     assert tampered.returncode == 1 and gbk["lead_id"] in tampered.stdout
+
+
+def test_one_number_behind_listings_on_three_sites_is_one_actor(crawled: CrawlResult) -> None:
+    sheet = load_workbook(crawled.workspace.reports / "leads.xlsx")["actors"]
+    actors = list(sheet.iter_rows(min_row=2, values_only=True))
+    biggest = max(actors, key=lambda row: row[2])
+    assert biggest[2] >= 5 and biggest[3] == 3, "phone 13800007777 / WeChat qihang_2026 (also as 薇信 and spaced)"
+    assert "phone:13800007777" in biggest[1] and "wechat:qihang_2026" in biggest[1]

@@ -23,6 +23,7 @@ def test_ordinary_cells_are_unchanged(value: str) -> None:
 
 def test_hostile_row_round_trips_as_inert_text() -> None:
     row = dict.fromkeys((*LEAD_COLUMNS, "content_hash", "verdict_hash", "evidence_file", "evidence_offset"), "")
+    row["lead_id"] = "L1"
     row.update(
         title='=HYPERLINK("http://evil","点我")',
         notes="+cmd|' /C calc'!A0",

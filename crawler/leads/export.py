@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from crawler.leads.actors import actor_ids
 from crawler.leads.filters import Filters
 from crawler.leads.review import label
 from crawler.leads.store import LeadStore
@@ -47,6 +48,8 @@ LEAD_COLUMNS: tuple[str, ...] = (
     "changed_since_verdict",
     "evidence",
     "evidence_sha256",
+    "contacts",
+    "actor_id",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -72,23 +75,24 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def lead_values(row: sqlite3.Row | dict) -> dict[str, object]:
-    """A stored lead as the analyst reads it: verdict as 确认/排除/调查中, whether it changed since."""
-    derived = ("changed_since_verdict", "evidence")
+def lead_values(row: sqlite3.Row | dict, actors: dict[str, str] | None = None) -> dict[str, object]:
+    """A stored lead as the analyst reads it: verdict as 确认/排除/调查中, whether it changed since, its actor."""
+    derived = ("changed_since_verdict", "evidence", "actor_id")
     values = {column: row[column] for column in LEAD_COLUMNS if column not in derived}
     values["evidence"] = f"{row['evidence_file']}@{row['evidence_offset']}" if row["evidence_file"] else ""
+    values["actor_id"] = (actors or {}).get(row["lead_id"], "")
     values["status"] = label(row["status"])
     values["changed_since_verdict"] = "yes" if row["status"] and row["content_hash"] != row["verdict_hash"] else ""
     return values
 
 
-def leads_csv(rows: Iterable[sqlite3.Row | dict]) -> bytes:
+def leads_csv(rows: Iterable[sqlite3.Row | dict], actors: dict[str, str] | None = None) -> bytes:
     """The leads as CSV bytes, columns in LEAD_COLUMNS order."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(LEAD_COLUMNS)
     for row in rows:
-        values = lead_values(row)
+        values = lead_values(row, actors)
         writer.writerow([safe_cell(values[column]) for column in LEAD_COLUMNS])
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -105,7 +109,8 @@ def export_store(
     chosen = chosen or Filters()
     everything = [row for row in store.leads() if chosen.keeps(row)]
     todays = [row for row in store.leads(changed_since=day.isoformat()) if chosen.keeps(row)]
-    write_atomic(reports_dir / "leads.csv", leads_csv(everything))
-    write_atomic(reports_dir / "leads.xlsx", leads_xlsx(everything))
-    write_atomic(reports_dir / f"leads-{day.isoformat()}.csv", leads_csv(todays))
+    actors = actor_ids((row["lead_id"], row["contacts"]) for row in store.leads())
+    write_atomic(reports_dir / "leads.csv", leads_csv(everything, actors))
+    write_atomic(reports_dir / "leads.xlsx", leads_xlsx(everything, actors))
+    write_atomic(reports_dir / f"leads-{day.isoformat()}.csv", leads_csv(todays, actors))
     return len(everything), len(todays)

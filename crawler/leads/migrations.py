@@ -74,6 +74,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE leads ADD COLUMN evidence_sha256 TEXT NOT NULL DEFAULT '';
     ALTER TABLE leads ADD COLUMN fetched_at TEXT NOT NULL DEFAULT '';
     """,
+    # 4: who is behind a lead: normalised contacts and institution names
+    """
+    ALTER TABLE leads ADD COLUMN contacts TEXT NOT NULL DEFAULT '';
+    ALTER TABLE leads ADD COLUMN institutions TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 

@@ -14,6 +14,7 @@ from crawler.evidence import EvidenceRef
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.migrations import migrate
 from crawler.listing import Listing
+from detectors.contacts import contacts, institutions
 from detectors.errors import TutorWatchError
 from detectors.models import Analysis
 
@@ -123,6 +124,8 @@ class LeadStore:
             "posted_at": listing.posted_at,
             "content_hash": digest,
             "at": at,
+            "contacts": ";".join(contacts(f"{listing.title}\n{listing.body}\n{listing.contact}")),
+            "institutions": ";".join(institutions(f"{listing.publisher}\n{listing.title}\n{listing.body}")),
             **analysis_columns(analysis),
         }
         if evidence is not None:
@@ -149,9 +152,10 @@ class LeadStore:
                 self.conn.execute(
                     "INSERT INTO leads (lead_id, url, site, platform, title, body, publisher, contact, city, district,"
                     " price, posted_at, categories, rules, matched_text, basis, score, flagged, content_hash,"
-                    " first_seen, last_seen, changed_at) VALUES (:lead_id, :url, :site, :platform, :title, :body,"
-                    " :publisher, :contact, :city, :district, :price, :posted_at, :categories, :rules, :matched_text,"
-                    " :basis, :score, :flagged, :content_hash, :at, :at, :at)",
+                    " first_seen, last_seen, changed_at, contacts, institutions) VALUES (:lead_id, :url, :site,"
+                    " :platform, :title, :body, :publisher, :contact, :city, :district, :price, :posted_at,"
+                    " :categories, :rules, :matched_text, :basis, :score, :flagged, :content_hash, :at, :at, :at,"
+                    " :contacts, :institutions)",
                     row,
                 )
                 self._keep_evidence(row)
@@ -167,7 +171,7 @@ class LeadStore:
                     " publisher = :publisher, contact = :contact, city = :city, district = :district, price = :price,"
                     " posted_at = :posted_at, categories = :categories, rules = :rules, matched_text = :matched_text,"
                     " basis = :basis, score = :score, flagged = :flagged, content_hash = :content_hash,"
-                    " changed_at = :at WHERE lead_id = :lead_id",
+                    " changed_at = :at, contacts = :contacts, institutions = :institutions WHERE lead_id = :lead_id",
                     row,
                 )
             self.conn.execute(

@@ -57,12 +57,42 @@ def _summary(book: Workbook, rows: Sequence[dict]) -> None:
     sheet.column_dimensions["B"].width = 24
 
 
-def leads_xlsx(stored: Sequence) -> bytes:
-    """The workbook as bytes: a 'leads' sheet (columns as leads.csv) and a 'summary' sheet."""
+def _actors(book: Workbook, rows: Sequence[dict]) -> None:
+    """One row per actor behind two or more leads: its contacts, how many leads on how many sites."""
+    sheet = book.create_sheet("actors")
+    sheet.append(["actor_id", "contacts", "leads", "sites", "districts", "lead_ids"])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["actor_id"]:
+            groups.setdefault(str(row["actor_id"]), []).append(row)
+    for actor, members in sorted(groups.items(), key=lambda item: -len(item[1])):
+        if len(members) < 2:
+            continue
+        contacts = sorted({c for m in members for c in str(m["contacts"]).split(";") if c})
+        values = [
+            actor,
+            "; ".join(contacts),
+            len(members),
+            len({m["site"] for m in members}),
+            "; ".join(sorted({str(m["district"]) for m in members if m["district"]})),
+            "; ".join(str(m["lead_id"]) for m in members),
+        ]
+        sheet.append([_text(v) if isinstance(v, str) else v for v in values])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    for letter, width in zip("ABCDEF", (14, 40, 8, 8, 24, 60), strict=True):
+        sheet.column_dimensions[letter].width = width
+
+
+def leads_xlsx(stored: Sequence, actors: dict[str, str] | None = None) -> bytes:
+    """The workbook as bytes: 'leads' (columns as leads.csv), 'actors' and 'summary' sheets."""
     from crawler.leads.export import LEAD_COLUMNS, lead_values
     from crawler.leads.review import VERDICTS
 
-    rows = [lead_values(row) for row in stored]
+    rows = [lead_values(row, actors) for row in stored]
     book = Workbook()
     sheet = book.active
     sheet.title = "leads"
@@ -97,6 +127,7 @@ def leads_xlsx(stored: Sequence) -> bytes:
     choices.error, choices.errorTitle = "请选择 确认 / 排除 / 调查中", "verdict"
     sheet.add_data_validation(choices)
     choices.add(f"{status}2:{status}{max(len(rows) + 1, 2) + 1000}")
+    _actors(book, rows)
     _summary(book, rows)
     buffer = io.BytesIO()
     book.save(buffer)
