@@ -24,10 +24,8 @@ def test_contacts_are_found_through_evasions(text: str, expected: list[str]) -> 
 
 
 def test_institution_names() -> None:
-    assert institutions("岳阳市启航教育科技有限公司，另有王老师个人工作室") == [
-        "岳阳市启航教育科技有限公司",
-        "王老师个人工作室",
-    ]
+    found = institutions("岳阳市启航教育科技有限公司；王老师个人工作室")
+    assert found == ["岳阳市启航教育科技有限公司", "王老师个人工作室"]
 
 
 def test_actors_link_leads_through_any_shared_contact() -> None:
