@@ -31,3 +31,4 @@ class CrawledListing:
     listing: Listing
     capture: Capture | None = None  # the page as fetched, kept as evidence if it makes a lead
     analysis: Analysis | None = field(default=None)
+    registry_status: str = ""  # licensed / not found / blacklisted / revoked / scope mismatch, or ''""

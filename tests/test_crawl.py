@@ -164,3 +164,10 @@ def test_one_number_behind_listings_on_three_sites_is_one_actor(crawled: CrawlRe
     biggest = max(actors, key=lambda row: row[2])
     assert biggest[2] >= 5 and biggest[3] == 3, "phone 13800007777 / WeChat qihang_2026 (also as 薇信 and spaced)"
     assert "phone:13800007777" in biggest[1] and "wechat:qihang_2026" in biggest[1]
+
+
+def test_registry_marks_blacklisted_and_mismatched_institutions(crawled: CrawlResult) -> None:
+    by_id = {r["url"].rsplit("/", 1)[-1].removesuffix(".html"): r for r in rows(crawled.csv_second)}
+    assert by_id["gj034"]["registry_status"] == "blacklisted" and "unlicensed" in by_id["gj034"]["categories"]
+    assert by_id["gj005"]["registry_status"] == "scope mismatch"
+    assert by_id["gj011"]["registry_status"] == "licensed"

@@ -50,6 +50,7 @@ LEAD_COLUMNS: tuple[str, ...] = (
     "evidence_sha256",
     "contacts",
     "actor_id",
+    "registry_status",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -79,6 +79,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE leads ADD COLUMN contacts TEXT NOT NULL DEFAULT '';
     ALTER TABLE leads ADD COLUMN institutions TEXT NOT NULL DEFAULT '';
     """,
+    # 5: what the licence registry says of the institution behind a lead
+    """
+    ALTER TABLE leads ADD COLUMN registry_status TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 

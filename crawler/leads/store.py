@@ -100,7 +100,12 @@ class LeadStore:
         return row["content_hash"] != content_hash(listing) or not row["evidence_sha256"]
 
     def upsert(
-        self, listing: Listing, analysis: Analysis, seen_at: str | None = None, evidence: EvidenceRef | None = None
+        self,
+        listing: Listing,
+        analysis: Analysis,
+        seen_at: str | None = None,
+        evidence: EvidenceRef | None = None,
+        registry: str = "",
     ) -> str:
         """Record one crawled page; returns 'new', 'changed', 'seen' (a lead) or 'clean' (no lead).
 
@@ -126,6 +131,7 @@ class LeadStore:
             "at": at,
             "contacts": ";".join(contacts(f"{listing.title}\n{listing.body}\n{listing.contact}")),
             "institutions": ";".join(institutions(f"{listing.publisher}\n{listing.title}\n{listing.body}")),
+            "registry_status": registry,
             **analysis_columns(analysis),
         }
         if evidence is not None:
@@ -152,10 +158,11 @@ class LeadStore:
                 self.conn.execute(
                     "INSERT INTO leads (lead_id, url, site, platform, title, body, publisher, contact, city, district,"
                     " price, posted_at, categories, rules, matched_text, basis, score, flagged, content_hash,"
-                    " first_seen, last_seen, changed_at, contacts, institutions) VALUES (:lead_id, :url, :site,"
-                    " :platform, :title, :body, :publisher, :contact, :city, :district, :price, :posted_at,"
+                    " first_seen, last_seen, changed_at, contacts, institutions, registry_status)"
+                    " VALUES (:lead_id, :url, :site, :platform, :title, :body, :publisher, :contact, :city, :district,"
+                    " :price, :posted_at,"
                     " :categories, :rules, :matched_text, :basis, :score, :flagged, :content_hash, :at, :at, :at,"
-                    " :contacts, :institutions)",
+                    " :contacts, :institutions, :registry_status)",
                     row,
                 )
                 self._keep_evidence(row)
@@ -171,7 +178,8 @@ class LeadStore:
                     " publisher = :publisher, contact = :contact, city = :city, district = :district, price = :price,"
                     " posted_at = :posted_at, categories = :categories, rules = :rules, matched_text = :matched_text,"
                     " basis = :basis, score = :score, flagged = :flagged, content_hash = :content_hash,"
-                    " changed_at = :at, contacts = :contacts, institutions = :institutions WHERE lead_id = :lead_id",
+                    " changed_at = :at, contacts = :contacts, institutions = :institutions,"
+                    " registry_status = :registry_status WHERE lead_id = :lead_id",
                     row,
                 )
             self.conn.execute(

@@ -1,4 +1,4 @@
-"""Run the detectors on each listing; the crawl and ``check`` share this with ``scan``."""
+"""Run the detectors on each listing, then the licence registry with the listing's publisher."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from scrapy import Spider
 
 from crawler.listing import CrawledListing
 from detectors import analyze
+from detectors.registry import registry_status, with_registry
 
 
 class DetectPipeline:
     def process_item(self, item: CrawledListing, spider: Spider | None = None) -> CrawledListing:
         listing = item.listing
-        item.analysis = analyze(listing.title, listing.body, listing.platform)
+        analysis = analyze(listing.title, listing.body, listing.platform)
+        item.registry_status, name = registry_status(analysis, listing.publisher, listing.title)
+        item.analysis = with_registry(analysis, item.registry_status, name, f"{listing.title}\n{listing.body}")
         return item

@@ -34,7 +34,7 @@ class StorePipeline:
         kept = None
         if item.capture is not None and self.store.needs_evidence(item.listing, item.analysis):
             kept = self.evidence.write(item.capture)  # before the row that points at it
-        outcome = self.store.upsert(item.listing, item.analysis, evidence=kept)
+        outcome = self.store.upsert(item.listing, item.analysis, evidence=kept, registry=item.registry_status)
         if spider is not None and spider.crawler.stats is not None:
             spider.crawler.stats.inc_value(f"tutorwatch/leads/{outcome}")
         return item
