@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.leads.actors import actor_ids
+from crawler.leads.duplicates import case_ids, signature
 from detectors.contacts import contacts, institutions
 
 
@@ -41,3 +42,14 @@ def test_actors_link_leads_through_any_shared_contact() -> None:
     assert ids["L1"] == ids["L2"] == ids["L3"] != ids["L4"]
     assert ids["L5"] == "" and ids["L1"].startswith("A")
     assert actor_ids([("L3", "wechat:a"), ("L1", "phone:1;wechat:a")])["L3"] == ids["L3"], "stable across runs"
+
+
+def test_reposts_of_one_ad_are_one_case() -> None:
+    texts = [
+        "初中数学一对一辅导，名校老师上门，周末可约，电话13800001234",
+        "初中數學 1對1輔導！名校老師上門，週末可約。電話139 0000 5678",  # 繁体 repost, new number
+        "少儿篮球周末班，专业教练，8到12岁",
+        "",
+    ]
+    cases = case_ids([(f"L{i}", signature(text)) for i, text in enumerate(texts)])
+    assert cases["L0"] == cases["L1"] != cases["L2"] != cases["L3"]

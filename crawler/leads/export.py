@@ -13,10 +13,12 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from crawler.leads.actors import actor_ids
+from crawler.leads.duplicates import case_ids
 from crawler.leads.filters import Filters
 from crawler.leads.review import label
 from crawler.leads.store import LeadStore
@@ -51,7 +53,18 @@ LEAD_COLUMNS: tuple[str, ...] = (
     "contacts",
     "actor_id",
     "registry_status",
+    "case_id",
 )
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Leads grouped across the whole store: by shared contact (actors) and by near-duplicate text (cases)."""
+
+    actors: dict[str, str]
+    cases: dict[str, str]
+
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -76,24 +89,26 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def lead_values(row: sqlite3.Row | dict, actors: dict[str, str] | None = None) -> dict[str, object]:
-    """A stored lead as the analyst reads it: verdict as 确认/排除/调查中, whether it changed since, its actor."""
-    derived = ("changed_since_verdict", "evidence", "actor_id")
+def lead_values(row: sqlite3.Row | dict, groups: Groups | None = None) -> dict[str, object]:
+    """A stored lead as the analyst reads it: verdict as 确认/排除/调查中, whether it changed, actor and case."""
+    derived = ("changed_since_verdict", "evidence", "actor_id", "case_id")
     values = {column: row[column] for column in LEAD_COLUMNS if column not in derived}
     values["evidence"] = f"{row['evidence_file']}@{row['evidence_offset']}" if row["evidence_file"] else ""
-    values["actor_id"] = (actors or {}).get(row["lead_id"], "")
+    groups = groups or Groups({}, {})
+    values["actor_id"] = groups.actors.get(row["lead_id"], "")
+    values["case_id"] = groups.cases.get(row["lead_id"], "")
     values["status"] = label(row["status"])
     values["changed_since_verdict"] = "yes" if row["status"] and row["content_hash"] != row["verdict_hash"] else ""
     return values
 
 
-def leads_csv(rows: Iterable[sqlite3.Row | dict], actors: dict[str, str] | None = None) -> bytes:
+def leads_csv(rows: Iterable[sqlite3.Row | dict], groups: Groups | None = None) -> bytes:
     """The leads as CSV bytes, columns in LEAD_COLUMNS order."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(LEAD_COLUMNS)
     for row in rows:
-        values = lead_values(row, actors)
+        values = lead_values(row, groups)
         writer.writerow([safe_cell(values[column]) for column in LEAD_COLUMNS])
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -110,8 +125,12 @@ def export_store(
     chosen = chosen or Filters()
     everything = [row for row in store.leads() if chosen.keeps(row)]
     todays = [row for row in store.leads(changed_since=day.isoformat()) if chosen.keeps(row)]
-    actors = actor_ids((row["lead_id"], row["contacts"]) for row in store.leads())
-    write_atomic(reports_dir / "leads.csv", leads_csv(everything, actors))
-    write_atomic(reports_dir / "leads.xlsx", leads_xlsx(everything, actors))
-    write_atomic(reports_dir / f"leads-{day.isoformat()}.csv", leads_csv(todays, actors))
+    stored = store.leads()
+    groups = Groups(
+        actor_ids((row["lead_id"], row["contacts"]) for row in stored),
+        case_ids((row["lead_id"], row["minhash"]) for row in stored),
+    )
+    write_atomic(reports_dir / "leads.csv", leads_csv(everything, groups))
+    write_atomic(reports_dir / "leads.xlsx", leads_xlsx(everything, groups))
+    write_atomic(reports_dir / f"leads-{day.isoformat()}.csv", leads_csv(todays, groups))
     return len(everything), len(todays)

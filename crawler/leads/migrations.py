@@ -83,6 +83,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE leads ADD COLUMN registry_status TEXT NOT NULL DEFAULT '';
     """,
+    # 6: MinHash signature of the listing's text, to group reposts of one ad into a case
+    """
+    ALTER TABLE leads ADD COLUMN minhash BLOB NOT NULL DEFAULT x'';
+    """,
 )
 
 

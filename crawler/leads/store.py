@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.evidence import EvidenceRef
+from crawler.leads.duplicates import signature
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.migrations import migrate
 from crawler.listing import Listing
@@ -132,6 +133,7 @@ class LeadStore:
             "contacts": ";".join(contacts(f"{listing.title}\n{listing.body}\n{listing.contact}")),
             "institutions": ";".join(institutions(f"{listing.publisher}\n{listing.title}\n{listing.body}")),
             "registry_status": registry,
+            "minhash": signature(f"{listing.title}\n{listing.body}"),
             **analysis_columns(analysis),
         }
         if evidence is not None:
@@ -158,11 +160,11 @@ class LeadStore:
                 self.conn.execute(
                     "INSERT INTO leads (lead_id, url, site, platform, title, body, publisher, contact, city, district,"
                     " price, posted_at, categories, rules, matched_text, basis, score, flagged, content_hash,"
-                    " first_seen, last_seen, changed_at, contacts, institutions, registry_status)"
+                    " first_seen, last_seen, changed_at, contacts, institutions, registry_status, minhash)"
                     " VALUES (:lead_id, :url, :site, :platform, :title, :body, :publisher, :contact, :city, :district,"
                     " :price, :posted_at,"
                     " :categories, :rules, :matched_text, :basis, :score, :flagged, :content_hash, :at, :at, :at,"
-                    " :contacts, :institutions, :registry_status)",
+                    " :contacts, :institutions, :registry_status, :minhash)",
                     row,
                 )
                 self._keep_evidence(row)
@@ -179,7 +181,7 @@ class LeadStore:
                     " posted_at = :posted_at, categories = :categories, rules = :rules, matched_text = :matched_text,"
                     " basis = :basis, score = :score, flagged = :flagged, content_hash = :content_hash,"
                     " changed_at = :at, contacts = :contacts, institutions = :institutions,"
-                    " registry_status = :registry_status WHERE lead_id = :lead_id",
+                    " registry_status = :registry_status, minhash = :minhash WHERE lead_id = :lead_id",
                     row,
                 )
             self.conn.execute(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from openpyxl import Workbook
@@ -16,6 +17,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+
+if TYPE_CHECKING:
+    from crawler.leads.export import Groups
 
 WIDTHS = {
     "title": 40,
@@ -57,42 +61,44 @@ def _summary(book: Workbook, rows: Sequence[dict]) -> None:
     sheet.column_dimensions["B"].width = 24
 
 
-def _actors(book: Workbook, rows: Sequence[dict]) -> None:
-    """One row per actor behind two or more leads: its contacts, how many leads on how many sites."""
-    sheet = book.create_sheet("actors")
-    sheet.append(["actor_id", "contacts", "leads", "sites", "districts", "lead_ids"])
+def _groups(book: Workbook, rows: Sequence[dict], column: str, title: str) -> None:
+    """One row per group of two or more leads (an actor, a case): contacts, sites, districts, URLs."""
+    sheet = book.create_sheet(title)
+    sheet.append([column, "leads", "sites", "districts", "contacts", "urls"])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     groups: dict[str, list[dict]] = {}
     for row in rows:
-        if row["actor_id"]:
-            groups.setdefault(str(row["actor_id"]), []).append(row)
-    for actor, members in sorted(groups.items(), key=lambda item: -len(item[1])):
+        if row[column]:
+            groups.setdefault(str(row[column]), []).append(row)
+    for key, members in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
         if len(members) < 2:
             continue
         contacts = sorted({c for m in members for c in str(m["contacts"]).split(";") if c})
-        values = [
-            actor,
-            "; ".join(contacts),
-            len(members),
-            len({m["site"] for m in members}),
-            "; ".join(sorted({str(m["district"]) for m in members if m["district"]})),
-            "; ".join(str(m["lead_id"]) for m in members),
-        ]
-        sheet.append([_text(v) if isinstance(v, str) else v for v in values])
+        districts = sorted({str(m["district"]) for m in members if m["district"]})
+        sheet.append(
+            [
+                key,
+                len(members),
+                len({m["site"] for m in members}),
+                "; ".join(districts),
+                _text("; ".join(contacts)),
+                _text("\n".join(str(m["url"]) for m in members)),
+            ]
+        )
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
-    for letter, width in zip("ABCDEF", (14, 40, 8, 8, 24, 60), strict=True):
+    for letter, width in zip("ABCDEF", (14, 8, 8, 24, 40, 60), strict=True):
         sheet.column_dimensions[letter].width = width
 
 
-def leads_xlsx(stored: Sequence, actors: dict[str, str] | None = None) -> bytes:
-    """The workbook as bytes: 'leads' (columns as leads.csv), 'actors' and 'summary' sheets."""
+def leads_xlsx(stored: Sequence, groups: Groups | None = None) -> bytes:
+    """The workbook as bytes: 'leads' (columns as leads.csv), 'actors', 'cases' and 'summary' sheets."""
     from crawler.leads.export import LEAD_COLUMNS, lead_values
     from crawler.leads.review import VERDICTS
 
-    rows = [lead_values(row, actors) for row in stored]
+    rows = [lead_values(row, groups) for row in stored]
     book = Workbook()
     sheet = book.active
     sheet.title = "leads"
@@ -127,7 +133,8 @@ def leads_xlsx(stored: Sequence, actors: dict[str, str] | None = None) -> bytes:
     choices.error, choices.errorTitle = "请选择 确认 / 排除 / 调查中", "verdict"
     sheet.add_data_validation(choices)
     choices.add(f"{status}2:{status}{max(len(rows) + 1, 2) + 1000}")
-    _actors(book, rows)
+    _groups(book, rows, "actor_id", "actors")
+    _groups(book, rows, "case_id", "cases")
     _summary(book, rows)
     buffer = io.BytesIO()
     book.save(buffer)
