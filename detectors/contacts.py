@@ -24,9 +24,14 @@ INSTITUTION = re.compile(
 )
 
 
-def contacts(text: str) -> list[str]:
-    """Normalised contact keys found in ``text`` (phones, WeChat, QQ), in order, without repeats."""
-    folded = rule_detector().prepare(text).text.translate(NUMERALS)
+def fold(text: str) -> str:
+    """The folded, de-obfuscated text that contacts() and institutions() read (and rules match)."""
+    return rule_detector().prepare(text).text
+
+
+def contacts(folded: str) -> list[str]:
+    """Normalised contact keys in folded text (phones, WeChat, QQ), in order, without repeats."""
+    folded = folded.translate(NUMERALS)
     found: list[str] = []
     for match in SPACED_DIGITS.finditer(folded):
         digits = re.sub(r"[^0-9]", "", match.group())
@@ -37,6 +42,6 @@ def contacts(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def institutions(text: str) -> list[str]:
-    """Names that look like an institution or agency (…教育, …培训学校, …工作室, …家政)."""
-    return list(dict.fromkeys(m.group(1) for m in INSTITUTION.finditer(rule_detector().prepare(text).text)))
+def institutions(folded: str) -> list[str]:
+    """Names in folded text that look like an institution or agency (…教育, …培训学校, …工作室, …家政)."""
+    return list(dict.fromkeys(m.group(1) for m in INSTITUTION.finditer(folded)))

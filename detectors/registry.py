@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from detectors.contacts import institutions
+from detectors.contacts import fold, institutions
 from detectors.errors import ConfigError
 from detectors.models import Analysis, Finding, Span
 from detectors.normalize import normalize_term
@@ -83,7 +83,7 @@ def registry_status(analysis: Analysis, publisher: str, title: str, path: Path =
     The body is not searched: it names third parties (the school a tutor teaches at) as often as
     the advertiser.
     """
-    names = [n for n in institutions(f"{publisher}\n{title}") if n.endswith(EDUCATION)]
+    names = [n for n in institutions(fold(f"{publisher}\n{title}")) if n.endswith(EDUCATION)]
     if not names:
         return "", ""
     registry = load_registry(path)

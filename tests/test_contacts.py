@@ -6,7 +6,7 @@ import pytest
 
 from crawler.leads.actors import actor_ids
 from crawler.leads.duplicates import case_ids, signature
-from detectors.contacts import contacts, institutions
+from detectors.contacts import contacts, fold, institutions
 
 
 @pytest.mark.parametrize(
@@ -21,11 +21,11 @@ from detectors.contacts import contacts, institutions
     ],
 )
 def test_contacts_are_found_through_evasions(text: str, expected: list[str]) -> None:
-    assert contacts(text) == expected
+    assert contacts(fold(text)) == expected
 
 
 def test_institution_names() -> None:
-    found = institutions("岳阳市启航教育科技有限公司；王老师个人工作室")
+    found = institutions(fold("岳阳市启航教育科技有限公司；王老师个人工作室"))
     assert found == ["岳阳市启航教育科技有限公司", "王老师个人工作室"]
 
 
@@ -51,5 +51,5 @@ def test_reposts_of_one_ad_are_one_case() -> None:
         "少儿篮球周末班，专业教练，8到12岁",
         "",
     ]
-    cases = case_ids([(f"L{i}", signature(text)) for i, text in enumerate(texts)])
+    cases = case_ids([(f"L{i}", signature(fold(text))) for i, text in enumerate(texts)])
     assert cases["L0"] == cases["L1"] != cases["L2"] != cases["L3"]

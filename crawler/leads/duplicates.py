@@ -17,8 +17,6 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from detectors.analysis import rule_detector
-
 SIMILAR = 0.3
 PERMUTATIONS, BANDS = 64, 16
 PRIME = (1 << 61) - 1
@@ -28,9 +26,9 @@ _B = _RANDOM.integers(0, PRIME, PERMUTATIONS, dtype=np.uint64)
 NOISE = re.compile(r"[\W_]+")
 
 
-def signature(text: str) -> bytes:
-    """The MinHash signature of a listing's text, as 64 × 4 bytes for the store."""
-    folded = NOISE.sub("", rule_detector().prepare(text).text)
+def signature(folded: str) -> bytes:
+    """The MinHash signature of a listing's folded, de-obfuscated text, as 64 × 4 bytes for the store."""
+    folded = NOISE.sub("", folded)
     grams = {folded[i : i + 2] for i in range(max(len(folded) - 1, 1))}
     values = np.array(
         [int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "big") for g in grams], dtype=np.uint64

@@ -15,7 +15,7 @@ from crawler.leads.duplicates import signature
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.migrations import migrate
 from crawler.listing import Listing
-from detectors.contacts import contacts, institutions
+from detectors.contacts import contacts, fold, institutions
 from detectors.errors import TutorWatchError
 from detectors.models import Analysis
 
@@ -115,6 +115,7 @@ class LeadStore:
         """
         at = seen_at or now()
         digest = content_hash(listing)
+        text, extra = fold(f"{listing.title}\n{listing.body}"), fold(f"{listing.contact}\n{listing.publisher}")
         row = {
             "lead_id": lead_id(listing.url),
             "url": listing.url,
@@ -130,10 +131,10 @@ class LeadStore:
             "posted_at": listing.posted_at,
             "content_hash": digest,
             "at": at,
-            "contacts": ";".join(contacts(f"{listing.title}\n{listing.body}\n{listing.contact}")),
-            "institutions": ";".join(institutions(f"{listing.publisher}\n{listing.title}\n{listing.body}")),
+            "contacts": ";".join(contacts(f"{text}\n{extra}")),
+            "institutions": ";".join(institutions(f"{extra}\n{text}")),
             "registry_status": registry,
-            "minhash": signature(f"{listing.title}\n{listing.body}"),
+            "minhash": signature(text),
             **analysis_columns(analysis),
         }
         if evidence is not None:
