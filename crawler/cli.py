@@ -98,13 +98,13 @@ def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool) -> None:
     today). Exit 0: all sites yielded listings; 3: some yielded none; 5: none did.
     """
     from crawler.runner import run
-    from crawler.sample_server import SITE_KINDS
+    from crawler.sample_server import sample_ports
     from crawler.sample_server import serve_samples as serve
     from crawler.spiders.site_spider import SiteSpider
 
     sites = load_sites(obj["sites"], only)
     rule_detector()  # a broken rule file fails here, before anything is fetched
-    samples = {s.site_id: urlsplit(s.start_urls[0]).port or 80 for s in sites if s.site_id in SITE_KINDS}
+    samples = sample_ports(sites)
     started = time.monotonic()
     with serve(samples) if serve_samples else nullcontext():
         outcome = run("crawl", [(SiteSpider.for_site(s), {}) for s in sites], obj["db"], obj["reports"], obj["verbose"])
@@ -523,10 +523,10 @@ def samples() -> None:
 @click.pass_obj
 def samples_serve(obj: dict) -> None:
     """Serve the sample sites on 127.0.0.1 at the ports their site configs name, until Ctrl-C."""
-    from crawler.sample_server import SITE_KINDS, serve_samples
+    from crawler.sample_server import SITE_KINDS, sample_ports, serve_samples
 
     sites = [s for s in load_sites(obj["sites"]) if s.site_id in SITE_KINDS]
-    ports = {s.site_id: urlsplit(s.start_urls[0]).port or 80 for s in sites}
+    ports = sample_ports(sites)
     try:
         with serve_samples(ports):
             for site in sites:

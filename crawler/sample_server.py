@@ -12,7 +12,7 @@ import html
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -275,6 +275,11 @@ def _handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+def sample_ports(sites: Iterable[Any]) -> dict[str, int]:
+    """site_id → the port its SiteConfig's first start URL names, for the sample sites among ``sites``."""
+    return {s.site_id: urlsplit(s.start_urls[0]).port or 80 for s in sites if s.site_id in SITE_KINDS}
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from pypinyin.pinyin_dict import pinyin_dict
 
 from detectors.analysis import analyze, rule_detector
 from detectors.deobfuscate import toneless
+from detectors.rule_detector import merge_spans
 
 
 def _common_chars() -> list[str]:
@@ -151,14 +152,8 @@ def robustness(listings: Iterable[tuple[str, str, str | None]]) -> dict[str, tup
         analysis = analyze(title, text, platform)
         if analysis.flagged:
             full = f"{title}\n{text}"
-            pieces = sorted({(s.start, s.end) for f in analysis.findings for s in f.spans})
-            merged: list[tuple[int, int]] = []
-            for start, end in pieces:
-                if merged and start < merged[-1][1]:
-                    merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-                else:
-                    merged.append((start, end))
-            words = [(s, e) for s, e in key_words(full, merged) if "\n" not in full[s:e]]
+            pieces = merge_spans([(s.start, s.end) for f in analysis.findings for s in f.spans])
+            words = [(s, e) for s, e in key_words(full, pieces) if "\n" not in full[s:e]]
             if words:
                 caught.append((title, text, platform, words))
     results = {}

@@ -14,7 +14,8 @@ from detectors.normalize import Normalized, normalize
 MAX_COVER = 40  # a finding's spans closer than this are shown as one stretch of text
 
 
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching [start, end) ranges joined, in order."""
     merged: list[tuple[int, int]] = []
     for start, end in sorted(set(spans)):
         if merged and start <= merged[-1][1]:
@@ -76,7 +77,7 @@ class RuleDetector:
 
     @staticmethod
     def _finding(rule: Rule, spans: list[tuple[int, int]], norm: Normalized, original: str) -> Finding:
-        originals = _merge([norm.original_range(s, e) for s, e in spans])
+        originals = merge_spans([norm.original_range(s, e) for s, e in spans])
         evidence = tuple(Span(s, e, original[s:e]) for s, e in originals)
         cover = (evidence[0].start, evidence[-1].end)
         short = cover[1] - cover[0] <= MAX_COVER
