@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
-from crawler.leads.actors import actor_ids
-from crawler.leads.duplicates import case_ids, signature
+from crawler.leads.store import LeadStore
+from crawler.listing import Listing
+from detectors import analyze
 from detectors.contacts import contacts, fold, institutions
 
 
@@ -29,27 +33,50 @@ def test_institution_names() -> None:
     assert found == ["岳阳市启航教育科技有限公司", "王老师个人工作室"]
 
 
-def test_actors_link_leads_through_any_shared_contact() -> None:
-    ids = actor_ids(
-        [
-            ("L1", "phone:1"),
-            ("L2", "phone:1;wechat:a"),
-            ("L3", "wechat:a"),
-            ("L4", "qq:9"),
-            ("L5", ""),
-        ]
-    )
-    assert ids["L1"] == ids["L2"] == ids["L3"] != ids["L4"]
-    assert ids["L5"] == "" and ids["L1"].startswith("A")
-    assert actor_ids([("L3", "wechat:a"), ("L1", "phone:1;wechat:a")])["L3"] == ids["L3"], "stable across runs"
+def group_ids(db: Path, posts: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """(actor_id, case_id) of each post, stored in order as tutoring ads seen one night each."""
+    with LeadStore(db) as store:
+        for day, (name, text) in enumerate(posts, start=1):
+            listing = Listing(f"http://127.0.0.1:1/{name}", "", "s", "tutoring", "初中数学一对一辅导", text)
+            store.upsert(listing, analyze(listing.title, listing.body, listing.platform), f"2026-11-{day:02d}")
+        rows = store.conn.execute("SELECT url, actor_id, case_id FROM leads").fetchall()
+    return {row["url"].rsplit("/", 1)[1]: (row["actor_id"], row["case_id"]) for row in rows}
 
 
-def test_reposts_of_one_ad_are_one_case() -> None:
-    texts = [
-        "初中数学一对一辅导，名校老师上门，周末可约，电话13800001234",
-        "初中數學 1對1輔導！名校老師上門，週末可約。電話139 0000 5678",  # 繁体 repost, new number
-        "少儿篮球周末班，专业教练，8到12岁",
-        "",
+def test_actors_link_leads_through_any_shared_contact(tmp_path: Path) -> None:
+    posts = [
+        ("p1", "老师上门 电话13800001111"),
+        ("p4", "名师辅导 扣扣 99887766"),
+        ("p3", "周末班 薇信 mama_2026"),
+        ("p2", "暑假班 电话 138 0000 1111，VX mama_2026"),  # links p1 and p3 into one actor
+        ("p5", "名校老师 欢迎咨询"),
     ]
-    cases = case_ids([(f"L{i}", signature(fold(text))) for i, text in enumerate(texts)])
-    assert cases["L0"] == cases["L1"] != cases["L2"] != cases["L3"]
+    ids = {name: actor for name, (actor, _) in group_ids(tmp_path / "db.sqlite", posts).items()}
+    assert ids["p1"] == ids["p2"] == ids["p3"] != ids["p4"]
+    assert ids["p5"] == "" and ids["p1"].startswith("A")
+    again = group_ids(tmp_path / "again.sqlite", [posts[0], posts[2], posts[3]])
+    assert again["p1"][0] == ids["p1"], "an actor's id depends on its contacts, not on the database"
+
+
+def test_reposts_of_one_ad_are_one_case(tmp_path: Path) -> None:
+    posts = [
+        ("p0", "初中数学一对一辅导，名校老师上门，周末可约，电话13800001234"),
+        ("p1", "初中數學 1對1輔導！名校老師上門，週末可約。電話139 0000 5678"),  # 繁体 repost, new number
+        ("p2", "少儿篮球周末班，专业教练，8到12岁，高中物理一对一也可"),
+    ]
+    cases = {name: case for name, (_, case) in group_ids(tmp_path / "db.sqlite", posts).items()}
+    assert cases["p0"] == cases["p1"] != cases["p2"]
+    assert cases["p0"].startswith("C")
+
+
+def test_old_database_is_grouped_when_migrated(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    group_ids(db, [("p1", "老师上门 电话13800001111"), ("p2", "周末班 电话13800001111")])
+    with sqlite3.connect(db) as conn:  # as a database just given the columns, its leads not grouped yet
+        conn.execute("UPDATE leads SET actor_id = '', case_id = ''")
+        conn.execute("DELETE FROM lead_keys")
+        conn.execute("PRAGMA user_version = 7")
+    with LeadStore(db) as store:
+        actors = {row[0] for row in store.conn.execute("SELECT actor_id FROM leads")}
+        assert store.conn.execute("SELECT count(*) FROM lead_keys").fetchone()[0] > 0
+    assert len(actors) == 1 and actors != {""}

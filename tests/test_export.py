@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from crawler.leads.export import LEAD_COLUMNS, leads_csv, safe_cell, write_atomic
+from crawler.leads.columns import safe_cell, safe_sql
+from crawler.leads.export import export_store, write_atomic
+from crawler.leads.store import LeadStore
+from crawler.listing import Listing
+from detectors import analyze
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
@@ -21,23 +29,31 @@ def test_ordinary_cells_are_unchanged(value: str) -> None:
     assert safe_cell(value) == value
 
 
-def test_hostile_row_round_trips_as_inert_text() -> None:
-    row = dict.fromkeys((*LEAD_COLUMNS, "content_hash", "verdict_hash", "evidence_file", "evidence_offset"), "")
-    row["lead_id"] = "L1"
-    row.update(
-        title='=HYPERLINK("http://evil","点我")',
-        notes="+cmd|' /C calc'!A0",
-        publisher="@SUM(A1)",
-        body_never_exported="x",
-        score=0.9,
+def test_hostile_row_round_trips_as_inert_text(tmp_path: Path) -> None:
+    listing = Listing(
+        "http://127.0.0.1:1/p/1", "", "s", "tutoring", '=HYPERLINK("http://evil","点我")', "初中数学一对一，老师上门"
     )
-    data = leads_csv([row])
+    listing = replace(listing, publisher="@SUM(A1)", contact="\t13800001234", price="-5")
+    with LeadStore(tmp_path / "db.sqlite") as store:
+        store.upsert(listing, analyze(listing.title, listing.body, listing.platform))
+        store.conn.execute("UPDATE leads SET notes = ?", ("+cmd|' /C calc'!A0",))
+        export_store(store, tmp_path)
+    data = (tmp_path / "leads.csv").read_bytes()
     assert data.startswith("\ufeff".encode())
-    parsed = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert parsed[0]["title"] == '\'=HYPERLINK("http://evil","点我")'
-    assert parsed[0]["notes"].startswith("'+")
-    assert parsed[0]["publisher"] == "'@SUM(A1)"
-    assert parsed[0]["score"] == "0.90"
+    [parsed] = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert parsed["title"] == '\'=HYPERLINK("http://evil","点我")'
+    assert parsed["notes"].startswith("'+")
+    assert parsed["publisher"] == "'@SUM(A1)"
+    assert parsed["contact"] == "'\t13800001234" and parsed["price"] == "'-5"
+    assert float(parsed["score"]) > 0.5 and len(parsed["score"].split(".")[1]) == 2
+
+
+@given(st.text(max_size=12))
+def test_sql_escaping_is_safe_cell(value: str) -> None:
+    """The SQL the exports use escapes exactly as safe_cell does, for any text."""
+    with sqlite3.connect(":memory:") as conn:
+        [(escaped,)] = conn.execute(f"SELECT {safe_sql('x')} FROM (SELECT ? AS x)", (value,)).fetchall()
+    assert escaped == safe_cell(value)
 
 
 def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path: Path) -> None:

@@ -2,9 +2,9 @@
 
 MinHash (64 permutations) over character bigrams of the de-obfuscated folded text (so a re-post
 in 繁体 or with 1对1 for 一对一 still matches), whitespace and punctuation removed. Candidates come
-from locality-sensitive hashing (16 bands of 4 rows), so grouping stays near-linear in the number
-of leads; a pair whose estimated Jaccard similarity is at least SIMILAR is one case, and a case is
-a connected group. On the labelled corpus, 68% of re-post pairs (most of them reworded or
+from locality-sensitive hashing (16 bands of 4 rows, indexed in the store: crawler/leads/groups.py);
+a pair whose estimated Jaccard similarity is at least SIMILAR is one case, and a case is a
+connected group. On the labelled corpus, 68% of re-post pairs (most of them reworded or
 obfuscated on purpose) reach 0.3, and none of 20,000 random pairs does.
 """
 
@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
-from collections.abc import Iterable
 
 import numpy as np
 
@@ -35,29 +33,3 @@ def signature(folded: str) -> bytes:
     )
     hashed = (np.outer(values, _A) + _B) % np.uint64(PRIME)  # (grams, permutations), below 2**61
     return (hashed.min(axis=0) & np.uint64(0xFFFFFFFF)).astype(np.uint32).tobytes()
-
-
-def case_ids(leads: Iterable[tuple[str, bytes]]) -> dict[str, str]:
-    """lead_id → case id shared by every near-duplicate (C + the group's smallest lead_id's digits)."""
-    items = [(lead, np.frombuffer(sig, dtype=np.uint32)) for lead, sig in leads if sig]
-    parent = {lead: lead for lead, _ in items}
-
-    def root(lead: str) -> str:
-        while parent[lead] != lead:
-            parent[lead] = parent[parent[lead]]
-            lead = parent[lead]
-        return lead
-
-    rows = PERMUTATIONS // BANDS
-    buckets: dict[tuple[int, bytes], list[int]] = defaultdict(list)
-    for index, (_, sig) in enumerate(items):
-        for band in range(BANDS):
-            buckets[(band, sig[band * rows : (band + 1) * rows].tobytes())].append(index)
-    for members in buckets.values():
-        for i in range(1, len(members)):
-            (a, sig_a), (b, sig_b) = items[members[0]], items[members[i]]
-            if float(np.mean(sig_a == sig_b)) >= SIMILAR:
-                ra, rb = root(a), root(b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
-    return {lead: "C" + root(lead)[1:] for lead in parent}

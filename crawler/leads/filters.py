@@ -1,8 +1,7 @@
-"""Which leads an export holds, so a county bureau gets only its own."""
+"""Which leads an export holds, so a county bureau gets only its own: an SQL condition on the leads table."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 
@@ -13,11 +12,20 @@ class Filters:
     category: str | None = None
     min_score: float = 0.0
 
-    def keeps(self, row: sqlite3.Row | dict) -> bool:
-        if self.region and self.region not in (row["city"], row["district"]):
-            return False
-        if self.since and row["changed_at"] < self.since:
-            return False
-        if self.category and self.category not in row["categories"].split(";"):
-            return False
-        return float(row["score"]) >= self.min_score
+    def where(self) -> tuple[str, tuple]:
+        """`` WHERE …`` over the leads table (or '' for every lead), and its parameters."""
+        terms: list[str] = []
+        params: list[object] = []
+        if self.region:
+            terms.append("(city = ? OR district = ?)")
+            params += [self.region, self.region]
+        if self.since:
+            terms.append("changed_at >= ?")
+            params.append(self.since)
+        if self.category:
+            terms.append("instr(';' || categories || ';', ?) > 0")
+            params.append(f";{self.category};")
+        if self.min_score:
+            terms.append("score >= ?")
+            params.append(self.min_score)
+        return (" WHERE " + " AND ".join(terms) if terms else ""), tuple(params)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 
 from crawler.listing import Listing
-from detectors.normalize import normalize
 
 
 def lead_id(canonical_url: str) -> str:
@@ -14,7 +14,10 @@ def lead_id(canonical_url: str) -> str:
 
 
 def content_hash(listing: Listing) -> str:
-    """Hash of what an analyst reads; whitespace and width differences do not count as changes."""
+    """Hash of what an analyst reads; whitespace, width (全角) and case differences are not changes.
+
+    Computed for every page of every night, so it is plain NFKC in C, not the detectors' folding.
+    """
     fields = (listing.title, listing.body, listing.publisher, listing.contact, listing.price)
-    text = "\x1f".join("".join(normalize(value).text.split()) for value in fields)
+    text = "\x1f".join("".join(unicodedata.normalize("NFKC", value).casefold().split()) for value in fields)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,12 +1,37 @@
-"""Versioned schema steps; PRAGMA user_version records how far a database has come."""
+"""Versioned schema steps; PRAGMA user_version records how far a database has come.
+
+A step is SQL, or a Python function for data that SQL alone cannot compute; each is one transaction.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
+from crawler.leads.fingerprint import content_hash
+from crawler.leads.groups import regroup
+from crawler.listing import Listing
 from detectors.errors import TutorWatchError
 
-MIGRATIONS: tuple[str, ...] = (
+
+def group_all(conn: sqlite3.Connection) -> None:
+    """Give the leads a database already holds their actors and cases."""
+    for (rowid,) in conn.execute("SELECT rowid FROM leads ORDER BY rowid").fetchall():
+        regroup(conn, rowid, None)
+
+
+def rehash(conn: sqlite3.Connection) -> None:
+    """Recompute every lead's content hash (and its verdict hash, where the verdict saw this content)."""
+    rows = conn.execute("SELECT lead_id, title, body, publisher, contact, price, content_hash, verdict_hash FROM leads")
+    for lead, title, body, publisher, contact, price, old, verdict in rows.fetchall():
+        digest = content_hash(Listing(lead, "", "", "", title, body, publisher, contact, price=price))
+        conn.execute(
+            "UPDATE leads SET content_hash = ?, verdict_hash = ? WHERE lead_id = ?",
+            (digest, digest if verdict == old else verdict, lead),
+        )
+
+
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], object], ...] = (
     # 1: runs, every crawled page, and the leads with the analyst's verdict
     """
     CREATE TABLE runs (
@@ -87,6 +112,20 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE leads ADD COLUMN minhash BLOB NOT NULL DEFAULT x'';
     """,
+    # 7: actors and cases kept per lead as leads arrive (an index of contact and MinHash band keys),
+    # so exporting a million leads needs no regrouping of the whole store
+    """
+    ALTER TABLE leads ADD COLUMN actor_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE leads ADD COLUMN case_id TEXT NOT NULL DEFAULT '';
+    CREATE TABLE lead_keys (key INTEGER NOT NULL, lead INTEGER NOT NULL, PRIMARY KEY (key, lead)) WITHOUT ROWID;
+    CREATE INDEX leads_actor ON leads(actor_id);
+    CREATE INDEX leads_case ON leads(case_id);
+    CREATE INDEX leads_score ON leads(score DESC, first_seen, lead_id);
+    """,
+    # 8: group the leads a database already holds
+    group_all,
+    # 9: content hashes by the cheaper NFKC folding, so no lead looks changed after the upgrade
+    rehash,
 )
 
 
@@ -98,4 +137,11 @@ def migrate(conn: sqlite3.Connection) -> None:
             f"database schema version {version} is newer than this TutorWatch ({len(MIGRATIONS)}); upgrade TutorWatch"
         )
     for number in range(version + 1, len(MIGRATIONS) + 1):
-        conn.executescript(f"BEGIN; {MIGRATIONS[number - 1]} PRAGMA user_version = {number}; COMMIT;")
+        step = MIGRATIONS[number - 1]
+        if isinstance(step, str):
+            conn.executescript(f"BEGIN; {step} PRAGMA user_version = {number}; COMMIT;")
+            continue
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            step(conn)
+            conn.execute(f"PRAGMA user_version = {number}")

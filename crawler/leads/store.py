@@ -6,6 +6,7 @@ Every write is one transaction; WAL mode lets a killed crawl leave a consistent 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from crawler.evidence import EvidenceRef
 from crawler.leads.duplicates import signature
 from crawler.leads.fingerprint import content_hash, lead_id
+from crawler.leads.groups import regroup
 from crawler.leads.migrations import migrate
 from crawler.listing import Listing
 from detectors.contacts import contacts, fold, institutions
@@ -46,6 +48,23 @@ def analysis_columns(analysis: Analysis) -> dict[str, Any]:
     }
 
 
+INSERT_LEAD = (
+    "INSERT INTO leads (lead_id, url, site, platform, title, body, publisher, contact, city, district, price,"
+    " posted_at, categories, rules, matched_text, basis, score, flagged, content_hash, first_seen, last_seen,"
+    " changed_at, contacts, institutions, registry_status, minhash)"
+    " VALUES (:lead_id, :url, :site, :platform, :title, :body, :publisher, :contact, :city, :district, :price,"
+    " :posted_at, :categories, :rules, :matched_text, :basis, :score, :flagged, :content_hash, :at, :at, :at,"
+    " :contacts, :institutions, :registry_status, :minhash)"
+)
+UPDATE_LEAD = (
+    "UPDATE leads SET site = :site, platform = :platform, title = :title, body = :body, publisher = :publisher,"
+    " contact = :contact, city = :city, district = :district, price = :price, posted_at = :posted_at,"
+    " categories = :categories, rules = :rules, matched_text = :matched_text, basis = :basis, score = :score,"
+    " flagged = :flagged, content_hash = :content_hash, changed_at = :at, contacts = :contacts,"
+    " institutions = :institutions, registry_status = :registry_status, minhash = :minhash WHERE lead_id = :lead_id"
+)
+
+
 class LeadStore:
     """One database file; open it, use it, close it (also as a context manager)."""
 
@@ -56,6 +75,8 @@ class LeadStore:
             self.conn = sqlite3.connect(path, isolation_level=None)
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL loses no committed write when the process is killed (only on power loss).
+            self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA busy_timeout=10000")
             migrate(self.conn)
         except sqlite3.DatabaseError as exc:
@@ -91,33 +112,71 @@ class LeadStore:
     def site_results(self, run_id: int) -> list[sqlite3.Row]:
         return self.conn.execute("SELECT * FROM run_sites WHERE run_id = ? ORDER BY site", (run_id,)).fetchall()
 
-    def needs_evidence(self, listing: Listing, analysis: Analysis) -> bool:
-        """Whether this page should be kept as evidence: a lead that is new, changed or has none yet."""
-        row = self.conn.execute(
-            "SELECT content_hash, evidence_sha256 FROM leads WHERE lead_id = ?", (lead_id(listing.url),)
-        ).fetchone()
-        if row is None:
-            return analysis.flagged
-        return row["content_hash"] != content_hash(listing) or not row["evidence_sha256"]
-
     def upsert(
         self,
         listing: Listing,
         analysis: Analysis,
         seen_at: str | None = None,
-        evidence: EvidenceRef | None = None,
+        evidence: Callable[[], EvidenceRef | None] | None = None,
         registry: str = "",
     ) -> str:
         """Record one crawled page; returns 'new', 'changed', 'seen' (a lead) or 'clean' (no lead).
 
-        A lead's first_seen, status and notes are never overwritten; its analysis is replaced
-        only when the page's content or findings changed.
+        A lead's first_seen, status and notes are never overwritten; its analysis, contacts and
+        groups are recomputed only when the page's content or findings changed (most pages of a
+        night are unchanged and cost one lookup and two small writes). ``evidence`` keeps the page
+        and says where; it is called only for a lead that is new, changed or has no evidence yet.
         """
         at = seen_at or now()
         digest = content_hash(listing)
+        ident = lead_id(listing.url)
+        columns = analysis_columns(analysis)
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute(
+                "INSERT INTO pages VALUES (?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE"
+                " SET content_hash = excluded.content_hash, last_seen = excluded.last_seen",
+                (listing.url, listing.site, digest, at, at),
+            )
+            old = self.conn.execute(
+                "SELECT rowid, content_hash, categories, rules, contacts, minhash, evidence_sha256 FROM leads"
+                " WHERE lead_id = ?",
+                (ident,),
+            ).fetchone()
+            if old is None and not analysis.flagged:
+                return "clean"
+            changed = old is not None and (old["content_hash"], old["categories"], old["rules"]) != (
+                digest,
+                columns["categories"],
+                columns["rules"],
+            )
+            wanted = old is None or changed or not old["evidence_sha256"]
+            kept = evidence() if evidence is not None and wanted else None
+            if old is None or changed:
+                row = {**self._row(listing, columns, registry), "lead_id": ident, "content_hash": digest, "at": at}
+                if old is None:
+                    rowid = int(self.conn.execute(INSERT_LEAD, row).lastrowid or 0)
+                else:
+                    self.conn.execute(UPDATE_LEAD, row)
+                    rowid = old["rowid"]
+                regroup(self.conn, rowid, old)
+            if old is not None:
+                self.conn.execute(
+                    "UPDATE leads SET last_seen = ?, times_seen = times_seen + 1 WHERE lead_id = ?", (at, ident)
+                )
+            if kept is not None:
+                self.conn.execute(
+                    "UPDATE leads SET evidence_file = ?, evidence_offset = ?, evidence_length = ?,"
+                    " evidence_sha256 = ?, fetched_at = ? WHERE lead_id = ?",
+                    (kept.file, kept.offset, kept.length, kept.sha256, kept.fetched_at, ident),
+                )
+            return "new" if old is None else "changed" if changed else "seen"
+
+    @staticmethod
+    def _row(listing: Listing, columns: dict[str, Any], registry: str) -> dict[str, Any]:
+        """The lead columns computed from a page's text: only for pages that are new or changed."""
         text, extra = fold(f"{listing.title}\n{listing.body}"), fold(f"{listing.contact}\n{listing.publisher}")
-        row = {
-            "lead_id": lead_id(listing.url),
+        return {
             "url": listing.url,
             "site": listing.site,
             "platform": listing.platform,
@@ -129,76 +188,12 @@ class LeadStore:
             "district": listing.district,
             "price": listing.price,
             "posted_at": listing.posted_at,
-            "content_hash": digest,
-            "at": at,
             "contacts": ";".join(contacts(f"{text}\n{extra}")),
             "institutions": ";".join(institutions(f"{extra}\n{text}")),
             "registry_status": registry,
             "minhash": signature(text),
-            **analysis_columns(analysis),
+            **columns,
         }
-        if evidence is not None:
-            row.update(
-                evidence_file=evidence.file,
-                evidence_offset=evidence.offset,
-                evidence_length=evidence.length,
-                evidence_sha256=evidence.sha256,
-                fetched_at=evidence.fetched_at,
-            )
-        with self.conn:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.execute(
-                "INSERT INTO pages VALUES (:url, :site, :content_hash, :at, :at) ON CONFLICT(url) DO UPDATE"
-                " SET content_hash = excluded.content_hash, last_seen = excluded.last_seen",
-                row,
-            )
-            old = self.conn.execute(
-                "SELECT content_hash, categories, rules FROM leads WHERE lead_id = ?", (row["lead_id"],)
-            ).fetchone()
-            if old is None:
-                if not analysis.flagged:
-                    return "clean"
-                self.conn.execute(
-                    "INSERT INTO leads (lead_id, url, site, platform, title, body, publisher, contact, city, district,"
-                    " price, posted_at, categories, rules, matched_text, basis, score, flagged, content_hash,"
-                    " first_seen, last_seen, changed_at, contacts, institutions, registry_status, minhash)"
-                    " VALUES (:lead_id, :url, :site, :platform, :title, :body, :publisher, :contact, :city, :district,"
-                    " :price, :posted_at,"
-                    " :categories, :rules, :matched_text, :basis, :score, :flagged, :content_hash, :at, :at, :at,"
-                    " :contacts, :institutions, :registry_status, :minhash)",
-                    row,
-                )
-                self._keep_evidence(row)
-                return "new"
-            changed = (old["content_hash"], old["categories"], old["rules"]) != (
-                digest,
-                row["categories"],
-                row["rules"],
-            )
-            if changed:
-                self.conn.execute(
-                    "UPDATE leads SET site = :site, platform = :platform, title = :title, body = :body,"
-                    " publisher = :publisher, contact = :contact, city = :city, district = :district, price = :price,"
-                    " posted_at = :posted_at, categories = :categories, rules = :rules, matched_text = :matched_text,"
-                    " basis = :basis, score = :score, flagged = :flagged, content_hash = :content_hash,"
-                    " changed_at = :at, contacts = :contacts, institutions = :institutions,"
-                    " registry_status = :registry_status, minhash = :minhash WHERE lead_id = :lead_id",
-                    row,
-                )
-            self.conn.execute(
-                "UPDATE leads SET last_seen = :at, times_seen = times_seen + 1 WHERE lead_id = :lead_id", row
-            )
-            self._keep_evidence(row)
-            return "changed" if changed else "seen"
-
-    def _keep_evidence(self, row: dict) -> None:
-        if "evidence_sha256" in row:
-            self.conn.execute(
-                "UPDATE leads SET evidence_file = :evidence_file, evidence_offset = :evidence_offset,"
-                " evidence_length = :evidence_length, evidence_sha256 = :evidence_sha256, fetched_at = :fetched_at"
-                " WHERE lead_id = :lead_id",
-                row,
-            )
 
     def leads(self, changed_since: str | None = None) -> list[sqlite3.Row]:
         """Lead rows, highest score first; only those new or changed since a time when given."""

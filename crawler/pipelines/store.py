@@ -31,10 +31,9 @@ class StorePipeline:
 
     def process_item(self, item: CrawledListing, spider: Spider | None = None) -> CrawledListing:
         assert self.store is not None and item.analysis is not None
-        kept = None
-        if item.capture is not None and self.store.needs_evidence(item.listing, item.analysis):
-            kept = self.evidence.write(item.capture)  # before the row that points at it
-        outcome = self.store.upsert(item.listing, item.analysis, evidence=kept, registry=item.registry_status)
+        page = item.capture
+        keep = (lambda: self.evidence.write(page)) if page is not None else None  # before the row pointing at it
+        outcome = self.store.upsert(item.listing, item.analysis, evidence=keep, registry=item.registry_status)
         if spider is not None and spider.crawler.stats is not None:
             spider.crawler.stats.inc_value(f"tutorwatch/leads/{outcome}")
         return item
