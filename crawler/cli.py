@@ -72,15 +72,21 @@ def _http_url(url: str) -> str:
     show_default=True,
     help="Directory of site configs (<site_id>.yaml).",
 )
+@click.option(
+    "--contact",
+    envvar="TUTORWATCH_CONTACT",
+    default="",
+    help="Phone or mail of the bureau running the crawl, sent in the User-Agent so site owners can reach you.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Crawl log to stderr instead of reports/logs/.")
 @click.pass_context
-def cli(ctx: click.Context, db: Path, reports_dir: Path, sites_dir: Path, verbose: bool) -> None:
+def cli(ctx: click.Context, db: Path, reports_dir: Path, sites_dir: Path, contact: str, verbose: bool) -> None:
     """TutorWatch: find illegal off-campus tutoring (双减) on tutoring, job and 家政 sites.
 
     Crawls the configured sites, flags listings that break the rules with the policy clause
     behind each finding, and writes leads spreadsheets for investigators under reports/.
     """
-    ctx.obj = {"db": db, "reports": reports_dir, "sites": sites_dir, "verbose": verbose}
+    ctx.obj = {"db": db, "reports": reports_dir, "sites": sites_dir, "verbose": verbose, "contact": contact}
 
 
 @cli.command()
@@ -107,7 +113,8 @@ def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool) -> None:
     samples = sample_ports(sites)
     started = time.monotonic()
     with serve(samples) if serve_samples else nullcontext():
-        outcome = run("crawl", [(SiteSpider.for_site(s), {}) for s in sites], obj["db"], obj["reports"], obj["verbose"])
+        spiders = [(SiteSpider.for_site(s), {}) for s in sites]
+        outcome = run("crawl", spiders, obj["db"], obj["reports"], obj["verbose"], obj["contact"])
     rows = outcome.sites
     print_sites(console, rows)
     console.print(
@@ -156,6 +163,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Any, fmt: str) -> None:
         obj["db"],
         obj["reports"],
         obj["verbose"],
+        obj["contact"],
     )
     failed = [url for url in wanted if not hasattr(results.get(url), "listing")]
     out = []

@@ -32,3 +32,20 @@ class CrawledListing:
     capture: Capture | None = None  # the page as fetched, kept as evidence if it makes a lead
     analysis: Analysis | None = field(default=None)
     registry_status: str = ""  # licensed / not found / blacklisted / revoked / scope mismatch, or ''""
+
+
+@dataclass(frozen=True)
+class KnownPage:
+    """The Scrapy item for a detail page not downloaded tonight (fetched recently, or 304 Not Modified).
+
+    The list page still links it, so its lead is seen tonight; ``recorded`` when the interrupted
+    crawl this run resumes already stored it (then nothing is written twice).
+    """
+
+    url: str  # canonical URL
+    site: str
+    fetched: bool = False  # True for a 304: the site confirmed it unchanged tonight
+    recorded: bool = False
+
+
+Item = CrawledListing | KnownPage  # what the site spider yields to the pipelines

@@ -22,16 +22,24 @@ class RunOutcome:
 
 
 def run(
-    kind: str, spiders: list[tuple[type, dict[str, Any]]], db: Path, reports_dir: Path, verbose: bool
+    kind: str,
+    spiders: list[tuple[type, dict[str, Any]]],
+    db: Path,
+    reports_dir: Path,
+    verbose: bool,
+    contact: str = "",
 ) -> RunOutcome:
     """Record a run, crawl with the given spider classes, then export the leads.
 
-    Scrapy's log goes to reports/logs/<kind>-<date>.log, or to stderr with ``verbose``.
+    A run of the same kind that never finished (the process was killed) is continued: pages it
+    stored are not fetched again. Scrapy's log goes to reports/logs/<kind>-<date>.log, or to
+    stderr with ``verbose``.
     """
     with LeadStore(db) as store:
+        resume_since = store.interrupted_run(kind)
         run_id = store.start_run(kind)
     log_file = None if verbose else reports_dir / "logs" / f"{kind}-{date.today().isoformat()}.log"
-    process = CrawlerProcess(scrapy_settings(db, run_id, log_file))
+    process = CrawlerProcess(scrapy_settings(db, run_id, log_file, contact, resume_since))
     for spider_cls, kwargs in spiders:
         process.crawl(spider_cls, **kwargs)
     process.start()

@@ -3,11 +3,13 @@
 Three small sites that look like the real kinds, each with the mess real sites have: a GBK
 classifieds site with "下一页" pagination, a job board whose list is built by JavaScript from a
 JSON API, and a 家政 agency with category pages. On each, the same detail page is linked with
-different query strings, one detail page is slow and one fails once with HTTP 500.
+different query strings, one detail page is slow and one fails once with HTTP 500. The
+classifieds site sends ETag / Last-Modified and answers a matching If-None-Match with 304.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import threading
@@ -21,6 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample_sites"
 SLOW_SECONDS = 1.5
+HITS_PATH = "/_sample/hits"  # not linked from any page: how often each path was requested
+LAST_MODIFIED = "Sun, 01 Nov 2026 00:00:00 GMT"
 Page = tuple[int, str, bytes]
 
 
@@ -51,6 +55,7 @@ class SampleSite:
     robots = "User-agent: *\nDisallow: /admin/\n"
     per_page = 10
     charset = "utf-8"
+    validators = False  # send ETag / Last-Modified and answer If-None-Match with 304
 
     def __init__(self, site_id: str, sample_dir: Path = SAMPLE_DIR) -> None:
         self.site_id = site_id
@@ -60,6 +65,7 @@ class SampleSite:
         self.flaky_id = self.listings[6]["id"]
         self._failed: set[str] = set()
         self._lock = threading.Lock()
+        self.hits: dict[str, int] = {}  # requests per path, served at HITS_PATH for the tests
 
     def pages(self, items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         return [items[i : i + self.per_page] for i in range(0, len(items), self.per_page)] or [[]]
@@ -97,9 +103,10 @@ class SampleSite:
 
 
 class ClassifiedsSite(SampleSite):
-    """岳阳家教信息港: GBK pages, charset only in a meta tag; /list/N.html with 下一页."""
+    """岳阳家教信息港: GBK pages, charset only in a meta tag; /list/N.html with 下一页; ETag and 304."""
 
     charset = "gbk"
+    validators = True
 
     def site_route(self, path: str, query: dict[str, list[str]]) -> Page | None:
         if path in ("/", "/index.html"):
@@ -263,10 +270,22 @@ def _handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
-            page = site.route(parts.path, parse_qs(parts.query))
-            status, ctype, body = page or (404, "text/plain", b"not found")
+            if parts.path == HITS_PATH:
+                with site._lock:
+                    status, ctype, body = 200, "application/json", json.dumps(site.hits).encode()
+            else:
+                with site._lock:
+                    site.hits[parts.path] = site.hits.get(parts.path, 0) + 1
+                page = site.route(parts.path, parse_qs(parts.query))
+                status, ctype, body = page or (404, "text/plain", b"not found")
+            headers = {"Content-Type": ctype}
+            if site.validators and status == 200:
+                headers |= {"ETag": f'"{hashlib.sha256(body).hexdigest()[:16]}"', "Last-Modified": LAST_MODIFIED}
+                if self.headers.get("If-None-Match") == headers["ETag"]:
+                    status, body = 304, b""
             self.send_response(status)
-            self.send_header("Content-Type", ctype)
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

@@ -12,14 +12,30 @@ PIPELINES = {
 }
 
 
-def scrapy_settings(db: Path, run_id: int, log_file: Path | None) -> dict[str, Any]:
-    """Settings for one run; Scrapy's log goes to ``log_file`` (stderr when None, i.e. --verbose)."""
+def user_agent(contact: str) -> str:
+    """Who is crawling and how to reach them (TUTORWATCH_CONTACT: the bureau's phone or mail)."""
+    return f"TutorWatch/0.1 (education-bureau check of off-campus tutoring ads; contact: {contact or 'not set'})"
+
+
+def scrapy_settings(
+    db: Path, run_id: int, log_file: Path | None, contact: str = "", resume_since: str = ""
+) -> dict[str, Any]:
+    """Settings for one run; Scrapy's log goes to ``log_file`` (stderr when None, i.e. --verbose).
+
+    ``resume_since``: start time of an interrupted crawl this run continues (see crawler/revisit.py).
+    """
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
     return {
         "BOT_NAME": "tutorwatch",
-        "USER_AGENT": "TutorWatch/0.1 (education bureau patrol; +https://example.invalid/tutorwatch)",
+        "USER_AGENT": user_agent(contact),
         "ROBOTSTXT_OBEY": True,
+        "AUTOTHROTTLE_ENABLED": True,
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "crawler.backoff.BackoffRetryMiddleware": 550,
+        },
+        "TUTORWATCH_RESUME_SINCE": resume_since,
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "ITEM_PIPELINES": PIPELINES,
         "EXTENSIONS": {"crawler.run_record.RunRecorder": 500, "scrapy.extensions.telnet.TelnetConsole": None},

@@ -12,13 +12,13 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from detectors.categories import PLATFORMS
 from detectors.errors import ConfigError
 
 SITES_DIR = Path(__file__).resolve().parent / "sites"
-TRACKING_PARAMS = ("from", "ref", "src", "source", "spm", "utm_*")
+TRACKING_PARAMS = ("from", "ref", "src", "source", "spm", "utm_*", "share*", "fbclid", "gclid", "_t", "timestamp")
 
 
 class _Strict(BaseModel):
@@ -59,10 +59,26 @@ class Canonical(_Strict):
 
 
 class Politeness(_Strict):
+    """How hard we may hit the site, and how often its detail pages are fetched again.
+
+    Ignoring robots.txt needs a written reason (``robots_override_reason``), kept in the config
+    for whoever audits the crawl. ``revisit_hours``: a detail page fetched more recently than
+    this is not downloaded again (its lead still counts as seen); older ones are re-asked with
+    If-None-Match / If-Modified-Since. 0 re-asks every page every night.
+    """
+
     obey_robots: bool = True
+    robots_override_reason: str | None = None
     download_delay: float = Field(default=0.25, ge=0, le=60)
     concurrency: int = Field(default=2, ge=1, le=16)
     max_pages: int = Field(default=2000, ge=1)
+    revisit_hours: float = Field(default=72, ge=0)
+
+    @model_validator(mode="after")
+    def _robots_reason(self) -> Politeness:
+        if not self.obey_robots and not (self.robots_override_reason or "").strip():
+            raise ValueError("obey_robots: false needs a written robots_override_reason")
+        return self
 
 
 class SiteConfig(_Strict):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
+from crawler.leads.migrations import group_all
 from crawler.leads.store import LeadStore
 from crawler.listing import Listing
 from detectors import analyze
@@ -70,13 +70,13 @@ def test_reposts_of_one_ad_are_one_case(tmp_path: Path) -> None:
 
 
 def test_old_database_is_grouped_when_migrated(tmp_path: Path) -> None:
+    """Migration step 8 (group_all) gives leads stored before actors existed their groups."""
     db = tmp_path / "db.sqlite"
     group_ids(db, [("p1", "老师上门 电话13800001111"), ("p2", "周末班 电话13800001111")])
-    with sqlite3.connect(db) as conn:  # as a database just given the columns, its leads not grouped yet
-        conn.execute("UPDATE leads SET actor_id = '', case_id = ''")
-        conn.execute("DELETE FROM lead_keys")
-        conn.execute("PRAGMA user_version = 7")
-    with LeadStore(db) as store:
+    with LeadStore(db) as store:  # as a database just given the columns, its leads not grouped yet
+        store.conn.execute("UPDATE leads SET actor_id = '', case_id = ''")
+        store.conn.execute("DELETE FROM lead_keys")
+        group_all(store.conn)
         actors = {row[0] for row in store.conn.execute("SELECT actor_id FROM leads")}
         assert store.conn.execute("SELECT count(*) FROM lead_keys").fetchone()[0] > 0
     assert len(actors) == 1 and actors != {""}

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 import shutil
+import signal
 import sqlite3
+import subprocess
+import time
 import urllib.request
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from openpyxl import load_workbook
 
 from crawler.leads.export import LEAD_COLUMNS
-from tests.conftest import Samples, Workspace
+from crawler.sample_server import HITS_PATH
+from tests.conftest import TUTORWATCH, Samples, Workspace
 
 # Controls: listings that must become leads (with a category the rules must find), and clean
 # listings that must not. Picked from the sample data by reading them against the labelling guide.
@@ -47,6 +55,17 @@ class CrawlResult:
     csv_first: bytes
     csv_second: bytes
     workspace: Workspace
+    second_night_hits: dict[str, int]  # requests per path the second crawl made, all sites
+
+
+def hits(samples: Samples) -> dict[str, int]:
+    """Requests per path so far, summed over the sample sites (the server's own counter)."""
+    total: dict[str, int] = {}
+    for site_id in samples.ports:
+        with urllib.request.urlopen(samples.base(site_id) + HITS_PATH, timeout=10) as response:
+            for path, count in json.loads(response.read()).items():
+                total[path] = total.get(path, 0) + count
+    return total
 
 
 def rows(data: bytes) -> list[dict[str, str]]:
@@ -58,9 +77,12 @@ def crawled(tmp_path_factory: pytest.TempPathFactory, samples: Samples) -> Crawl
     ws = Workspace(tmp_path_factory.mktemp("crawl"), samples)
     first = ws.run("crawl")
     csv_first = (ws.reports / "leads.csv").read_bytes()
+    before = hits(samples)
     second = ws.run("crawl")
+    after = hits(samples)
     csv_second = (ws.reports / "leads.csv").read_bytes()
-    return CrawlResult(first, second, csv_first, csv_second, ws)
+    second_night = {path: after[path] - before.get(path, 0) for path in after if after[path] > before.get(path, 0)}
+    return CrawlResult(first, second, csv_first, csv_second, ws, second_night)
 
 
 def page_urls(db: Path) -> list[str]:
@@ -171,3 +193,68 @@ def test_registry_marks_blacklisted_and_mismatched_institutions(crawled: CrawlRe
     assert by_id["gj034"]["registry_status"] == "blacklisted" and "unlicensed" in by_id["gj034"]["categories"]
     assert by_id["gj005"]["registry_status"] == "scope mismatch"
     assert by_id["gj011"]["registry_status"] == "licensed"
+
+
+def test_second_night_over_unchanged_sites_fetches_only_list_pages(crawled: CrawlResult) -> None:
+    fetched = crawled.second_night_hits
+    details = [path for path in fetched if path.startswith(("/post/", "/job/", "/profile/"))]
+    assert details == [], "detail pages fetched within the revisit interval are not downloaded again"
+    assert any(path.startswith("/list/") for path in fetched) and "/api/jobs" in fetched
+    assert "tutorwatch/detail/seen" in (crawled.workspace.reports / "logs").joinpath(_log_name()).read_text()
+
+
+def _log_name() -> str:
+    return f"crawl-{date.today().isoformat()}.log"
+
+
+def test_pages_past_their_revisit_interval_are_asked_conditionally(workspace: Workspace) -> None:
+    """revisit_hours: 0 re-asks every page; the classifieds site answers If-None-Match with 304."""
+    sites = workspace.root / "sites"
+    sites.mkdir()
+    config = (workspace.samples.sites_dir / "jiajiao_classifieds.yaml").read_text(encoding="utf-8")
+    config = config.replace("politeness:", "politeness:\n  revisit_hours: 0", 1)
+    assert "revisit_hours: 0" in config
+    (sites / "jiajiao_classifieds.yaml").write_text(config, encoding="utf-8")
+    assert workspace.run("crawl", sites_dir=sites).returncode == 0
+    second = workspace.run("crawl", sites_dir=sites)
+    assert second.returncode == 0, second.stderr
+    log = (workspace.reports / "logs" / _log_name()).read_text()
+    not_modified = [int(n) for n in re.findall(r"'tutorwatch/detail/not_modified': (\d+)", log)]
+    with sqlite3.connect(workspace.db) as conn:
+        leads, seen_twice = conn.execute("SELECT count(*), sum(times_seen = 2) FROM leads").fetchone()
+    assert not_modified and not_modified[-1] >= 40, "every unchanged detail page came back as 304"
+    assert leads > 0 and seen_twice == leads, "a 304 still counts the lead as seen tonight"
+
+
+def stored_pages(db: Path) -> set[str]:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return {row[0] for row in conn.execute("SELECT url FROM pages")}
+    except sqlite3.Error:
+        return set()
+
+
+def test_crawl_killed_midway_continues_where_it_stopped(crawled: CrawlResult, workspace: Workspace) -> None:
+    cmd = [TUTORWATCH, "--db", str(workspace.db), "--reports-dir", str(workspace.reports)]
+    cmd += ["--sites-dir", str(workspace.samples.sites_dir), "crawl"]
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(stored_pages(workspace.db)) < 20 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    before_kill = stored_pages(workspace.db)
+    assert 20 <= len(before_kill) < 170, "killed in the middle of the crawl"
+    start = hits(workspace.samples)
+    resumed = workspace.run("crawl")
+    assert resumed.returncode == 0, resumed.stderr
+    end = hits(workspace.samples)
+    refetched = {path for path in end if end[path] > start.get(path, 0)} & {urlsplit(u).path for u in before_kill}
+    assert refetched == set(), "pages stored before the kill are not fetched again"
+    with sqlite3.connect(workspace.db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        leads = conn.execute("SELECT lead_id, times_seen FROM leads").fetchall()
+        statuses = [row[0] for row in conn.execute("SELECT status FROM runs ORDER BY run_id")]
+    assert sorted(lead for lead, _ in leads) == sorted(r["lead_id"] for r in rows(crawled.csv_first))
+    assert {times for _, times in leads} == {1}, "no lead counted twice"
+    assert statuses == ["interrupted", "ok"]

@@ -33,6 +33,8 @@ def test_bundled_configs_load() -> None:
         (("name: 岳阳家教信息港", "name: x\nlogin_password: hunter2"), "login_password"),
         (("http://127.0.0.1:8701/list/1.html", "ftp://example/list"), "start_urls"),
         (("  concurrency: 4", "  concurrency: 400"), "politeness.concurrency"),
+        (("  concurrency: 4", "  concurrency: 4\n  obey_robots: false"), "politeness"),
+        (("  concurrency: 4", "  concurrency: 4\n  revisit_hours: -1"), "politeness.revisit_hours"),
     ],
 )
 def test_invalid_field_is_named_with_the_file(tmp_path: Path, edit: tuple[str, str], field: str) -> None:
@@ -65,3 +67,9 @@ def test_crawl_with_invalid_config_exits_with_one_line(workspace: Workspace, tmp
 def test_crawl_unknown_site_id(workspace: Workspace) -> None:
     result = workspace.run("crawl", "--site", "nosuch")
     assert result.returncode == 4 and "nosuch" in result.stderr
+
+
+def test_ignoring_robots_needs_a_written_reason(tmp_path: Path) -> None:
+    edit = "  concurrency: 4\n  obey_robots: false\n  robots_override_reason: 市教育局书面授权 2026-11 (函号 12)"
+    site = load_site(write(tmp_path, "override", GOOD.replace("  concurrency: 4", edit)))
+    assert not site.politeness.obey_robots and "授权" in (site.politeness.robots_override_reason or "")

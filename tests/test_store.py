@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.leads.fingerprint import content_hash, lead_id
+from crawler.leads.migrations import rehash
 from crawler.leads.store import LeadStore
 from crawler.listing import Listing
 from detectors import analyze
@@ -75,13 +76,11 @@ def test_migrations_rerun_is_a_no_op(tmp_path: Path) -> None:
 
 
 def test_upgrade_rehash_keeps_verdicts_unchanged(tmp_path: Path) -> None:
-    """A database from before the NFKC content hash: no lead looks changed since its verdict afterwards."""
-    db = tmp_path / "db.sqlite"
-    with LeadStore(db) as store:
+    """Migration step 9 (rehash): after the NFKC content hash came in, no lead looks changed since its verdict."""
+    with LeadStore(tmp_path / "db.sqlite") as store:
         upsert(store, AD, "2026-11-01T01:00:00")
         store.conn.execute("UPDATE leads SET status = 'dismissed', content_hash = 'old', verdict_hash = 'old'")
-        store.conn.execute("PRAGMA user_version = 8")
-    with LeadStore(db) as store:
+        rehash(store.conn)
         row = store.conn.execute("SELECT content_hash, verdict_hash FROM leads").fetchone()
         assert row["content_hash"] == row["verdict_hash"] == content_hash(AD)
         assert upsert(store, AD, "2026-11-02T01:00:00") == "seen"

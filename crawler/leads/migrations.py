@@ -126,6 +126,13 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], object], ...] = (
     group_all,
     # 9: content hashes by the cheaper NFKC folding, so no lead looks changed after the upgrade
     rehash,
+    # 10: when each page was last fetched and the validators the site sent, for incremental crawls
+    """
+    ALTER TABLE pages ADD COLUMN fetched_at TEXT NOT NULL DEFAULT '';
+    ALTER TABLE pages ADD COLUMN etag TEXT NOT NULL DEFAULT '';
+    ALTER TABLE pages ADD COLUMN last_modified TEXT NOT NULL DEFAULT '';
+    UPDATE pages SET fetched_at = last_seen;
+    """,
 )
 
 

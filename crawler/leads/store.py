@@ -100,6 +100,18 @@ class LeadStore:
         cur = self._tx("INSERT INTO runs (kind, started_at) VALUES (?, ?)", (kind, now()))
         return int(cur.lastrowid or 0)
 
+    def interrupted_run(self, kind: str) -> str:
+        """Start time of the last run of ``kind`` if it never finished (killed), else ''.
+
+        Every unfinished run of that kind is marked 'interrupted'; only the crawl lock keeps two
+        runs from overlapping, so an unfinished run found here is a dead one.
+        """
+        row = self.conn.execute(
+            "SELECT status, started_at FROM runs WHERE kind = ? ORDER BY run_id DESC LIMIT 1", (kind,)
+        ).fetchone()
+        self._tx("UPDATE runs SET status = 'interrupted' WHERE kind = ? AND status = 'running'", (kind,))
+        return row["started_at"] if row is not None and row["status"] == "running" else ""
+
     def finish_run(self, run_id: int, status: str) -> None:
         self._tx("UPDATE runs SET finished_at = ?, status = ? WHERE run_id = ?", (now(), status, run_id))
 
@@ -119,6 +131,7 @@ class LeadStore:
         seen_at: str | None = None,
         evidence: Callable[[], EvidenceRef | None] | None = None,
         registry: str = "",
+        validators: tuple[str, str] = ("", ""),
     ) -> str:
         """Record one crawled page; returns 'new', 'changed', 'seen' (a lead) or 'clean' (no lead).
 
@@ -126,6 +139,7 @@ class LeadStore:
         groups are recomputed only when the page's content or findings changed (most pages of a
         night are unchanged and cost one lookup and two small writes). ``evidence`` keeps the page
         and says where; it is called only for a lead that is new, changed or has no evidence yet.
+        ``validators`` are the page's ETag and Last-Modified, for tomorrow's conditional request.
         """
         at = seen_at or now()
         digest = content_hash(listing)
@@ -134,9 +148,11 @@ class LeadStore:
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             self.conn.execute(
-                "INSERT INTO pages VALUES (?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE"
-                " SET content_hash = excluded.content_hash, last_seen = excluded.last_seen",
-                (listing.url, listing.site, digest, at, at),
+                "INSERT INTO pages (url, site, content_hash, first_seen, last_seen, fetched_at, etag, last_modified)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET content_hash = excluded.content_hash,"
+                " last_seen = excluded.last_seen, fetched_at = excluded.fetched_at, etag = excluded.etag,"
+                " last_modified = excluded.last_modified",
+                (listing.url, listing.site, digest, at, at, at, *validators),
             )
             old = self.conn.execute(
                 "SELECT rowid, content_hash, categories, rules, contacts, minhash, evidence_sha256 FROM leads"
@@ -171,6 +187,24 @@ class LeadStore:
                     (kept.file, kept.offset, kept.length, kept.sha256, kept.fetched_at, ident),
                 )
             return "new" if old is None else "changed" if changed else "seen"
+
+    def seen_again(self, url: str, seen_at: str | None = None, fetched: bool = False) -> str:
+        """A page the crawl did not download (fetched recently, or 304 Not Modified) but found listed again.
+
+        Its lead (if any) is seen tonight: last_seen and times_seen move, nothing else does.
+        Returns 'seen' for a lead, 'clean' otherwise.
+        """
+        at = seen_at or now()
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute(
+                "UPDATE pages SET last_seen = ?, fetched_at = CASE WHEN ? THEN ? ELSE fetched_at END WHERE url = ?",
+                (at, fetched, at, url),
+            )
+            cur = self.conn.execute(
+                "UPDATE leads SET last_seen = ?, times_seen = times_seen + 1 WHERE url = ?", (at, url)
+            )
+            return "seen" if cur.rowcount else "clean"
 
     @staticmethod
     def _row(listing: Listing, columns: dict[str, Any], registry: str) -> dict[str, Any]:

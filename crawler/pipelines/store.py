@@ -7,9 +7,15 @@ from pathlib import Path
 from scrapy import Spider
 from scrapy.crawler import Crawler
 
-from crawler.evidence import EvidenceWriter
+from crawler.evidence import Capture, EvidenceWriter
 from crawler.leads.store import LeadStore, evidence_dir
-from crawler.listing import CrawledListing
+from crawler.listing import Item, KnownPage
+
+
+def validators(page: Capture) -> tuple[str, str]:
+    """The ETag and Last-Modified a page came with, for a conditional request next time."""
+    headers = {name.lower(): value for name, value in page.headers}
+    return headers.get("etag", ""), headers.get("last-modified", "")
 
 
 class StorePipeline:
@@ -29,11 +35,21 @@ class StorePipeline:
         if self.store is not None:
             self.store.close()
 
-    def process_item(self, item: CrawledListing, spider: Spider | None = None) -> CrawledListing:
-        assert self.store is not None and item.analysis is not None
-        page = item.capture
-        keep = (lambda: self.evidence.write(page)) if page is not None else None  # before the row pointing at it
-        outcome = self.store.upsert(item.listing, item.analysis, evidence=keep, registry=item.registry_status)
+    def process_item(self, item: Item, spider: Spider | None = None) -> Item:
+        assert self.store is not None
+        if isinstance(item, KnownPage):
+            outcome = "recorded" if item.recorded else self.store.seen_again(item.url, fetched=item.fetched)
+        else:
+            assert item.analysis is not None
+            page = item.capture
+            keep = (lambda: self.evidence.write(page)) if page is not None else None  # before the row pointing at it
+            outcome = self.store.upsert(
+                item.listing,
+                item.analysis,
+                evidence=keep,
+                registry=item.registry_status,
+                validators=validators(page) if page is not None else ("", ""),
+            )
         if spider is not None and spider.crawler.stats is not None:
             spider.crawler.stats.inc_value(f"tutorwatch/leads/{outcome}")
         return item

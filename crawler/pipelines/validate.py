@@ -5,11 +5,13 @@ from __future__ import annotations
 from scrapy import Spider
 from scrapy.exceptions import DropItem
 
-from crawler.listing import CrawledListing
+from crawler.listing import Item, KnownPage
 
 
 class ValidatePipeline:
-    def process_item(self, item: CrawledListing, spider: Spider | None = None) -> CrawledListing:
+    def process_item(self, item: Item, spider: Spider | None = None) -> Item:
+        if isinstance(item, KnownPage):
+            return item
         listing = item.listing
         if not listing.title.strip() and not listing.body.strip():
             raise DropItem(f"{listing.fetched_url}: no title and no body extracted")
