@@ -87,6 +87,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE leads ADD COLUMN minhash BLOB NOT NULL DEFAULT x'';
     """,
+    # 7: what each run did to each lead (new / changed / seen), for the run reports and their trend
+    """
+    CREATE TABLE run_leads (
+        run_id INTEGER NOT NULL REFERENCES runs(run_id),
+        lead_id TEXT NOT NULL REFERENCES leads(lead_id),
+        outcome TEXT NOT NULL CHECK (outcome IN ('new', 'changed', 'seen')),
+        PRIMARY KEY (run_id, lead_id)
+    );
+    CREATE INDEX run_leads_lead ON run_leads(lead_id);
+    """,
 )
 
 

@@ -107,11 +107,13 @@ class LeadStore:
         seen_at: str | None = None,
         evidence: EvidenceRef | None = None,
         registry: str = "",
+        run_id: int | None = None,
     ) -> str:
         """Record one crawled page; returns 'new', 'changed', 'seen' (a lead) or 'clean' (no lead).
 
         A lead's first_seen, status and notes are never overwritten; its analysis is replaced
-        only when the page's content or findings changed.
+        only when the page's content or findings changed. With ``run_id`` the outcome is also
+        kept per run (run_leads), which the run reports count.
         """
         at = seen_at or now()
         digest = content_hash(listing)
@@ -169,6 +171,7 @@ class LeadStore:
                     row,
                 )
                 self._keep_evidence(row)
+                self._note_outcome(run_id, row["lead_id"], "new")
                 return "new"
             changed = (old["content_hash"], old["categories"], old["rules"]) != (
                 digest,
@@ -189,7 +192,13 @@ class LeadStore:
                 "UPDATE leads SET last_seen = :at, times_seen = times_seen + 1 WHERE lead_id = :lead_id", row
             )
             self._keep_evidence(row)
-            return "changed" if changed else "seen"
+            outcome = "changed" if changed else "seen"
+            self._note_outcome(run_id, row["lead_id"], outcome)
+            return outcome
+
+    def _note_outcome(self, run_id: int | None, lead: str, outcome: str) -> None:
+        if run_id is not None:  # the first outcome of a lead in a run stands (a page seen twice stays 'new')
+            self.conn.execute("INSERT OR IGNORE INTO run_leads VALUES (?, ?, ?)", (run_id, lead, outcome))
 
     def _keep_evidence(self, row: dict) -> None:
         if "evidence_sha256" in row:
