@@ -18,6 +18,10 @@ from crawler.leads.store import LeadStore
 from detectors.categories import CATEGORIES
 
 OUTCOMES = ("new", "changed", "recurring")
+LEAD_FIELDS = (  # what the reports show of a lead (not its body or MinHash)
+    "lead_id, title, url, site, city, district, categories, matched_text, score, first_seen, last_seen, status,"
+    " notes, reviewed_at, evidence_file, evidence_offset, evidence_sha256"
+)
 VERDICTS = ("confirmed", "dismissed", "investigating", "open")
 UNKNOWN = "(未注明)"  # a lead whose page names no district or city
 
@@ -33,9 +37,10 @@ def crawl_runs(store: LeadStore, start: date, end: date) -> list[sqlite3.Row]:
 def run_leads(store: LeadStore, run_ids: Sequence[int]) -> list[dict]:
     """The leads these runs recorded, each once, with its outcome across them."""
     rows = store.conn.execute(
-        "SELECT l.*, MAX(rl.outcome = 'new') AS was_new, MAX(rl.outcome = 'changed') AS was_changed"
-        " FROM run_leads rl JOIN leads l USING (lead_id)"
-        " WHERE rl.run_id IN (SELECT value FROM json_each(?)) GROUP BY l.lead_id ORDER BY l.score DESC, l.lead_id",
+        f"SELECT {LEAD_FIELDS}, was_new, was_changed FROM leads JOIN ("
+        " SELECT lead_id, MAX(outcome = 'new') AS was_new, MAX(outcome = 'changed') AS was_changed FROM run_leads"
+        " WHERE run_id IN (SELECT value FROM json_each(?)) GROUP BY lead_id) USING (lead_id)"
+        " ORDER BY score DESC, lead_id",
         (json.dumps(list(run_ids)),),
     ).fetchall()
     return [
@@ -47,7 +52,7 @@ def run_leads(store: LeadStore, run_ids: Sequence[int]) -> list[dict]:
 def active_leads(store: LeadStore, start: date, end: date) -> list[dict]:
     """Leads seen at any time in the period (first seen before its end, last seen after its start)."""
     rows = store.conn.execute(
-        "SELECT * FROM leads WHERE substr(first_seen, 1, 10) <= ? AND substr(last_seen, 1, 10) >= ?"
+        f"SELECT {LEAD_FIELDS} FROM leads WHERE substr(first_seen, 1, 10) <= ? AND substr(last_seen, 1, 10) >= ?"
         " ORDER BY score DESC, lead_id",
         (end.isoformat(), start.isoformat()),
     ).fetchall()
@@ -91,30 +96,32 @@ def totals(leads: list[dict], field: str, buckets: Sequence[str]) -> dict[str, i
     return {b: counted[b] for b in buckets} | {"total": len(leads)}
 
 
+def outcome_totals(store: LeadStore, run_ids: Sequence[int]) -> dict[str, int]:
+    """Leads new / changed / recurring over these runs (each lead once, strongest outcome), in SQL."""
+    row = store.conn.execute(
+        "SELECT COALESCE(SUM(n), 0) AS new, COALESCE(SUM(c AND NOT n), 0) AS changed,"
+        " COALESCE(SUM(NOT n AND NOT c), 0) AS recurring, COUNT(*) AS total FROM ("
+        " SELECT MAX(outcome = 'new') AS n, MAX(outcome = 'changed') AS c FROM run_leads"
+        " WHERE run_id IN (SELECT value FROM json_each(?)) GROUP BY lead_id)",
+        (json.dumps(list(run_ids)),),
+    ).fetchone()
+    return dict(row)
+
+
 def trend(store: LeadStore, start: date, end: date) -> list[dict]:
     """One row per day with crawl runs: leads new / changed / recurring that night, listings, failed sites."""
-    per_day = {
-        row["day"]: dict(row)
-        for row in store.conn.execute(
-            "WITH per AS (SELECT substr(r.started_at, 1, 10) AS day, rl.lead_id,"
-            " MAX(rl.outcome = 'new') AS n, MAX(rl.outcome = 'changed') AS c"
-            " FROM run_leads rl JOIN runs r USING (run_id)"
-            " WHERE r.kind = 'crawl' AND substr(r.started_at, 1, 10) BETWEEN ? AND ? GROUP BY day, rl.lead_id)"
-            " SELECT day, SUM(n) AS new, SUM(c AND NOT n) AS changed, SUM(NOT n AND NOT c) AS recurring,"
-            " COUNT(*) AS total FROM per GROUP BY day",
-            (start.isoformat(), end.isoformat()),
-        )
-    }
-    health_by_day: dict[str, list] = defaultdict(list)
+    runs_by_day: dict[str, list[int]] = defaultdict(list)
     for run in crawl_runs(store, start, end):
-        health_by_day[run["started_at"][:10]] += site_health(store, run["run_id"])
-    empty = dict.fromkeys((*OUTCOMES, "total"), 0)
-    return [
-        {
-            "date": day,
-            **{key: per_day.get(day, empty)[key] for key in empty},
-            "listings": sum(h.listings for h in health),
-            "failed_sites": sum(h.health == "failed" for h in health),
-        }
-        for day, health in sorted(health_by_day.items())
-    ]
+        runs_by_day[run["started_at"][:10]].append(run["run_id"])
+    nights = []
+    for day, run_ids in sorted(runs_by_day.items()):
+        health = [h for run_id in run_ids for h in site_health(store, run_id)]
+        nights.append(
+            {
+                "date": day,
+                **outcome_totals(store, run_ids),
+                "listings": sum(h.listings for h in health),
+                "failed_sites": sum(h.health == "failed" for h in health),
+            }
+        )
+    return nights
