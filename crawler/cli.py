@@ -18,7 +18,7 @@ from crawler.leads.store import DEFAULT_DB
 from crawler.scan_input import guess_format, read_items
 from crawler.site_config import SITES_DIR, load_sites
 from detectors import analyze
-from detectors.analysis import rule_detector
+from detectors.analysis import rule_detector, warm_up
 from detectors.catalogue import RULES_DIR
 from detectors.categories import CATEGORIES
 from detectors.contract import analysis_json
@@ -98,35 +98,43 @@ def cli(ctx: click.Context, db: Path, reports_dir: Path, sites_dir: Path, contac
 )
 @click.pass_obj
 def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool) -> None:
-    """Crawl every configured site (or --site ones), detect, and write the leads files.
+    """Crawl every configured site (or --site ones), detect, write the leads files and the morning report.
 
-    Writes reports/leads.csv (all leads) and reports/leads-YYYY-MM-DD.csv (new or changed
-    today). Exit 0: all sites yielded listings; 3: some yielded none; 5: none did.
+    Writes reports/leads.csv (all leads), reports/leads-YYYY-MM-DD.csv (new or changed today)
+    and reports/runs/YYYY-MM-DD/ (summary.json, report.html). One crawl at a time per database.
+    Exit 0: every site finished and yielded listings; 3: some sites failed; 5: all failed;
+    7: another crawl is running.
     """
+    from crawler.leads.store import LeadStore
+    from crawler.lock import crawl_lock
+    from crawler.reporting.render import write_night_report
     from crawler.runner import run
     from crawler.sample_server import sample_ports
     from crawler.sample_server import serve_samples as serve
     from crawler.spiders.site_spider import SiteSpider
 
-    sites = load_sites(obj["sites"], only)
-    rule_detector()  # a broken rule file fails here, before anything is fetched
-    samples = sample_ports(sites)
-    started = time.monotonic()
-    with serve(samples) if serve_samples else nullcontext():
-        spiders = [(SiteSpider.for_site(s), {}) for s in sites]
-        outcome = run("crawl", spiders, obj["db"], obj["reports"], obj["verbose"], obj["contact"])
-    rows = outcome.sites
-    print_sites(console, rows)
+    with crawl_lock(obj["db"]):
+        sites = load_sites(obj["sites"], only)
+        warm_up()  # a broken rule file or model fails here, before anything is fetched
+        samples = sample_ports(sites)
+        started = time.monotonic()
+        with serve(samples) if serve_samples else nullcontext():
+            spiders = [(SiteSpider.for_site(s), {}) for s in sites]
+            outcome = run("crawl", spiders, obj["db"], obj["reports"], obj["verbose"], obj["contact"], resume=True)
+        with LeadStore(obj["db"]) as store:
+            report = write_night_report(store, outcome.run_id, obj["reports"])
+    print_sites(console, outcome.sites)
     console.print(
         f"{outcome.leads} leads in {obj['reports']}/leads.csv, {outcome.todays} new or changed today"
-        f" ({time.monotonic() - started:.1f}s)"
+        f" ({time.monotonic() - started:.1f}s); report: {report}"
     )
-    yielded = {row["site"] for row in rows if row["listings"] > 0}
-    if not yielded:
-        raise FetchError("no site yielded any listing (see the table above and the log in reports/logs/)")
-    if len(yielded) < len(sites):
-        missing = sorted({s.site_id for s in sites} - yielded)
-        click.echo(f"tutorwatch: warning: no listings from {', '.join(missing)}", err=True)
+    for site in outcome.sites:
+        if site.health != "ok":
+            level = "FAILED" if site.health == "failed" else "warning"
+            click.echo(f"tutorwatch: {level}: {site.site}: {site.problem}", err=True)
+    if outcome.status == "failed":
+        raise FetchError(f"every site failed (see {report} and the log in {obj['reports']}/logs/)")
+    if outcome.status == "partial":
         sys.exit(PARTIAL_EXIT)
 
 
@@ -155,7 +163,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Any, fmt: str) -> None:
         raise click.UsageError("give at least one URL, or --from FILE")
     wanted = list(dict.fromkeys(wanted))
     sites = load_sites(obj["sites"])
-    rule_detector()
+    warm_up()
     results: dict[str, Any] = {}
     run(
         "check",
@@ -488,6 +496,33 @@ def stats(obj: dict) -> None:
 
     with LeadStore(obj["db"]) as store:
         click.echo(verdict_stats(store))
+
+
+@cli.command("report")
+@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="First day.")
+@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="Last day (inclusive).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write to (default: reports/periods/<from>_<to>/).",
+)
+@click.pass_obj
+def report_command(obj: dict, start: Any, end: Any, out: Path | None) -> None:
+    """Write the report of a period (e.g. a quarter): summary.json and report.html.
+
+    Three sections, as the plans ask of counties: 基本情况 (crawls, site health, leads), 问题发现
+    (leads by category, district and site) and 执法成果 (verdict outcomes, confirmed cases with
+    their evidence file@offset and SHA-256, for the public exposure of cases).
+    """
+    from crawler.leads.store import LeadStore
+    from crawler.reporting.render import period_folder, write_period_report
+
+    if start > end:
+        raise click.BadParameter(f"--from {start:%Y-%m-%d} is after --to {end:%Y-%m-%d}", param_hint="--from")
+    first, last = start.date(), end.date()
+    with LeadStore(obj["db"]) as store:
+        page = write_period_report(store, first, last, out or period_folder(obj["reports"], first, last))
+    console.print(f"report for {first} to {last}: {page} (and summary.json beside it)")
 
 
 @cli.command()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from crawler.health import SiteHealth
 from detectors.categories import CATEGORIES
 from detectors.models import Analysis
 
@@ -22,13 +24,20 @@ def print_analysis(console: Console, heading: str, analysis: Analysis) -> None:
         )
 
 
-def print_sites(console: Console, rows: Sequence) -> None:
-    table = Table(title="Sites this run")
-    for column in ("site", "pages", "listings", "errors", "finish"):
-        table.add_column(column)
+def print_sites(console: Console, rows: Sequence[SiteHealth]) -> None:
+    """The per-site health table after a run; a failed site in red, a low one in yellow."""
+    table = Table(title="Sites this run", box=box.SIMPLE_HEAD)
+    for column in ("site", "pages", "listings", "errors", "finish", "health"):
+        table.add_column(column, no_wrap=True)
+    styles = {"failed": "bold red", "low": "yellow", "ok": ""}
     for row in rows:
-        style = "red" if row["listings"] == 0 else ""
         table.add_row(
-            row["site"], str(row["pages"]), str(row["listings"]), str(row["errors"]), row["finish_reason"], style=style
+            escape(row.site),
+            str(row.pages),
+            str(row.listings),
+            str(row.errors),
+            escape(row.finish_reason),
+            row.health.upper() if row.health != "ok" else "ok",
+            style=styles[row.health],
         )
     console.print(table)

@@ -48,6 +48,33 @@ def _json_path(doc: Any, path: str) -> list[Any]:
     return [v for v in values if v not in (None, "")]
 
 
+TEXT_TYPES = ("text/", "html", "xml", "json")  # Content-Types a listing can be read from
+MISDECODED = 0.3  # share of replacement characters among non-ASCII ones that means the wrong charset
+
+
+def readable(response: Response) -> TextResponse | str:
+    """The response as text to extract from, or why it cannot be (a PDF or an image, an empty body).
+
+    A page whose declared charset is wrong (GBK bytes sent as UTF-8, or no charset at all and
+    not UTF-8) decodes with replacement characters; if the bytes read cleanly as GB18030, the
+    superset of GBK that Chinese sites use, that reading is returned instead.
+    """
+    if not response.body.strip():
+        return "is empty"
+    kind = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+    if not isinstance(response, TextResponse) or (kind and not any(t in kind for t in TEXT_TYPES)):
+        return f"is not text ({kind or 'unknown type'})"
+    text = response.text
+    broken = text.count("\ufffd")
+    if broken > MISDECODED * sum(1 for c in text if ord(c) > 127) and response.encoding.lower() != "gb18030":
+        try:
+            response.body.decode("gb18030")
+        except UnicodeDecodeError:
+            return response
+        return response.replace(encoding="gb18030")
+    return response
+
+
 def list_links(response: TextResponse, site: SiteConfig) -> tuple[list[str], list[str]]:
     """(canonical detail URLs, further list-page URLs) found on one list page."""
     spec = site.list

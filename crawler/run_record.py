@@ -1,13 +1,25 @@
-"""Scrapy extension: when a site's spider closes, record its health row (pages, listings, errors, reason)."""
+"""Scrapy extension: when a site's spider closes, record its health row (pages, listings, errors, reason)
+and the pages that did not come through (crawler/faults.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from crawler.leads.store import LeadStore
+
+
+def site_counts(stats: dict[str, Any]) -> dict[str, int]:
+    """A site's pages, listings, leads and errors so far, from its crawler's stats (also shown as progress)."""
+    return {
+        "pages": stats.get("response_received_count", 0),
+        "listings": stats.get("item_scraped_count", 0),
+        "leads": sum(stats.get(f"tutorwatch/leads/{outcome}", 0) for outcome in ("new", "changed", "seen")),
+        "errors": sum(stats.get(key, 0) for key in ("log_count/ERROR", "httperror/response_ignored_count")),
+    }
 
 
 class RunRecorder:
@@ -23,14 +35,14 @@ class RunRecorder:
         return recorder
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        errors = sum(stats.get(key, 0) for key in ("log_count/ERROR", "httperror/response_ignored_count"))
+        counts = site_counts(self.crawler.stats.get_stats() if self.crawler.stats else {})
         with LeadStore(self.db) as store:
             store.record_site(
                 self.run_id,
                 spider.name,
-                pages=stats.get("response_received_count", 0),
-                listings=stats.get("item_scraped_count", 0),
-                errors=errors,
+                pages=counts["pages"],
+                listings=counts["listings"],
+                errors=counts["errors"],
                 reason=reason,
             )
+            store.record_faults(self.run_id, spider.name, getattr(spider, "faults", []))

@@ -9,6 +9,7 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
+from crawler.health import SiteHealth, record_missing, run_status, site_health
 from crawler.leads.export import export_store
 from crawler.leads.store import LeadStore
 from crawler.settings import scrapy_settings
@@ -16,7 +17,9 @@ from crawler.settings import scrapy_settings
 
 @dataclass(frozen=True)
 class RunOutcome:
-    sites: list  # one health row per site: pages, listings, errors, finish_reason
+    run_id: int
+    status: str  # ok | partial | failed, as judged by crawler.health
+    sites: list[SiteHealth]  # one health row per site: pages, listings, errors, finish reason, verdict
     leads: int  # leads in reports/leads.csv
     todays: int  # leads new or changed today
 
@@ -28,15 +31,16 @@ def run(
     reports_dir: Path,
     verbose: bool,
     contact: str = "",
+    resume: bool = False,
 ) -> RunOutcome:
-    """Record a run, crawl with the given spider classes, then export the leads.
+    """Record a run, crawl with the given spider classes, judge each site's health, then export the leads.
 
-    A run of the same kind that never finished (the process was killed) is continued: pages it
-    stored are not fetched again. Scrapy's log goes to reports/logs/<kind>-<date>.log, or to
-    stderr with ``verbose``.
+    With ``resume`` (the nightly crawl, which holds the crawl lock), a run of the same kind that
+    never finished (the process was killed) is continued: pages it stored are not fetched again.
+    Scrapy's log goes to reports/logs/<kind>-<date>.log, or to stderr with ``verbose``.
     """
     with LeadStore(db) as store:
-        resume_since = store.interrupted_run(kind)
+        resume_since = store.interrupted_run(kind) if resume else ""
         run_id = store.start_run(kind)
     log_file = None if verbose else reports_dir / "logs" / f"{kind}-{date.today().isoformat()}.log"
     process = CrawlerProcess(scrapy_settings(db, run_id, log_file, contact, resume_since))
@@ -44,9 +48,9 @@ def run(
         process.crawl(spider_cls, **kwargs)
     process.start()
     with LeadStore(db) as store:
-        sites = store.site_results(run_id)
-        failed = [row for row in sites if row["listings"] == 0]
-        status = "failed" if sites and len(failed) == len(sites) else "partial" if failed else "ok"
+        record_missing(store, run_id, [spider_cls.name for spider_cls, _ in spiders])
+        sites = site_health(store, run_id)
+        status = run_status(sites)
         store.finish_run(run_id, status)
         leads, todays = export_store(store, reports_dir)
-    return RunOutcome(sites, leads, todays)
+    return RunOutcome(run_id, status, sites, leads, todays)

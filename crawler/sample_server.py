@@ -15,7 +15,7 @@ import json
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -266,6 +266,19 @@ SITE_KINDS: dict[str, type[SampleSite]] = {
 }
 
 
+def send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes) -> None:
+    """Write one whole response; a client that hung up (it gave up on a slow or huge page) is no error."""
+    try:
+        handler.send_response(status)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
 def _handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -283,12 +296,7 @@ def _handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
                 headers |= {"ETag": f'"{hashlib.sha256(body).hexdigest()[:16]}"', "Last-Modified": LAST_MODIFIED}
                 if self.headers.get("If-None-Match") == headers["ETag"]:
                     status, body = 304, b""
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send(self, status, headers, body)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -302,17 +310,24 @@ def sample_ports(sites: Iterable[Any]) -> dict[str, int]:
 
 
 @contextmanager
-def serve_samples(ports: dict[str, int], sample_dir: Path = SAMPLE_DIR) -> Iterator[dict[str, int]]:
-    """Serve the named sample sites on 127.0.0.1 (port 0 = any free one); yields the bound ports."""
+def serve_handlers(handlers: dict[str, tuple[int, type[BaseHTTPRequestHandler]]]) -> Iterator[dict[str, int]]:
+    """Serve each (port, handler) on 127.0.0.1 in a thread (port 0 = any free one); yields the bound ports."""
     servers = []
     try:
-        for site_id, port in ports.items():
-            server = ThreadingHTTPServer(("127.0.0.1", port), _handler(SITE_KINDS[site_id](site_id, sample_dir)))
+        for name, (port, handler) in handlers.items():
+            server = ThreadingHTTPServer(("127.0.0.1", port), handler)
             server.daemon_threads = True
             threading.Thread(target=server.serve_forever, daemon=True).start()
-            servers.append((site_id, server))
-        yield {site_id: server.server_address[1] for site_id, server in servers}
+            servers.append((name, server))
+        yield {name: server.server_address[1] for name, server in servers}
     finally:
         for _, server in servers:
             server.shutdown()
             server.server_close()
+
+
+def serve_samples(ports: dict[str, int], sample_dir: Path = SAMPLE_DIR) -> AbstractContextManager[dict[str, int]]:
+    """Serve the named sample sites on 127.0.0.1 (port 0 = any free one); yields the bound ports."""
+    return serve_handlers(
+        {site_id: (port, _handler(SITE_KINDS[site_id](site_id, sample_dir))) for site_id, port in ports.items()}
+    )

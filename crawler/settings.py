@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,17 @@ def scrapy_settings(
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.backoff.BackoffRetryMiddleware": 550,
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawler.robots.StrictRobotsTxtMiddleware": 100,
         },
         "TUTORWATCH_RESUME_SINCE": resume_since,
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "ITEM_PIPELINES": PIPELINES,
-        "EXTENSIONS": {"crawler.run_record.RunRecorder": 500, "scrapy.extensions.telnet.TelnetConsole": None},
+        "EXTENSIONS": {
+            "crawler.run_record.RunRecorder": 500,
+            "crawler.progress.Progress": 510,
+            "scrapy.extensions.telnet.TelnetConsole": None,
+        },
         "DOWNLOAD_TIMEOUT": 30,
         "DOWNLOAD_MAXSIZE": 10 * 1024 * 1024,
         "RETRY_TIMES": 2,
@@ -47,4 +54,5 @@ def scrapy_settings(
         "LOG_FILE": str(log_file) if log_file else None,
         "TUTORWATCH_DB": str(db),
         "TUTORWATCH_RUN_ID": run_id,
+        "TUTORWATCH_PROGRESS": log_file is not None and sys.stderr.isatty(),  # live table; a log file otherwise
     }

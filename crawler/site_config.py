@@ -72,7 +72,10 @@ class Politeness(_Strict):
     download_delay: float = Field(default=0.25, ge=0, le=60)
     concurrency: int = Field(default=2, ge=1, le=16)
     max_pages: int = Field(default=2000, ge=1)
+    max_list_depth: int = Field(default=200, ge=1)  # list pages followed in a chain: stops pagination traps
     revisit_hours: float = Field(default=72, ge=0)
+    download_timeout: float = Field(default=30, gt=0, le=600)
+    max_page_mb: float = Field(default=10, gt=0, le=200)
 
     @model_validator(mode="after")
     def _robots_reason(self) -> Politeness:

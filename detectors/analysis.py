@@ -44,3 +44,12 @@ def analyze_document(
 def analyze(title: str, text: str, platform: str | None = None, rules_dir: Path = RULES_DIR) -> Analysis:
     """Analyse a listing; spans index ``title + "\\n" + text``."""
     return analyze_document(Document(title, text, platform), rules_dir)
+
+
+def warm_up() -> None:
+    """Build every detector now (rules, the model, jieba's dictionary), before a crawl starts.
+
+    Loaded lazily inside the crawl, those seconds would stall the reactor with downloads in
+    flight and trip their timeouts. A broken rule file or model also fails here, before any fetch.
+    """
+    analyze("家教预热", "初中数学一对一辅导", "tutoring")

@@ -17,3 +17,9 @@ class FetchError(TutorWatchError):
     """Nothing could be fetched: every URL or site failed."""
 
     exit_code = 5
+
+
+class LockedError(TutorWatchError):
+    """Another crawl holds the lock on this database: this one starts nothing."""
+
+    exit_code = 7

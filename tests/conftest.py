@@ -64,16 +64,21 @@ def tutorwatch(*args: str, stdin: str | None = None) -> subprocess.CompletedProc
     return subprocess.run([TUTORWATCH, *args], input=stdin, capture_output=True, text=True, timeout=300)
 
 
+def write_sample_configs(ports: dict[str, int], sites_dir: Path) -> None:
+    """Copies of the sample sites' configs in ``sites_dir``, pointing at the given ports."""
+    for site_id, port in ports.items():
+        text = (SITES_DIR / f"{site_id}.yaml").read_text(encoding="utf-8")
+        (sites_dir / f"{site_id}.yaml").write_text(
+            re.sub(r"127\.0\.0\.1:\d+", f"127.0.0.1:{port}", text), encoding="utf-8"
+        )
+
+
 @pytest.fixture(scope="session")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Samples]:
     """The three sample sites on free ports, with copies of their configs pointing there."""
     sites_dir = tmp_path_factory.mktemp("sites")
     with serve_samples(dict.fromkeys(SITE_KINDS, 0)) as ports:
-        for site_id, port in ports.items():
-            text = (SITES_DIR / f"{site_id}.yaml").read_text(encoding="utf-8")
-            (sites_dir / f"{site_id}.yaml").write_text(
-                re.sub(r"127\.0\.0\.1:\d+", f"127.0.0.1:{port}", text), encoding="utf-8"
-            )
+        write_sample_configs(ports, sites_dir)
         yield Samples(sites_dir, ports)
 
 

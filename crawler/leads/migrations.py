@@ -133,6 +133,26 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], object], ...] = (
     ALTER TABLE pages ADD COLUMN last_modified TEXT NOT NULL DEFAULT '';
     UPDATE pages SET fetched_at = last_seen;
     """,
+    # 11: what each run did to each lead (new / changed / seen), for the run reports and their trend
+    """
+    CREATE TABLE run_leads (
+        run_id INTEGER NOT NULL REFERENCES runs(run_id),
+        lead_id TEXT NOT NULL REFERENCES leads(lead_id),
+        outcome TEXT NOT NULL CHECK (outcome IN ('new', 'changed', 'seen')),
+        PRIMARY KEY (run_id, lead_id)
+    );
+    CREATE INDEX run_leads_lead ON run_leads(lead_id);
+    """,
+    # 12: pages that did not come through in a run, and why (for the morning report)
+    """
+    CREATE TABLE run_faults (
+        run_id INTEGER NOT NULL REFERENCES runs(run_id),
+        site TEXT NOT NULL,
+        url TEXT NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE INDEX run_faults_run ON run_faults(run_id);
+    """,
 )
 
 

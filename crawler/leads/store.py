@@ -121,6 +121,19 @@ class LeadStore:
             (run_id, site, pages, listings, errors, reason),
         )
 
+    def record_faults(self, run_id: int, site: str, faults: list[tuple[str, str]]) -> None:
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("DELETE FROM run_faults WHERE run_id = ? AND site = ?", (run_id, site))
+            self.conn.executemany(
+                "INSERT INTO run_faults VALUES (?, ?, ?, ?)", ((run_id, site, url, why) for url, why in faults)
+            )
+
+    def faults(self, run_id: int) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT site, url, reason FROM run_faults WHERE run_id = ? ORDER BY site, rowid", (run_id,)
+        ).fetchall()
+
     def site_results(self, run_id: int) -> list[sqlite3.Row]:
         return self.conn.execute("SELECT * FROM run_sites WHERE run_id = ? ORDER BY site", (run_id,)).fetchall()
 
@@ -132,6 +145,7 @@ class LeadStore:
         evidence: Callable[[], EvidenceRef | None] | None = None,
         registry: str = "",
         validators: tuple[str, str] = ("", ""),
+        run_id: int | None = None,
     ) -> str:
         """Record one crawled page; returns 'new', 'changed', 'seen' (a lead) or 'clean' (no lead).
 
@@ -140,6 +154,7 @@ class LeadStore:
         night are unchanged and cost one lookup and two small writes). ``evidence`` keeps the page
         and says where; it is called only for a lead that is new, changed or has no evidence yet.
         ``validators`` are the page's ETag and Last-Modified, for tomorrow's conditional request.
+        With ``run_id`` the outcome is also kept per run (run_leads), which the run reports count.
         """
         at = seen_at or now()
         digest = content_hash(listing)
@@ -186,9 +201,11 @@ class LeadStore:
                     " evidence_sha256 = ?, fetched_at = ? WHERE lead_id = ?",
                     (kept.file, kept.offset, kept.length, kept.sha256, kept.fetched_at, ident),
                 )
-            return "new" if old is None else "changed" if changed else "seen"
+            outcome = "new" if old is None else "changed" if changed else "seen"
+            self._note_outcome(run_id, ident, outcome)
+            return outcome
 
-    def seen_again(self, url: str, seen_at: str | None = None, fetched: bool = False) -> str:
+    def seen_again(self, url: str, seen_at: str | None = None, fetched: bool = False, run_id: int | None = None) -> str:
         """A page the crawl did not download (fetched recently, or 304 Not Modified) but found listed again.
 
         Its lead (if any) is seen tonight: last_seen and times_seen move, nothing else does.
@@ -201,10 +218,13 @@ class LeadStore:
                 "UPDATE pages SET last_seen = ?, fetched_at = CASE WHEN ? THEN ? ELSE fetched_at END WHERE url = ?",
                 (at, fetched, at, url),
             )
-            cur = self.conn.execute(
-                "UPDATE leads SET last_seen = ?, times_seen = times_seen + 1 WHERE url = ?", (at, url)
-            )
-            return "seen" if cur.rowcount else "clean"
+            lead = self.conn.execute(
+                "UPDATE leads SET last_seen = ?, times_seen = times_seen + 1 WHERE url = ? RETURNING lead_id", (at, url)
+            ).fetchone()
+            if lead is None:
+                return "clean"
+            self._note_outcome(run_id, lead[0], "seen")
+            return "seen"
 
     @staticmethod
     def _row(listing: Listing, columns: dict[str, Any], registry: str) -> dict[str, Any]:
@@ -228,6 +248,10 @@ class LeadStore:
             "minhash": signature(text),
             **columns,
         }
+
+    def _note_outcome(self, run_id: int | None, lead: str, outcome: str) -> None:
+        if run_id is not None:  # the first outcome of a lead in a run stands (a page seen twice stays 'new')
+            self.conn.execute("INSERT OR IGNORE INTO run_leads VALUES (?, ?, ?)", (run_id, lead, outcome))
 
     def leads(self, changed_since: str | None = None) -> list[sqlite3.Row]:
         """Lead rows, highest score first; only those new or changed since a time when given."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
 
 from crawler.evidence import Capture, EvidenceWriter
 from crawler.leads.store import LeadStore, evidence_dir
@@ -19,14 +20,16 @@ def validators(page: Capture) -> tuple[str, str]:
 
 
 class StorePipeline:
-    def __init__(self, db: Path, run_id: int) -> None:
+    def __init__(self, db: Path, run_id: int, stats: StatsCollector | None = None) -> None:
         self.db = db
+        self.stats = stats  # Scrapy >= 2.13 calls process_item without the spider, so keep the crawler's stats
+        self.run_id = run_id
         self.evidence = EvidenceWriter(evidence_dir(db), run_id)
         self.store: LeadStore | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(Path(crawler.settings["TUTORWATCH_DB"]), crawler.settings.getint("TUTORWATCH_RUN_ID"))
+        return cls(Path(crawler.settings["TUTORWATCH_DB"]), crawler.settings.getint("TUTORWATCH_RUN_ID"), crawler.stats)
 
     def open_spider(self, spider: Spider | None = None) -> None:
         self.store = LeadStore(self.db)
@@ -38,7 +41,10 @@ class StorePipeline:
     def process_item(self, item: Item, spider: Spider | None = None) -> Item:
         assert self.store is not None
         if isinstance(item, KnownPage):
-            outcome = "recorded" if item.recorded else self.store.seen_again(item.url, fetched=item.fetched)
+            if item.recorded:  # stored by the interrupted crawl this run continues
+                outcome = "recorded"
+            else:
+                outcome = self.store.seen_again(item.url, fetched=item.fetched, run_id=self.run_id)
         else:
             assert item.analysis is not None
             page = item.capture
@@ -49,7 +55,8 @@ class StorePipeline:
                 evidence=keep,
                 registry=item.registry_status,
                 validators=validators(page) if page is not None else ("", ""),
+                run_id=self.run_id,
             )
-        if spider is not None and spider.crawler.stats is not None:
-            spider.crawler.stats.inc_value(f"tutorwatch/leads/{outcome}")
+        if self.stats is not None:
+            self.stats.inc_value(f"tutorwatch/leads/{outcome}")
         return item

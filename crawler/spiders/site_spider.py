@@ -8,11 +8,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.http import Response, TextResponse
+from scrapy import signals
+from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from crawler.canonical import canonical_url
 from crawler.evidence import capture
-from crawler.extract import ExtractionError, extract_listing, list_links
+from crawler.extract import ExtractionError, extract_listing, list_links, readable
+from crawler.faults import MAX_PER_SITE, reason_of
 from crawler.listing import CrawledListing, Item, KnownPage
 from crawler.revisit import Action, KnownPages
 from crawler.site_config import SiteConfig
@@ -41,36 +44,48 @@ class SiteSpider(scrapy.Spider):
                     "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.concurrency,
                     "AUTOTHROTTLE_START_DELAY": polite.download_delay,
                     "CLOSESPIDER_PAGECOUNT": polite.max_pages,
+                    "DOWNLOAD_TIMEOUT": polite.download_timeout,
+                    "DOWNLOAD_MAXSIZE": int(polite.max_page_mb * 1024 * 1024),
+                    "DOWNLOAD_WARNSIZE": 0,
                 },
             },
         )
 
     known: KnownPages
+    faults: list[tuple[str, str]]  # (url, reason) of pages that did not come through, read by RunRecorder
 
     async def start(self) -> AsyncIterator[Any]:
         settings = self.crawler.settings
         resume_since = settings.get("TUTORWATCH_RESUME_SINCE", "")
         self.known = KnownPages(Path(settings["TUTORWATCH_DB"]), self.site.politeness.revisit_hours, resume_since)
+        self.faults = []
+        self.crawler.signals.connect(self.scheduled, signal=signals.request_scheduled)
+        self.crawler.signals.connect(self.dropped, signal=signals.request_dropped)
         for url in self.site.start_urls:
-            yield scrapy.Request(url, callback=self.parse_list)
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.failed)
 
     def closed(self, reason: str) -> None:
         if hasattr(self, "known"):
             self.known.close()
 
     def parse_list(self, response: Response) -> Iterator[scrapy.Request | KnownPage]:
-        if not isinstance(response, TextResponse):
-            self.logger.error("%s: list page is not text", response.url)
+        page = readable(response)
+        if isinstance(page, str):
+            self.fault(response.url, f"list page {page}")
             return
         try:
-            details, more = list_links(response, self.site)
+            details, more = list_links(page, self.site)
         except ExtractionError as exc:
-            self.logger.error("%s", exc)
+            self.fault(response.url, str(exc))
             return
         for url in details:
             yield self.detail_request(url)
+        depth = response.meta.get("list_depth", 0) + 1
+        if more and depth > self.site.politeness.max_list_depth:
+            self.fault(response.url, f"list pages go deeper than max_list_depth ({depth - 1}): a pagination trap?")
+            return
         for url in more:
-            yield scrapy.Request(url, callback=self.parse_list)
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.failed, meta={"list_depth": depth})
 
     def detail_request(self, url: str) -> scrapy.Request | KnownPage:
         """A request for a detail page, conditional when the site gave validators; none when fetched recently."""
@@ -81,7 +96,7 @@ class SiteSpider(scrapy.Spider):
                 stats.inc_value(f"tutorwatch/detail/{revisit.action.value}")
             return KnownPage(url, self.site.site_id, recorded=revisit.action is Action.RECORDED)
         meta = {"handle_httpstatus_list": [304]} if revisit.headers else {}
-        return scrapy.Request(url, callback=self.parse_detail, headers=revisit.headers, meta=meta)
+        return scrapy.Request(url, self.parse_detail, headers=revisit.headers, meta=meta, errback=self.failed)
 
     def parse_detail(self, response: Response) -> Iterator[Item]:
         if response.status == 304:
@@ -89,7 +104,34 @@ class SiteSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("tutorwatch/detail/not_modified")
             yield KnownPage(canonical_url(response.url, self.site.canonical), self.site.site_id, fetched=True)
             return
-        if not isinstance(response, TextResponse):
-            self.logger.error("%s: detail page is not text", response.url)
+        page = readable(response)
+        if isinstance(page, str):
+            self.fault(response.url, f"detail page {page}")
             return
-        yield CrawledListing(extract_listing(response, self.site), capture(response))
+        if page is not response:
+            self.fault(response.url, f"declared charset {response.encoding} is wrong: read as {page.encoding}")
+        yield CrawledListing(extract_listing(page, self.site), capture(page))
+
+    def failed(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        self.fault(request.url if request is not None else "?", reason_of(failure))
+
+    def scheduled(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
+        """A redirect off the site: Scrapy's offsite filter drops it silently, so note it here."""
+        chain = request.meta.get("redirect_urls")
+        if spider is self and chain and urlsplit(request.url).hostname not in self.allowed_domains:
+            self.fault(chain[0], f"redirected off the site to {request.url}: not followed")
+
+    def dropped(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
+        """A redirect the duplicate filter refused: back to a page already asked for, a loop."""
+        chain = request.meta.get("redirect_urls")
+        if spider is self and chain:  # a page merely linked twice is not a fault
+            self.fault(chain[0], f"redirect loop: back to {request.url}, already asked for")
+
+    def fault(self, url: str, reason: str) -> None:
+        """Note a page that did not come through, for the morning report; the crawl goes on."""
+        self.logger.warning("fault: %s: %s", url, reason)
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("tutorwatch/faults")
+        if len(self.faults) < MAX_PER_SITE:
+            self.faults.append((url, reason))

@@ -1,0 +1,1 @@
+"""Run and period reports: summary.json and a self-contained report.html."""
