@@ -90,8 +90,21 @@ def cli(ctx: click.Context, db: Path, reports_dir: Path, sites_dir: Path, verbos
     is_flag=True,
     help="Serve the bundled sample sites on 127.0.0.1 (ports from their configs) for this crawl.",
 )
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Scale out: seed redis://HOST:PORT/DB, let `tutorwatch worker` processes crawl, store what they find.",
+)
+@click.option(
+    "--wait",
+    type=float,
+    default=600,
+    show_default=True,
+    help="With --redis: give up after this many seconds without any live worker.",
+)
 @click.pass_obj
-def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool) -> None:
+def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool, redis_url: str | None, wait: float) -> None:
     """Crawl every configured site (or --site ones), detect, and write the leads files.
 
     Writes reports/leads.csv (all leads) and reports/leads-YYYY-MM-DD.csv (new or changed
@@ -100,6 +113,7 @@ def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool) -> None:
     from crawler.runner import run
     from crawler.sample_server import sample_ports
     from crawler.sample_server import serve_samples as serve
+    from crawler.scaleout.writer import crawl_redis
     from crawler.spiders.site_spider import SiteSpider
 
     sites = load_sites(obj["sites"], only)
@@ -107,7 +121,11 @@ def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool) -> None:
     samples = sample_ports(sites)
     started = time.monotonic()
     with serve(samples) if serve_samples else nullcontext():
-        outcome = run("crawl", [(SiteSpider.for_site(s), {}) for s in sites], obj["db"], obj["reports"], obj["verbose"])
+        if redis_url:
+            outcome = crawl_redis(sites, redis_url, obj["db"], obj["reports"], obj["verbose"], wait)
+        else:
+            spiders = [(SiteSpider.for_site(s), {}) for s in sites]
+            outcome = run("crawl", spiders, obj["db"], obj["reports"], obj["verbose"])
     rows = outcome.sites
     print_sites(console, rows)
     console.print(
@@ -120,6 +138,36 @@ def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool) -> None:
     if len(yielded) < len(sites):
         missing = sorted({s.site_id for s in sites} - yielded)
         click.echo(f"tutorwatch: warning: no listings from {', '.join(missing)}", err=True)
+        sys.exit(PARTIAL_EXIT)
+
+
+@cli.command()
+@click.option("--redis", "redis_url", required=True, metavar="URL", help="The crawl's Redis, redis://HOST:PORT/DB.")
+@click.option("--site", "only", multiple=True, metavar="SITE_ID", help="Work only on this site (repeatable).")
+@click.option(
+    "--idle-timeout",
+    type=float,
+    default=600,
+    show_default=True,
+    help="Stop after this many seconds without a page, unless the crawl it works for ends first.",
+)
+@click.pass_obj
+def worker(obj: dict, redis_url: str, only: tuple[str, ...], idle_timeout: float) -> None:
+    """Crawl for a `crawl --redis` writer: fetch, extract and detect; the writer stores.
+
+    Takes requests from the shared frontier in Redis until the writer marks the crawl done.
+    Exit 0: done; 3: a site ended otherwise (idle timeout, page limit).
+    """
+    from crawler.runner import log_path
+    from crawler.scaleout.worker import run_worker
+
+    sites = load_sites(obj["sites"], only)
+    rule_detector()
+    rows = run_worker(sites, redis_url, log_path(obj["reports"], "worker", obj["verbose"]), idle_timeout)
+    print_sites(console, rows)
+    unfinished = [row["site"] for row in rows if row["finish_reason"] != "finished"]
+    if unfinished:
+        click.echo(f"tutorwatch: warning: not finished by the writer: {', '.join(unfinished)}", err=True)
         sys.exit(PARTIAL_EXIT)
 
 

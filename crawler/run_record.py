@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from crawler.leads.store import LeadStore
+
+
+def site_counts(stats: dict[str, Any]) -> dict[str, int]:
+    """A site's health from its crawler's stats: pages fetched, listings extracted, errors."""
+    return {
+        "pages": stats.get("response_received_count", 0),
+        "listings": stats.get("item_scraped_count", 0),
+        "errors": sum(stats.get(key, 0) for key in ("log_count/ERROR", "httperror/response_ignored_count")),
+    }
 
 
 class RunRecorder:
@@ -24,13 +34,5 @@ class RunRecorder:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        errors = sum(stats.get(key, 0) for key in ("log_count/ERROR", "httperror/response_ignored_count"))
         with LeadStore(self.db) as store:
-            store.record_site(
-                self.run_id,
-                spider.name,
-                pages=stats.get("response_received_count", 0),
-                listings=stats.get("item_scraped_count", 0),
-                errors=errors,
-                reason=reason,
-            )
+            store.record_site(self.run_id, spider.name, reason=reason, **site_counts(stats))

@@ -21,6 +21,11 @@ class RunOutcome:
     todays: int  # leads new or changed today
 
 
+def log_path(reports_dir: Path, kind: str, verbose: bool) -> Path | None:
+    """reports/logs/<kind>-<date>.log, or None (stderr) with ``verbose``."""
+    return None if verbose else reports_dir / "logs" / f"{kind}-{date.today().isoformat()}.log"
+
+
 def run(
     kind: str, spiders: list[tuple[type, dict[str, Any]]], db: Path, reports_dir: Path, verbose: bool
 ) -> RunOutcome:
@@ -30,11 +35,15 @@ def run(
     """
     with LeadStore(db) as store:
         run_id = store.start_run(kind)
-    log_file = None if verbose else reports_dir / "logs" / f"{kind}-{date.today().isoformat()}.log"
-    process = CrawlerProcess(scrapy_settings(db, run_id, log_file))
+    process = CrawlerProcess(scrapy_settings(db, run_id, log_path(reports_dir, kind, verbose)))
     for spider_cls, kwargs in spiders:
         process.crawl(spider_cls, **kwargs)
     process.start()
+    return finish(db, run_id, reports_dir)
+
+
+def finish(db: Path, run_id: int, reports_dir: Path) -> RunOutcome:
+    """Close the run with a status from its site rows, then write the leads files."""
     with LeadStore(db) as store:
         sites = store.site_results(run_id)
         failed = [row for row in sites if row["listings"] == 0]

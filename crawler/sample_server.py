@@ -12,6 +12,7 @@ import html
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -259,9 +260,14 @@ SITE_KINDS: dict[str, type[SampleSite]] = {
 }
 
 
-def _handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
+def _handler(site: SampleSite, hits: Counter[tuple[str, str]] | None) -> type[BaseHTTPRequestHandler]:
+    lock = threading.Lock()
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if hits is not None:
+                with lock:
+                    hits[site.site_id, self.path] += 1
             parts = urlsplit(self.path)
             page = site.route(parts.path, parse_qs(parts.query))
             status, ctype, body = page or (404, "text/plain", b"not found")
@@ -283,12 +289,18 @@ def sample_ports(sites: Iterable[Any]) -> dict[str, int]:
 
 
 @contextmanager
-def serve_samples(ports: dict[str, int], sample_dir: Path = SAMPLE_DIR) -> Iterator[dict[str, int]]:
-    """Serve the named sample sites on 127.0.0.1 (port 0 = any free one); yields the bound ports."""
+def serve_samples(
+    ports: dict[str, int], sample_dir: Path = SAMPLE_DIR, hits: Counter[tuple[str, str]] | None = None
+) -> Iterator[dict[str, int]]:
+    """Serve the named sample sites on 127.0.0.1 (port 0 = any free one); yields the bound ports.
+
+    ``hits`` counts every request by (site id, path with query), to show what a crawl fetched how often.
+    """
     servers = []
     try:
         for site_id, port in ports.items():
-            server = ThreadingHTTPServer(("127.0.0.1", port), _handler(SITE_KINDS[site_id](site_id, sample_dir)))
+            site = SITE_KINDS[site_id](site_id, sample_dir)
+            server = ThreadingHTTPServer(("127.0.0.1", port), _handler(site, hits))
             server.daemon_threads = True
             threading.Thread(target=server.serve_forever, daemon=True).start()
             servers.append((site_id, server))

@@ -46,8 +46,8 @@ class Workspace:
     def reports(self) -> Path:
         return self.root / "reports"
 
-    def run(self, *args: str, stdin: str | None = None, sites_dir: Path | None = None) -> subprocess.CompletedProcess:
-        cmd = [
+    def command(self, *args: str, sites_dir: Path | None = None) -> list[str]:
+        return [
             TUTORWATCH,
             "--db",
             str(self.db),
@@ -57,6 +57,9 @@ class Workspace:
             str(sites_dir or self.samples.sites_dir),
             *args,
         ]
+
+    def run(self, *args: str, stdin: str | None = None, sites_dir: Path | None = None) -> subprocess.CompletedProcess:
+        cmd = self.command(*args, sites_dir=sites_dir)
         return subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=300)
 
 
@@ -69,12 +72,16 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Samples]:
     """The three sample sites on free ports, with copies of their configs pointing there."""
     sites_dir = tmp_path_factory.mktemp("sites")
     with serve_samples(dict.fromkeys(SITE_KINDS, 0)) as ports:
-        for site_id, port in ports.items():
-            text = (SITES_DIR / f"{site_id}.yaml").read_text(encoding="utf-8")
-            (sites_dir / f"{site_id}.yaml").write_text(
-                re.sub(r"127\.0\.0\.1:\d+", f"127.0.0.1:{port}", text), encoding="utf-8"
-            )
-        yield Samples(sites_dir, ports)
+        yield write_configs(sites_dir, ports)
+
+
+def write_configs(sites_dir: Path, ports: dict[str, int]) -> Samples:
+    """Copies of the sample sites' configs pointing at the given ports."""
+    for site_id, port in ports.items():
+        text = (SITES_DIR / f"{site_id}.yaml").read_text(encoding="utf-8")
+        text = re.sub(r"127\.0\.0\.1:\d+", f"127.0.0.1:{port}", text)
+        (sites_dir / f"{site_id}.yaml").write_text(text, encoding="utf-8")
+    return Samples(sites_dir, ports)
 
 
 @pytest.fixture

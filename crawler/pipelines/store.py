@@ -12,6 +12,15 @@ from crawler.leads.store import LeadStore, evidence_dir
 from crawler.listing import CrawledListing
 
 
+def store_listing(store: LeadStore, evidence: EvidenceWriter, item: CrawledListing) -> str:
+    """Upsert one analysed listing, its page written as evidence first when it makes or changes a lead."""
+    assert item.analysis is not None
+    kept = None
+    if item.capture is not None and store.needs_evidence(item.listing, item.analysis):
+        kept = evidence.write(item.capture)  # before the row that points at it
+    return store.upsert(item.listing, item.analysis, evidence=kept, registry=item.registry_status)
+
+
 class StorePipeline:
     def __init__(self, db: Path, run_id: int) -> None:
         self.db = db
@@ -30,11 +39,8 @@ class StorePipeline:
             self.store.close()
 
     def process_item(self, item: CrawledListing, spider: Spider | None = None) -> CrawledListing:
-        assert self.store is not None and item.analysis is not None
-        kept = None
-        if item.capture is not None and self.store.needs_evidence(item.listing, item.analysis):
-            kept = self.evidence.write(item.capture)  # before the row that points at it
-        outcome = self.store.upsert(item.listing, item.analysis, evidence=kept, registry=item.registry_status)
+        assert self.store is not None
+        outcome = store_listing(self.store, self.evidence, item)
         if spider is not None and spider.crawler.stats is not None:
             spider.crawler.stats.inc_value(f"tutorwatch/leads/{outcome}")
         return item
