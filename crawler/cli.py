@@ -135,6 +135,10 @@ def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool, redis_url: str 
     yielded = {row["site"] for row in rows if row["listings"] > 0}
     if not yielded:
         raise FetchError("no site yielded any listing (see the table above and the log in reports/logs/)")
+    lost = [row["site"] for row in rows if row["finish_reason"] == "workers lost"]
+    if lost:
+        click.echo(f"tutorwatch: warning: the workers were lost before {', '.join(lost)} finished", err=True)
+        sys.exit(PARTIAL_EXIT)
     if len(yielded) < len(sites):
         missing = sorted({s.site_id for s in sites} - yielded)
         click.echo(f"tutorwatch: warning: no listings from {', '.join(missing)}", err=True)

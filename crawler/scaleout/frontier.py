@@ -88,10 +88,14 @@ class Frontier:
     def __init__(self, server: redis.Redis) -> None:
         self.server = server
 
+    def clear(self, sites: list[str]) -> None:
+        """Forget these sites' frontier and duplicate filter (a province's fingerprints take real memory)."""
+        for site in sites:
+            self.server.delete(QUEUE_KEY % {"spider": site}, DUPEFILTER_KEY % {"spider": site})
+
     def begin(self, run_id: int, spiders: list[Spider]) -> None:
         """A fresh frontier for these sites, their start requests in it, then the crawl marked running."""
-        for spider in spiders:
-            self.server.delete(QUEUE_KEY % {"spider": spider.name}, DUPEFILTER_KEY % {"spider": spider.name})
+        self.clear([spider.name for spider in spiders])
         self.server.delete(ITEMS_KEY, WORKERS_KEY)
         for spider in spiders:
             queue = PriorityQueue(self.server, spider, QUEUE_KEY, serializer=codec)

@@ -135,6 +135,8 @@ def crawl_redis(
             while writer.drain():
                 pass
             statuses = frontier.workers(run_id)
+            if finished:
+                frontier.clear(names)
             for site in names:
                 store.record_site(run_id, site, **_site_row(site, statuses, lost=not finished))
     finally:
