@@ -6,6 +6,7 @@ that no page was fetched by two workers.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 from collections import Counter
@@ -15,8 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from crawler.evidence import Capture
+from crawler.listing import CrawledListing, Listing
 from crawler.sample_server import SITE_KINDS, load_listings, serve_samples
+from crawler.scaleout import codec
+from crawler.scaleout.codec import listing_dumps, listing_loads
 from crawler.scaleout.local_redis import free_port, local_redis
+from detectors import analyze
 from tests.conftest import Samples, Workspace, write_configs
 
 FLAKY = {site: load_listings(site)[6]["id"] for site in SITE_KINDS}  # answers 500 once, then its retry succeeds
@@ -120,3 +126,19 @@ def test_writer_without_workers_gives_up_and_says_so(workspace: Workspace) -> No
 def test_unreachable_redis_is_one_line(workspace: Workspace) -> None:
     down = workspace.run("worker", "--redis", f"redis://127.0.0.1:{free_port()}/0")
     assert down.returncode == 5 and down.stderr.startswith("tutorwatch: error:") and len(down.stderr.splitlines()) == 1
+
+
+def test_listing_survives_the_trip_through_redis_as_json() -> None:
+    listing = Listing("http://a/p/1", "http://a/p/1?from=x", "site", "tutoring", "初中数学一对一", "上门辅导 薇信 abc")
+    page = Capture("http://a/p/1", 200, (("Content-Type", "text/html"),), "<p>é</p>".encode("gbk", "replace"), (), "t")
+    item = CrawledListing(listing, page, analyze(listing.title, listing.body, listing.platform), "not found")
+    data = listing_dumps(item)
+    assert b"pickle" not in data and json.loads(data)["listing"]["title"] == "初中数学一对一"
+    assert listing_loads(data) == item
+    with pytest.raises((KeyError, TypeError, ValueError)):
+        listing_loads(b'{"listing": {"url": "x"}, "analysis": null}')
+
+
+def test_scheduled_request_bytes_round_trip() -> None:
+    request = {"headers": {b"Referer": [b"http://a/\xc3\xa9"]}, "body": b"", "meta": {"depth": 2}}
+    assert codec.loads(codec.dumps(request)) == request

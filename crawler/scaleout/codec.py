@@ -75,7 +75,7 @@ def listing_dumps(item: CrawledListing) -> bytes:
 
 
 def listing_loads(data: bytes | str) -> CrawledListing:
-    """The listing back; KeyError, TypeError or ValueError when the JSON is not one of ours."""
+    """The detected listing back; KeyError, TypeError or ValueError when the JSON is not one of ours."""
     doc = loads(data)
     page = doc["capture"]
     capture = None
@@ -88,5 +88,4 @@ def listing_loads(data: bytes | str) -> CrawledListing:
             request_headers=tuple((str(k), str(v)) for k, v in page["request_headers"]),
             fetched_at=page["fetched_at"],
         )
-    analysis = _analysis(doc["analysis"]) if doc["analysis"] is not None else None
-    return CrawledListing(Listing(**doc["listing"]), capture, analysis, str(doc["registry_status"]))
+    return CrawledListing(Listing(**doc["listing"]), capture, _analysis(doc["analysis"]), str(doc["registry_status"]))

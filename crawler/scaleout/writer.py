@@ -73,7 +73,7 @@ class Writer:
 
 
 def _quiet(frontier: Frontier, sites: list[str]) -> Callable[[list[WorkerStatus]], bool]:
-    """True once queues, workers and the item list have stayed empty for GRACE_SECONDS."""
+    """True once no site has a queued request and no live worker was busy for GRACE_SECONDS."""
     since: list[float] = []
 
     def check(statuses: list[WorkerStatus]) -> bool:
@@ -129,7 +129,8 @@ def crawl_redis(
             writer = Writer(frontier, store, EvidenceWriter(evidence_dir(db), run_id), run_id)
             finished = writer.until(_quiet(frontier, names), patience, token)
             frontier.end(run_id)
-            log.info("run %s: %s; %d listings stored", run_id, "done" if finished else "no live worker", writer.stored)
+            outcome = "done" if finished else "no live worker"
+            log.info("run %s: %s; %d listings stored, %d skipped", run_id, outcome, writer.stored, writer.rejected)
             closing = time.monotonic() + CLOSE_SECONDS
             writer.until(lambda st: not any(s.live for s in st) or time.monotonic() > closing, CLOSE_SECONDS, token)
             while writer.drain():
