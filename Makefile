@@ -3,7 +3,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint
+.PHONY: setup demo test lint redis-server
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -19,5 +19,9 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# The scale-out tests start their own redis-server (Debian's) on a free 127.0.0.1 port.
+redis-server:
+	command -v redis-server >/dev/null || { apt-get update && apt-get install -y redis-server; }
+
+test: lint redis-server
 	$(BIN)/python -m pytest -q

@@ -96,8 +96,21 @@ def cli(ctx: click.Context, db: Path, reports_dir: Path, sites_dir: Path, contac
     is_flag=True,
     help="Serve the bundled sample sites on 127.0.0.1 (ports from their configs) for this crawl.",
 )
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Scale out: seed redis://HOST:PORT/DB, let `tutorwatch worker` processes crawl, store what they find.",
+)
+@click.option(
+    "--wait",
+    type=float,
+    default=600,
+    show_default=True,
+    help="With --redis: give up after this many seconds without any live worker.",
+)
 @click.pass_obj
-def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool) -> None:
+def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool, redis_url: str | None, wait: float) -> None:
     """Crawl every configured site (or --site ones), detect, write the leads files and the morning report.
 
     Writes reports/leads.csv (all leads), reports/leads-YYYY-MM-DD.csv (new or changed today)
@@ -111,6 +124,7 @@ def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool) -> None:
     from crawler.runner import run
     from crawler.sample_server import sample_ports
     from crawler.sample_server import serve_samples as serve
+    from crawler.scaleout.writer import crawl_redis
     from crawler.spiders.site_spider import SiteSpider
 
     with crawl_lock(obj["db"]):
@@ -119,8 +133,11 @@ def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool) -> None:
         samples = sample_ports(sites)
         started = time.monotonic()
         with serve(samples) if serve_samples else nullcontext():
-            spiders = [(SiteSpider.for_site(s), {}) for s in sites]
-            outcome = run("crawl", spiders, obj["db"], obj["reports"], obj["verbose"], obj["contact"], resume=True)
+            if redis_url:
+                outcome = crawl_redis(sites, redis_url, obj["db"], obj["reports"], obj["verbose"], wait)
+            else:
+                spiders = [(SiteSpider.for_site(s), {}) for s in sites]
+                outcome = run("crawl", spiders, obj["db"], obj["reports"], obj["verbose"], obj["contact"], resume=True)
         with LeadStore(obj["db"]) as store:
             report = write_night_report(store, outcome.run_id, obj["reports"])
     print_sites(console, outcome.sites)
@@ -135,6 +152,53 @@ def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool) -> None:
     if outcome.status == "failed":
         raise FetchError(f"every site failed (see {report} and the log in {obj['reports']}/logs/)")
     if outcome.status == "partial":
+        sys.exit(PARTIAL_EXIT)
+
+
+@cli.command()
+@click.option("--redis", "redis_url", required=True, metavar="URL", help="The crawl's Redis, redis://HOST:PORT/DB.")
+@click.option("--site", "only", multiple=True, metavar="SITE_ID", help="Work only on this site (repeatable).")
+@click.option(
+    "--idle-timeout",
+    type=float,
+    default=600,
+    show_default=True,
+    help="Stop after this many seconds without a page, unless the crawl it works for ends first.",
+)
+@click.pass_obj
+def worker(obj: dict, redis_url: str, only: tuple[str, ...], idle_timeout: float) -> None:
+    """Crawl for a `crawl --redis` writer: fetch, extract and detect; the writer stores.
+
+    Takes requests from the shared frontier in Redis until the writer marks the crawl done.
+    Exit 0: done; 3: a site ended otherwise (idle timeout, page limit).
+    """
+    from crawler.health import SiteHealth
+    from crawler.runner import log_path
+    from crawler.scaleout.worker import run_worker
+
+    sites = load_sites(obj["sites"], only)
+    warm_up()
+    log_file = log_path(obj["reports"], "worker", obj["verbose"])
+    rows = run_worker(sites, redis_url, log_file, idle_timeout, obj["contact"])
+    ended = {True: ("ok", ""), False: ("low", "not finished by the writer")}
+    print_sites(
+        console,
+        [
+            SiteHealth(
+                r["site"],
+                r["pages"],
+                r["listings"],
+                r["errors"],
+                r["finish_reason"],
+                0,
+                *ended[r["finish_reason"] == "finished"],
+            )
+            for r in rows
+        ],
+    )
+    unfinished = [row["site"] for row in rows if row["finish_reason"] != "finished"]
+    if unfinished:
+        click.echo(f"tutorwatch: warning: not finished by the writer: {', '.join(unfinished)}", err=True)
         sys.exit(PARTIAL_EXIT)
 
 

@@ -37,11 +37,11 @@ def _when(stamp: str) -> datetime:
 class KnownPages:
     """Read-only view of the store's pages table, for the spider deciding each detail link."""
 
-    def __init__(self, db: Path, revisit_hours: float, resume_since: str = "") -> None:
+    def __init__(self, db: Path | None, revisit_hours: float, resume_since: str = "") -> None:
         self.cutoff = datetime.now().astimezone() - timedelta(hours=revisit_hours)
         self.resume_since = _when(resume_since) if resume_since else None
         self.conn: sqlite3.Connection | None = None
-        if db.exists():
+        if db is not None and db.exists():
             self.conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
 
     def decide(self, url: str) -> Revisit:

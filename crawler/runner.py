@@ -24,6 +24,11 @@ class RunOutcome:
     todays: int  # leads new or changed today
 
 
+def log_path(reports_dir: Path, kind: str, verbose: bool) -> Path | None:
+    """reports/logs/<kind>-<date>.log, or None (stderr) with ``verbose``."""
+    return None if verbose else reports_dir / "logs" / f"{kind}-{date.today().isoformat()}.log"
+
+
 def run(
     kind: str,
     spiders: list[tuple[type, dict[str, Any]]],
@@ -42,13 +47,18 @@ def run(
     with LeadStore(db) as store:
         resume_since = store.interrupted_run(kind) if resume else ""
         run_id = store.start_run(kind)
-    log_file = None if verbose else reports_dir / "logs" / f"{kind}-{date.today().isoformat()}.log"
+    log_file = log_path(reports_dir, kind, verbose)
     process = CrawlerProcess(scrapy_settings(db, run_id, log_file, contact, resume_since))
     for spider_cls, kwargs in spiders:
         process.crawl(spider_cls, **kwargs)
     process.start()
+    return finish(db, run_id, reports_dir, [spider_cls.name for spider_cls, _ in spiders])
+
+
+def finish(db: Path, run_id: int, reports_dir: Path, expected: list[str]) -> RunOutcome:
+    """Close the run with a status from the ``expected`` sites' rows, then write the leads files."""
     with LeadStore(db) as store:
-        record_missing(store, run_id, [spider_cls.name for spider_cls, _ in spiders])
+        record_missing(store, run_id, expected)
         sites = site_health(store, run_id)
         status = run_status(sites)
         store.finish_run(run_id, status)

@@ -14,6 +14,7 @@ import html
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,7 +24,6 @@ from urllib.parse import parse_qs, urlsplit
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample_sites"
 SLOW_SECONDS = 1.5
-HITS_PATH = "/_sample/hits"  # not linked from any page: how often each path was requested
 LAST_MODIFIED = "Sun, 01 Nov 2026 00:00:00 GMT"
 Page = tuple[int, str, bytes]
 
@@ -65,7 +65,6 @@ class SampleSite:
         self.flaky_id = self.listings[6]["id"]
         self._failed: set[str] = set()
         self._lock = threading.Lock()
-        self.hits: dict[str, int] = {}  # requests per path, served at HITS_PATH for the tests
 
     def pages(self, items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         return [items[i : i + self.per_page] for i in range(0, len(items), self.per_page)] or [[]]
@@ -279,18 +278,17 @@ def send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], 
         pass
 
 
-def _handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
+def _handler(site: SampleSite, hits: Counter[tuple[str, str]] | None) -> type[BaseHTTPRequestHandler]:
+    lock = threading.Lock()
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if hits is not None:
+                with lock:
+                    hits[site.site_id, self.path] += 1
             parts = urlsplit(self.path)
-            if parts.path == HITS_PATH:
-                with site._lock:
-                    status, ctype, body = 200, "application/json", json.dumps(site.hits).encode()
-            else:
-                with site._lock:
-                    site.hits[parts.path] = site.hits.get(parts.path, 0) + 1
-                page = site.route(parts.path, parse_qs(parts.query))
-                status, ctype, body = page or (404, "text/plain", b"not found")
+            page = site.route(parts.path, parse_qs(parts.query))
+            status, ctype, body = page or (404, "text/plain", b"not found")
             headers = {"Content-Type": ctype}
             if site.validators and status == 200:
                 headers |= {"ETag": f'"{hashlib.sha256(body).hexdigest()[:16]}"', "Last-Modified": LAST_MODIFIED}
@@ -326,8 +324,14 @@ def serve_handlers(handlers: dict[str, tuple[int, type[BaseHTTPRequestHandler]]]
             server.server_close()
 
 
-def serve_samples(ports: dict[str, int], sample_dir: Path = SAMPLE_DIR) -> AbstractContextManager[dict[str, int]]:
-    """Serve the named sample sites on 127.0.0.1 (port 0 = any free one); yields the bound ports."""
-    return serve_handlers(
-        {site_id: (port, _handler(SITE_KINDS[site_id](site_id, sample_dir))) for site_id, port in ports.items()}
-    )
+def serve_samples(
+    ports: dict[str, int], sample_dir: Path = SAMPLE_DIR, hits: Counter[tuple[str, str]] | None = None
+) -> AbstractContextManager[dict[str, int]]:
+    """Serve the named sample sites on 127.0.0.1 (port 0 = any free one); yields the bound ports.
+
+    ``hits`` counts every request by (site id, path with query), to show what a crawl fetched how often.
+    """
+    handlers = {
+        site_id: (port, _handler(SITE_KINDS[site_id](site_id, sample_dir), hits)) for site_id, port in ports.items()
+    }
+    return serve_handlers(handlers)

@@ -10,8 +10,9 @@ import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ TUTORWATCH = str(Path(sys.executable).parent / "tutorwatch")
 class Samples:
     sites_dir: Path
     ports: dict[str, int]
+    hits: Counter[tuple[str, str]] = field(default_factory=Counter)  # requests by (site id, path with query)
 
     def base(self, site_id: str) -> str:
         return f"http://127.0.0.1:{self.ports[site_id]}"
@@ -46,8 +48,8 @@ class Workspace:
     def reports(self) -> Path:
         return self.root / "reports"
 
-    def run(self, *args: str, stdin: str | None = None, sites_dir: Path | None = None) -> subprocess.CompletedProcess:
-        cmd = [
+    def command(self, *args: str, sites_dir: Path | None = None) -> list[str]:
+        return [
             TUTORWATCH,
             "--db",
             str(self.db),
@@ -57,6 +59,9 @@ class Workspace:
             str(sites_dir or self.samples.sites_dir),
             *args,
         ]
+
+    def run(self, *args: str, stdin: str | None = None, sites_dir: Path | None = None) -> subprocess.CompletedProcess:
+        cmd = self.command(*args, sites_dir=sites_dir)
         return subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=300)
 
 
@@ -77,9 +82,10 @@ def write_sample_configs(ports: dict[str, int], sites_dir: Path) -> None:
 def samples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Samples]:
     """The three sample sites on free ports, with copies of their configs pointing there."""
     sites_dir = tmp_path_factory.mktemp("sites")
-    with serve_samples(dict.fromkeys(SITE_KINDS, 0)) as ports:
+    hits: Counter[tuple[str, str]] = Counter()
+    with serve_samples(dict.fromkeys(SITE_KINDS, 0), hits=hits) as ports:
         write_sample_configs(ports, sites_dir)
-        yield Samples(sites_dir, ports)
+        yield Samples(sites_dir, ports, hits)
 
 
 @pytest.fixture

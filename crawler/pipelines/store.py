@@ -19,6 +19,26 @@ def validators(page: Capture) -> tuple[str, str]:
     return headers.get("etag", ""), headers.get("last-modified", "")
 
 
+def store_listing(store: LeadStore, evidence: EvidenceWriter, item: Item, run_id: int | None = None) -> str:
+    """Record one item: an analysed listing (its page written as evidence first when it makes or changes
+    a lead), or a detail page not downloaded tonight whose lead is seen again. Returns the outcome."""
+    if isinstance(item, KnownPage):
+        if item.recorded:  # stored by the interrupted crawl this run continues
+            return "recorded"
+        return store.seen_again(item.url, fetched=item.fetched, run_id=run_id)
+    assert item.analysis is not None
+    page = item.capture
+    keep = (lambda: evidence.write(page)) if page is not None else None  # before the row pointing at it
+    return store.upsert(
+        item.listing,
+        item.analysis,
+        evidence=keep,
+        registry=item.registry_status,
+        validators=validators(page) if page is not None else ("", ""),
+        run_id=run_id,
+    )
+
+
 class StorePipeline:
     def __init__(self, db: Path, run_id: int, stats: StatsCollector | None = None) -> None:
         self.db = db
@@ -40,23 +60,7 @@ class StorePipeline:
 
     def process_item(self, item: Item, spider: Spider | None = None) -> Item:
         assert self.store is not None
-        if isinstance(item, KnownPage):
-            if item.recorded:  # stored by the interrupted crawl this run continues
-                outcome = "recorded"
-            else:
-                outcome = self.store.seen_again(item.url, fetched=item.fetched, run_id=self.run_id)
-        else:
-            assert item.analysis is not None
-            page = item.capture
-            keep = (lambda: self.evidence.write(page)) if page is not None else None  # before the row pointing at it
-            outcome = self.store.upsert(
-                item.listing,
-                item.analysis,
-                evidence=keep,
-                registry=item.registry_status,
-                validators=validators(page) if page is not None else ("", ""),
-                run_id=self.run_id,
-            )
+        outcome = store_listing(self.store, self.evidence, item, self.run_id)
         if self.stats is not None:
             self.stats.inc_value(f"tutorwatch/leads/{outcome}")
         return item

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -54,13 +55,20 @@ class SiteSpider(scrapy.Spider):
     known: KnownPages
     faults: list[tuple[str, str]]  # (url, reason) of pages that did not come through, read by RunRecorder
 
-    async def start(self) -> AsyncIterator[Any]:
-        settings = self.crawler.settings
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
+        """The spider with what a crawl needs: the store's known pages, the fault list, redirect watchers."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
         resume_since = settings.get("TUTORWATCH_RESUME_SINCE", "")
-        self.known = KnownPages(Path(settings["TUTORWATCH_DB"]), self.site.politeness.revisit_hours, resume_since)
-        self.faults = []
-        self.crawler.signals.connect(self.scheduled, signal=signals.request_scheduled)
-        self.crawler.signals.connect(self.dropped, signal=signals.request_dropped)
+        db = settings.get("TUTORWATCH_DB")  # none in a scale-out worker: it never sees the store
+        spider.known = KnownPages(Path(db) if db else None, cls.site.politeness.revisit_hours, resume_since)
+        spider.faults = []
+        crawler.signals.connect(spider.scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(spider.dropped, signal=signals.request_dropped)
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
         for url in self.site.start_urls:
             yield scrapy.Request(url, callback=self.parse_list, errback=self.failed)
 

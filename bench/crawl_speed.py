@@ -1,0 +1,254 @@
+"""Crawl speed: the full pipeline beside plain Scrapy, and two scrapy-redis workers beside one.
+
+    apt-get install -y nginx redis-server      # Debian's; nothing is fetched from outside 127.0.0.1
+    .venv/bin/python bench/crawl_speed.py [--pages 20000] [--skip-redis]
+
+Generates a static site of N detail pages (the sample listings' texts, numbered) behind list
+pages of 100 links with 下一页, serves it with nginx on a free 127.0.0.1 port, and crawls it, each
+crawl in its own process, politeness off for all (no delay, no AutoThrottle, robots.txt not
+read, 16 requests at a time):
+
+- plain: a bare Scrapy spider that fetches list and detail pages and parses title and body;
+- full: TutorWatch's SiteSpider and pipelines (fetch, extract, detect, store, evidence) into a
+  fresh store, exactly `tutorwatch crawl` but for the export at the end;
+- redis x1, redis x2: `tutorwatch crawl --redis` (writer) with one, then two `tutorwatch worker`.
+
+Prints pages per second, the ratio full/plain, peak memory (max RSS) of each crawl process, and
+the speed-up of two workers over one. Timings belong here, never in the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import redis
+import yaml
+
+from crawler.sample_server import SITE_KINDS, load_listings
+from crawler.scaleout.frontier import WORKERS_KEY
+from crawler.scaleout.local_redis import free_port, local_redis
+
+PER_LIST = 100
+FACTS = (("发布者", "publisher"), ("联系电话", "contact"), ("区县", "district"), ("价格", "price"))
+FAST = {"obey_robots": False, "download_delay": 0, "concurrency": 16, "max_pages": 10**7}
+SCRAPY_FAST = {"CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "LOG_LEVEL": "WARNING"}
+TUTORWATCH = str(Path(sys.executable).parent / "tutorwatch")
+
+
+def generate(root: Path, pages: int) -> None:
+    """list/1.html … with 100 links each and 下一页; post/N.html carries a sample listing's text."""
+    listings = [item for site in SITE_KINDS for item in load_listings(site)]
+    (root / "post").mkdir(parents=True)
+    (root / "list").mkdir()
+    for n in range(pages):
+        item = listings[n % len(listings)]
+        facts = "".join(f"<tr><th>{label}</th><td>{html.escape(str(item[key]))}</td></tr>" for label, key in FACTS)
+        body = "\n".join(f"<p>{html.escape(line)}</p>" for line in item["body"].splitlines() if line.strip())
+        (root / "post" / f"{n}.html").write_text(
+            f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(item["title"])}</title></head>'
+            f'<body><div class="post"><h1 class="post-title">{html.escape(item["title"])} #{n}</h1>'
+            f'<table class="meta">{facts}</table><div class="post-body">{body}\n<p>编号 {n}</p></div></div>'
+            "</body></html>",
+            encoding="utf-8",
+        )
+    lists = (pages + PER_LIST - 1) // PER_LIST
+    for number in range(1, lists + 1):
+        links = "".join(
+            f'<li><a class="post-link" href="/post/{n}.html">帖子 {n}</a></li>'
+            for n in range((number - 1) * PER_LIST, min(number * PER_LIST, pages))
+        )
+        nav = f'<a href="/list/{number + 1}.html">下一页</a>' if number < lists else ""
+        (root / "list" / f"{number}.html").write_text(
+            f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><ul class="posts">{links}</ul>'
+            f'<div class="pager">{nav}</div></body></html>',
+            encoding="utf-8",
+        )
+
+
+@contextmanager
+def nginx(root: Path, work: Path) -> Iterator[int]:
+    """Debian's nginx serving ``root`` on a free 127.0.0.1 port, one worker process, no access log."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).exists():
+        sys.exit("nginx is not installed: apt-get install -y nginx")
+    port = free_port()
+    conf = work / "nginx.conf"
+    conf.write_text(
+        f"daemon off; worker_processes 1; user root; pid {work}/nginx.pid; error_log {work}/error.log;\n"
+        "events { worker_connections 1024; }\n"
+        f"http {{ access_log off; default_type text/html; client_body_temp_path {work}/tmp;\n"
+        f"  proxy_temp_path {work}/tmp; fastcgi_temp_path {work}/tmp; uwsgi_temp_path {work}/tmp;\n"
+        f"  scgi_temp_path {work}/tmp; server {{ listen 127.0.0.1:{port}; root {root}; }} }}\n"
+    )
+    process = subprocess.Popen([binary, "-c", str(conf), "-p", str(work)])
+    time.sleep(0.5)
+    try:
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def site_config(sites_dir: Path, port: int) -> Path:
+    sites_dir.mkdir()
+    config = {
+        "name": "生成的测试站",
+        "platform": "tutoring",
+        "start_urls": [f"http://127.0.0.1:{port}/list/1.html"],
+        "list": {
+            "detail_links": "ul.posts a.post-link::attr(href)",
+            "next_page": "xpath://div[@class='pager']/a[contains(., '下一页')]/@href",
+        },
+        "detail": {
+            "title": "h1.post-title",
+            "body": "div.post-body",
+            "publisher": "xpath://th[.='发布者']/following-sibling::td[1]",
+            "contact": "xpath://th[.='联系电话']/following-sibling::td[1]",
+            "district": "xpath://th[.='区县']/following-sibling::td[1]",
+            "price": "xpath://th[.='价格']/following-sibling::td[1]",
+        },
+        "politeness": FAST,
+    }
+    (sites_dir / "generated.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return sites_dir
+
+
+# --- the crawls, each in a child process (the Twisted reactor runs once per process) ---------------
+
+
+def child_plain(start_url: str, log: Path) -> dict[str, Any]:
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.settings import base_settings
+
+    class Plain(scrapy.Spider):
+        name = "plain"
+
+        async def start(self):  # type: ignore[override]
+            yield scrapy.Request(start_url, callback=self.parse_list)
+
+        def parse_list(self, response):  # type: ignore[no-untyped-def]
+            for href in response.css("ul.posts a.post-link::attr(href)").getall():
+                yield response.follow(href, callback=self.parse_detail)
+            for href in response.xpath("//div[@class='pager']/a[contains(., '下一页')]/@href").getall():
+                yield response.follow(href, callback=self.parse_list)
+
+        def parse_detail(self, response):  # type: ignore[no-untyped-def]
+            yield {"title": response.css("h1.post-title::text").get(), "body": response.css("div.post-body").get()}
+
+    settings = {**base_settings(log), **SCRAPY_FAST, "ROBOTSTXT_OBEY": False}
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(Plain)
+    process.crawl(crawler)
+    started = time.monotonic()
+    process.start()
+    return {"seconds": time.monotonic() - started, "pages": crawler.stats.get_value("item_scraped_count", 0)}
+
+
+def child_full(sites_dir: Path, db: Path, log: Path) -> dict[str, Any]:
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.leads.store import LeadStore
+    from crawler.settings import scrapy_settings
+    from crawler.site_config import load_sites
+    from crawler.spiders.site_spider import SiteSpider
+    from detectors.analysis import rule_detector
+
+    (site,) = load_sites(sites_dir)
+    rule_detector()
+    with LeadStore(db) as store:
+        run_id = store.start_run("crawl")
+    process = CrawlerProcess({**scrapy_settings(db, run_id, log), **SCRAPY_FAST})
+    crawler = process.create_crawler(SiteSpider.for_site(site))
+    process.crawl(crawler)
+    started = time.monotonic()
+    process.start()
+    return {"seconds": time.monotonic() - started, "pages": crawler.stats.get_value("item_scraped_count", 0)}
+
+
+def run_child(*args: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+# --- scrapy-redis: writer + N workers --------------------------------------------------------------
+
+
+def redis_run(sites_dir: Path, work: Path, workers: int, pages: int) -> dict[str, Any]:
+    """Writer and N workers started together; the rate is over the workers' first to last page."""
+    with local_redis() as url:
+        server = redis.Redis.from_url(url)
+        base = [TUTORWATCH, "--db", str(work / "leads.db"), "--reports-dir", str(work / "reports")]
+        base += ["--sites-dir", str(sites_dir)]
+        writer = subprocess.Popen([*base, "crawl", "--redis", url, "--wait", "120"], stdout=subprocess.DEVNULL)
+        crew = [
+            subprocess.Popen([*base, "worker", "--redis", url, "--idle-timeout", "120"], stdout=subprocess.DEVNULL)
+            for _ in range(workers)
+        ]
+        first = last = None
+        done = 0
+        while writer.poll() is None:
+            done = sum(json.loads(v)["listings"] for v in server.hvals(WORKERS_KEY))
+            if done and first is None:
+                first = time.monotonic()
+            if done >= pages and last is None:
+                last = time.monotonic()
+            time.sleep(0.1)
+        for process in crew:
+            process.wait(timeout=60)
+    assert first is not None and last is not None, f"{done} of {pages} pages"
+    return {"pages": done, "seconds": last - first}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=20_000)
+    parser.add_argument("--skip-redis", action="store_true")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        result = child_plain(rest[0], Path(rest[1])) if kind == "plain" else child_full(*map(Path, rest))
+        result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return
+    with tempfile.TemporaryDirectory(prefix="crawl-speed-") as tmp:
+        work = Path(tmp)
+        work.chmod(0o755)
+        (work / "tmp").mkdir()
+        generate(work / "site", args.pages)
+        with nginx(work / "site", work) as port:
+            sites_dir = site_config(work / "sites", port)
+            start = f"http://127.0.0.1:{port}/list/1.html"
+            plain = run_child("plain", start, str(work / "plain.log"))
+            full = run_child("full", str(sites_dir), str(work / "full.db"), str(work / "full.log"))
+            results = {"plain": plain, "full": full}
+            if not args.skip_redis:
+                for n in (1, 2):
+                    (work / f"redis{n}").mkdir()
+                    results[f"redis x{n}"] = redis_run(sites_dir, work / f"redis{n}", n, args.pages)
+    print(f"{args.pages} detail pages (+{(args.pages + PER_LIST - 1) // PER_LIST} list pages), nginx on 127.0.0.1")
+    for name, r in results.items():
+        rss = f"  max RSS {r['max_rss_mb']:.0f} MB" if "max_rss_mb" in r else ""
+        print(f"{name:10} {r['pages'] / r['seconds']:7.1f} pages/s  ({r['pages']} in {r['seconds']:.1f} s){rss}")
+    print(f"full / plain: {full['pages'] / full['seconds'] / (plain['pages'] / plain['seconds']):.2f}")
+    if not args.skip_redis:
+        one, two = results["redis x1"], results["redis x2"]
+        print(f"two workers / one: {(two['pages'] / two['seconds']) / (one['pages'] / one['seconds']):.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""JSON in Redis, never pickle: scheduled requests (scrapy-redis's serializer) and crawled listings.
+
+Anyone who can write to Redis can write these values, so they are read back as plain data and
+rebuilt into our own types; nothing in them is ever executed or unpickled.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import asdict
+from typing import Any
+
+from crawler.evidence import Capture
+from crawler.listing import CrawledListing, Listing
+from detectors.models import Analysis, Finding, Span
+
+BYTES, PAIRS = "$bytes", "$pairs"  # tags for what JSON lacks: bytes, and dicts with non-string keys
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return {BYTES: base64.b64encode(value).decode("ascii")}
+    if isinstance(value, dict):
+        if all(isinstance(key, str) for key in value):
+            return {key: _plain(item) for key, item in value.items()}
+        return {PAIRS: [[_plain(key), _plain(item)] for key, item in value.items()]}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"cannot put a {type(value).__name__} in Redis as JSON")
+
+
+def _tagged(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and BYTES in obj:
+        return base64.b64decode(obj[BYTES])
+    if len(obj) == 1 and PAIRS in obj:
+        return {key: item for key, item in obj[PAIRS]}
+    return obj
+
+
+def dumps(value: Any) -> bytes:
+    """JSON of a value that may hold bytes (bodies, header names): scrapy-redis's SCHEDULER_SERIALIZER API."""
+    return json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def loads(data: bytes | str) -> Any:
+    return json.loads(data, object_hook=_tagged)
+
+
+def _span(data: dict[str, Any]) -> Span:
+    return Span(int(data["start"]), int(data["end"]), str(data["text"]))
+
+
+def _analysis(data: dict[str, Any]) -> Analysis:
+    findings = tuple(
+        Finding(
+            category=f["category"],
+            rule=f["rule"],
+            confidence=f["confidence"],
+            basis=tuple(f["basis"]),
+            span=_span(f["span"]),
+            spans=tuple(_span(s) for s in f["spans"]),
+            explanation=f["explanation"],
+        )
+        for f in data["findings"]
+    )
+    return Analysis(float(data["score"]), bool(data["flagged"]), findings, data["model_score"])
+
+
+def listing_dumps(item: CrawledListing) -> bytes:
+    """A detected listing with what the writer needs: fields, analysis, registry status, the page for evidence."""
+    return dumps(asdict(item))
+
+
+def listing_loads(data: bytes | str) -> CrawledListing:
+    """The detected listing back; KeyError, TypeError or ValueError when the JSON is not one of ours."""
+    doc = loads(data)
+    page = doc["capture"]
+    capture = None
+    if page is not None:
+        capture = Capture(
+            url=page["url"],
+            status=int(page["status"]),
+            headers=tuple((str(k), str(v)) for k, v in page["headers"]),
+            body=page["body"] if isinstance(page["body"], bytes) else b"",
+            request_headers=tuple((str(k), str(v)) for k, v in page["request_headers"]),
+            fetched_at=page["fetched_at"],
+        )
+    return CrawledListing(Listing(**doc["listing"]), capture, _analysis(doc["analysis"]), str(doc["registry_status"]))
