@@ -66,7 +66,7 @@ def tutorwatch(*args: str, stdin: str | None = None) -> subprocess.CompletedProc
 
 @pytest.fixture(scope="session")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Samples]:
-    """The three sample sites on free ports, with copies of their configs pointing there."""
+    """The four sample sites on free ports, with copies of their configs pointing there."""
     sites_dir = tmp_path_factory.mktemp("sites")
     with serve_samples(dict.fromkeys(SITE_KINDS, 0)) as ports:
         for site_id, port in ports.items():
