@@ -3,8 +3,13 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint redis-server
-setup: $(VENV)/.installed
+.PHONY: setup browser demo test lint redis-server
+setup: $(VENV)/.installed browser
+
+# Debian's chromium renders the JS-built sites (never a browser downloaded by playwright);
+# the CJK font keeps Chinese in their screenshots from being boxes.
+browser:
+	@dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium fonts-wqy-microhei; }
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV) || { apt-get update && apt-get install -y python3-venv && python3 -m venv $(VENV); }

@@ -120,6 +120,7 @@ def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool, redis_url: str 
     """
     from crawler.leads.store import LeadStore
     from crawler.lock import crawl_lock
+    from crawler.rendering import require_browser
     from crawler.reporting.render import write_night_report
     from crawler.runner import run
     from crawler.sample_server import sample_ports
@@ -129,6 +130,9 @@ def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool, redis_url: str 
 
     with crawl_lock(obj["db"]):
         sites = load_sites(obj["sites"], only)
+        for site in sites:
+            if site.render:
+                require_browser(f"site {site.site_id} (render: {str(site.render).lower()})")
         warm_up()  # a broken rule file or model fails here, before anything is fetched
         samples = sample_ports(sites)
         started = time.monotonic()
@@ -211,13 +215,16 @@ def worker(obj: dict, redis_url: str, only: tuple[str, ...], idle_timeout: float
     help="File of URLs, one a line (e.g. from the complaints hotline); # starts a comment.",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--render", is_flag=True, help="Render the pages in headless Chromium (pages built by JavaScript).")
 @click.pass_obj
-def check(obj: dict, urls: tuple[str, ...], from_file: Any, fmt: str) -> None:
+def check(obj: dict, urls: tuple[str, ...], from_file: Any, fmt: str, render: bool) -> None:
     """Fetch pages now, detect, print the findings and record the leads.
 
     A URL whose host matches a site config is extracted with that config; any other page by
-    its main text. Exit 0: all fetched; 3: some failed; 5: all failed.
+    its main text. With --render a PNG screenshot is kept with the evidence. Exit 0: all
+    fetched; 3: some failed; 5: all failed.
     """
+    from crawler.rendering import require_browser
     from crawler.runner import run
     from crawler.spiders.check_spider import CheckSpider
 
@@ -228,10 +235,12 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Any, fmt: str) -> None:
     wanted = list(dict.fromkeys(wanted))
     sites = load_sites(obj["sites"])
     warm_up()
+    if render:
+        require_browser("check --render")
     results: dict[str, Any] = {}
     run(
         "check",
-        [(CheckSpider, {"urls": wanted, "sites": sites, "results": results})],
+        [(CheckSpider.rendering() if render else CheckSpider, {"urls": wanted, "sites": sites, "results": results})],
         obj["db"],
         obj["reports"],
         obj["verbose"],
@@ -524,10 +533,15 @@ def evidence_verify(obj: dict) -> None:
 @evidence.command("show")
 @click.argument("lead")
 @click.option("--extract", type=click.Path(dir_okay=False, path_type=Path), help="Write the original page here.")
+@click.option(
+    "--screenshot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the PNG screenshot here (pages rendered in the browser).",
+)
 @click.pass_obj
-def evidence_show(obj: dict, lead: str, extract: Path | None) -> None:
-    """Print what is kept for a lead (URL, fetch time, file, offset, SHA-256, headers); --extract the page."""
-    from crawler.evidence import original_page, verify
+def evidence_show(obj: dict, lead: str, extract: Path | None, screenshot: Path | None) -> None:
+    """Print what is kept for a lead (URL, fetch time, file, offset, SHA-256, headers, screenshot); extract them."""
+    from crawler.evidence import kept_page, verify
     from crawler.leads.export import write_atomic
     from crawler.leads.store import LeadStore, evidence_dir
 
@@ -539,16 +553,23 @@ def evidence_show(obj: dict, lead: str, extract: Path | None) -> None:
         raise TutorWatchError(f"lead {lead} has no evidence kept")
     folder = evidence_dir(obj["db"])
     where = (row["evidence_file"], row["evidence_offset"], row["evidence_length"])
-    url, head, body = original_page(folder, *where)
+    page = kept_page(folder, *where)
     problem = verify(folder, *where, row["evidence_sha256"])
+    png = f"PNG, {len(page.screenshot)} bytes" if page.screenshot is not None else "none (fetched over plain HTTP)"
     click.echo(
-        f"lead {lead}: {row['title']}\nurl: {url}\nfetched: {row['fetched_at']}\n"
+        f"lead {lead}: {row['title']}\nurl: {page.url}\nfetched: {row['fetched_at']}\n"
         f"file: {folder / row['evidence_file']} @ {row['evidence_offset']} ({row['evidence_length']} bytes)\n"
-        f"sha256: {row['evidence_sha256']} ({'verified' if problem is None else problem})\n\n{head.strip()}"
+        f"sha256: {row['evidence_sha256']} ({'verified' if problem is None else problem})\n"
+        f"screenshot: {png}\n\n{page.head.strip()}"
     )
     if extract is not None:
-        write_atomic(extract, body)
-        click.echo(f"\npage ({len(body)} bytes) written to {extract}")
+        write_atomic(extract, page.body)
+        click.echo(f"\npage ({len(page.body)} bytes) written to {extract}")
+    if screenshot is not None:
+        if page.screenshot is None:
+            raise TutorWatchError(f"lead {lead} has no screenshot: its page was fetched over plain HTTP")
+        write_atomic(screenshot, page.screenshot)
+        click.echo(f"screenshot ({len(page.screenshot)} bytes) written to {screenshot}")
 
 
 @cli.command()

@@ -6,6 +6,11 @@ body, fetch time). The lead row keeps the file, the byte offset and length of th
 SHA-256 of those bytes, so ``tutorwatch evidence verify`` can prove nothing changed since.
 Scrapy hands over bodies already decompressed, so Content-Encoding is dropped from the stored
 headers and Content-Length set to the stored body.
+
+A page rendered in the browser is stored as the browser saw it (the DOM after its scripts ran),
+followed by a ``resource`` record holding a full-page PNG screenshot (WARC-Target-URI
+``urn:screenshot:<url>``, WARC-Concurrent-To the response record). It lies inside the same
+offset and length, so the one SHA-256 of the lead row covers the screenshot too.
 """
 
 from __future__ import annotations
@@ -19,12 +24,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler.rendering import screenshot_of
 from detectors.errors import TutorWatchError
 
 DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+SCREENSHOT_PREFIX = "urn:screenshot:"
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class Capture:
     body: bytes
     request_headers: tuple[tuple[str, str], ...]
     fetched_at: str  # ISO 8601, UTC
+    screenshot: bytes | None = None  # full-page PNG, for pages rendered in the browser
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,7 @@ def capture(response: object) -> Capture:
         body=response.body,  # type: ignore[attr-defined]
         request_headers=pairs(response.request.headers),  # type: ignore[attr-defined]
         fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        screenshot=screenshot_of(response),  # type: ignore[arg-type]
     )
 
 
@@ -107,12 +117,26 @@ class EvidenceWriter:
             warc_headers_dict={"WARC-Date": page.fetched_at},
         )
         writer.write_request_response_pair(request, response)
+        if page.screenshot is not None:
+            response_id = response.rec_headers.get_header("WARC-Record-ID")
+            writer.write_record(_screenshot_record(writer, page, page.screenshot, response_id))
         data = buffer.getvalue()
         with self.path.open("ab") as handle:
             offset = handle.tell()
             handle.write(data)
             handle.flush()
         return EvidenceRef(self.name, offset, len(data), hashlib.sha256(data).hexdigest(), page.fetched_at)
+
+
+def _screenshot_record(writer: WARCWriter, page: Capture, png: bytes, response_id: str) -> ArcWarcRecord:
+    """The PNG as a ``resource`` record tied to the response record it shows."""
+    return writer.create_warc_record(
+        SCREENSHOT_PREFIX + page.url,
+        "resource",
+        payload=io.BytesIO(png),
+        warc_content_type="image/png",
+        warc_headers_dict={"WARC-Date": page.fetched_at, "WARC-Concurrent-To": response_id},
+    )
 
 
 def read_bytes(directory: Path, file: str, offset: int, length: int) -> bytes:
@@ -138,10 +162,26 @@ def verify(directory: Path, file: str, offset: int, length: int, sha256: str) ->
     return None
 
 
-def original_page(directory: Path, file: str, offset: int, length: int) -> tuple[str, str, bytes]:
-    """(final URL, HTTP status line and headers, body) of the stored response."""
+@dataclass(frozen=True)
+class KeptPage:
+    """A lead's evidence as read back from its WARC records."""
+
+    url: str  # final URL
+    head: str  # HTTP status line and headers
+    body: bytes
+    screenshot: bytes | None  # the PNG of a rendered page
+
+
+def kept_page(directory: Path, file: str, offset: int, length: int) -> KeptPage:
+    """The stored response (and screenshot, if the page was rendered) of one lead."""
+    response: tuple[str, str, bytes] | None = None
+    screenshot = None
     for record in ArchiveIterator(io.BytesIO(read_bytes(directory, file, offset, length))):
         if record.rec_type == "response":
             head = record.http_headers.to_str() if record.http_headers else ""
-            return record.rec_headers.get_header("WARC-Target-URI"), head, record.content_stream().read()
-    raise TutorWatchError(f"{directory / file}@{offset}: no response record there")
+            response = (record.rec_headers.get_header("WARC-Target-URI"), head, record.content_stream().read())
+        elif record.rec_type == "resource" and record.content_type == "image/png":
+            screenshot = record.content_stream().read()
+    if response is None:
+        raise TutorWatchError(f"{directory / file}@{offset}: no response record there")
+    return KeptPage(*response, screenshot)

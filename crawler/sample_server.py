@@ -1,14 +1,17 @@
 """The bundled sample platforms (data/sample_sites) served on 127.0.0.1 for the demo and the tests.
 
-Three small sites that look like the real kinds, each with the mess real sites have: a GBK
+Four small sites that look like the real kinds, each with the mess real sites have: a GBK
 classifieds site with "下一页" pagination, a job board whose list is built by JavaScript from a
-JSON API, and a 家政 agency with category pages. On each, the same detail page is linked with
-different query strings, one detail page is slow and one fails once with HTTP 500. The
-classifieds site sends ETag / Last-Modified and answers a matching If-None-Match with 304.
+JSON API, a 家政 agency with category pages, and a social feed whose list pages are built by
+JavaScript from an obfuscated inline string (only a browser finds its posts). On each, the same
+detail page is linked with different query strings, one detail page is slow and one fails once
+with HTTP 500. The classifieds site sends ETag / Last-Modified and answers a matching
+If-None-Match with 304.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
@@ -258,10 +261,71 @@ class AgencySite(SampleSite):
         return self.html(item["title"], body)
 
 
+class FeedSite(SampleSite):
+    """巴陵同城圈: /feed/N holds no links, only a script that decodes them from a scrambled string.
+
+    The string is the page's notes as base64 JSON, reversed; the script builds the post links
+    and the 下一页 link. There is no API behind it, so a crawler that does not run the script
+    finds nothing. Posts (/note/<id>) are plain server-rendered HTML.
+    """
+
+    per_page = 4
+    script = """<script>
+const packed = "%s";
+const bytes = Uint8Array.from(atob(packed.split("").reverse().join("")), (c) => c.charCodeAt(0));
+const feed = JSON.parse(new TextDecoder().decode(bytes));
+for (const note of feed.notes) {
+  const card = document.createElement("div");
+  card.className = "card";
+  card.innerHTML = '<a class="note"></a> <span class="where"></span>';
+  card.querySelector("a").href = ["", "note", note.k].join("/") + "?src=feed";
+  card.querySelector("a").textContent = note.t;
+  card.querySelector(".where").textContent = note.d;
+  document.getElementById("feed").appendChild(card);
+}
+if (feed.n) {
+  document.getElementById("pager").innerHTML = '<a class="next" href="/feed/' + feed.n + '">下一页</a>';
+}
+</script>"""
+
+    def site_route(self, path: str, query: dict[str, list[str]]) -> Page | None:
+        if path in ("/", "/feed"):
+            path = "/feed/1"
+        if path.startswith("/feed/"):
+            number = path[len("/feed/") :]
+            return self.render_feed(int(number)) if number.isdigit() else None
+        if path.startswith("/note/"):
+            return self.detail(path[len("/note/") :])
+        return None
+
+    def render_feed(self, number: int) -> Page | None:
+        pages = self.pages(self.listings)
+        if not 1 <= number <= len(pages):
+            return None
+        notes = [{"k": i["id"], "t": i["title"], "d": i["district"]} for i in pages[number - 1]]
+        feed = {"notes": notes, "n": number + 1 if number < len(pages) else None}
+        packed = base64.b64encode(json.dumps(feed, ensure_ascii=False).encode()).decode()[::-1]
+        body = f'<h1>巴陵同城圈 · 最新</h1><div id="feed"></div><nav id="pager"></nav>{self.script % packed}'
+        return self.html(f"巴陵同城圈 第{number}页", body)
+
+    def render_detail(self, item: dict[str, Any]) -> Page:
+        fields = (("tel", "contact"), ("city", "city"), ("district", "district"), ("price", "price"))
+        spans = [f'<span class="{css}">{_esc(item[key])}</span>' for css, key in fields]
+        meta = " · ".join([*spans, f"<time>{_esc(item['posted_at'])}</time>"])
+        body = (
+            f'<article class="post"><h1 class="post-title">{_esc(item["title"])}</h1>'
+            f'<div class="author">{_esc(item["publisher"])}</div>'
+            f'<div class="post-text">{_paragraphs(item["body"])}</div>'
+            f'<footer class="post-meta">{meta}</footer></article>'
+        )
+        return self.html(item["title"], body)
+
+
 SITE_KINDS: dict[str, type[SampleSite]] = {
     "jiajiao_classifieds": ClassifiedsSite,
     "gig_jobs": JobBoardSite,
     "jiazheng_agency": AgencySite,
+    "tongcheng_circle": FeedSite,
 }
 
 

@@ -94,6 +94,7 @@ class SiteConfig(_Strict):
     detail: DetailFields
     canonical: Canonical = Canonical()
     politeness: Politeness = Politeness()
+    render: bool | Literal["lists", "details"] = False  # which pages a browser renders; true = all
 
     @field_validator("site_id")
     @classmethod
@@ -117,6 +118,17 @@ class SiteConfig(_Strict):
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise ValueError(f"{url!r} is not an http(s) URL")
         return value
+
+    @field_validator("render", mode="before")
+    @classmethod
+    def _render(cls, value: object) -> object:
+        if not isinstance(value, bool) and value not in ("lists", "details"):
+            raise ValueError(f"{value!r} is not one of false, true, lists, details (which pages a browser renders)")
+        return value
+
+    def renders(self, page: Literal["lists", "details"]) -> bool:
+        """Whether this kind of page goes through the browser."""
+        return self.render is True or self.render == page
 
     @property
     def domains(self) -> set[str]:

@@ -80,7 +80,7 @@ def write_sample_configs(ports: dict[str, int], sites_dir: Path) -> None:
 
 @pytest.fixture(scope="session")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Samples]:
-    """The three sample sites on free ports, with copies of their configs pointing there."""
+    """The four sample sites on free ports, with copies of their configs pointing there."""
     sites_dir = tmp_path_factory.mktemp("sites")
     hits: Counter[tuple[str, str]] = Counter()
     with serve_samples(dict.fromkeys(SITE_KINDS, 0), hits=hits) as ports:

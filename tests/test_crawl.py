@@ -1,4 +1,4 @@
-"""End to end: a real crawl of the three sample platforms, twice, through the CLI."""
+"""End to end: a real crawl of the four sample platforms (one rendered in chromium), twice, through the CLI."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ MUST_FLAG = {
     "gj037": "home_tutor",
     "jz002": "home_tutor",
     "jz043": "tutor_recruitment",
+    "tc001": "crowdfunded_tutor",  # found only through the rendered feed
 }
 MUST_NOT_FLAG = [
     "jc001",  # 一对一钢琴
@@ -43,6 +44,7 @@ MUST_NOT_FLAG = [
     "gj035",  # 育儿嫂, 不用辅导作业
     "jz011",  # 住家保姆, 只负责生活照料
     "jz021",  # 保洁年卡 原价/现价: a discount, but not on training
+    "tc004",  # 教育局提醒 quoting 众筹私教 / 一对一上门
 ]
 
 
@@ -88,7 +90,7 @@ def page_urls(db: Path) -> list[str]:
 
 def test_crawl_succeeds_and_reports_each_site(crawled: CrawlResult) -> None:
     assert crawled.first.returncode == 0, crawled.first.stderr
-    for site in ("jiajiao_classifieds", "gig_jobs", "jiazheng_agency"):
+    for site in ("jiajiao_classifieds", "gig_jobs", "jiazheng_agency", "tongcheng_circle"):
         assert site in crawled.first.stdout
 
 
@@ -193,7 +195,7 @@ def test_registry_marks_blacklisted_and_mismatched_institutions(crawled: CrawlRe
 
 def test_second_night_over_unchanged_sites_fetches_only_list_pages(crawled: CrawlResult) -> None:
     fetched = crawled.second_night_hits
-    details = [path for path in fetched if path.startswith(("/post/", "/job/", "/profile/"))]
+    details = [path for path in fetched if path.startswith(("/post/", "/job/", "/profile/", "/note/"))]
     assert details == [], "detail pages fetched within the revisit interval are not downloaded again"
     assert any(path.startswith("/list/") for path in fetched) and any(p.startswith("/api/jobs") for p in fetched)
     assert "tutorwatch/detail/seen" in (crawled.workspace.reports / "logs").joinpath(_log_name()).read_text()

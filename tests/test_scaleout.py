@@ -98,7 +98,9 @@ def test_no_page_is_fetched_twice(distributed: Distributed) -> None:
             assert n <= 2, "robots.txt at most once per worker"
         else:
             assert FLAKY[site] in path and n == 2, f"{site} {path} fetched {n} times"
-    details = [key for key in distributed.fetched if any(f"/{kind}/" in key[1] for kind in ("post", "job", "profile"))]
+    details = [
+        key for key in distributed.fetched if any(f"/{kind}/" in key[1] for kind in ("post", "job", "profile", "note"))
+    ]
     assert len(details) == sum(len(load_listings(site)) for site in SITE_KINDS)
 
 

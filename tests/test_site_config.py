@@ -21,8 +21,9 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_bundled_configs_load() -> None:
     sites = load_sites()
-    assert {s.site_id for s in sites} >= {"jiajiao_classifieds", "gig_jobs", "jiazheng_agency"}
-    assert {s.platform for s in sites} == {"tutoring", "recruitment", "housekeeping"}
+    assert {s.site_id for s in sites} >= {"jiajiao_classifieds", "gig_jobs", "jiazheng_agency", "tongcheng_circle"}
+    assert {s.platform for s in sites} == {"tutoring", "recruitment", "housekeeping", "social"}
+    assert {s.site_id: s.render for s in sites if s.render} == {"tongcheng_circle": "lists"}
 
 
 @pytest.mark.parametrize(
@@ -35,6 +36,8 @@ def test_bundled_configs_load() -> None:
         (("  concurrency: 4", "  concurrency: 400"), "politeness.concurrency"),
         (("  concurrency: 4", "  concurrency: 4\n  obey_robots: false"), "politeness"),
         (("  concurrency: 4", "  concurrency: 4\n  revisit_hours: -1"), "politeness.revisit_hours"),
+        (("name: 岳阳家教信息港", "name: x\nrender: sometimes"), "render"),
+        (("name: 岳阳家教信息港", "name: x\nrender: 1"), "render"),
     ],
 )
 def test_invalid_field_is_named_with_the_file(tmp_path: Path, edit: tuple[str, str], field: str) -> None:
@@ -44,6 +47,14 @@ def test_invalid_field_is_named_with_the_file(tmp_path: Path, edit: tuple[str, s
         load_site(path)
     message = str(err.value)
     assert str(path) in message and f"'{field}" in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("value", "lists", "details"), [("false", False, False), ("lists", True, False), ("true", True, True)]
+)
+def test_render_says_which_pages_go_through_the_browser(tmp_path: Path, value: str, lists: bool, details: bool) -> None:
+    site = load_site(write(tmp_path, "rendered", f"{GOOD}render: {value}\n"))
+    assert (site.renders("lists"), site.renders("details")) == (lists, details)
 
 
 def test_not_yaml_and_unknown_site(tmp_path: Path) -> None:
@@ -62,6 +73,18 @@ def test_crawl_with_invalid_config_exits_with_one_line(workspace: Workspace, tmp
     assert result.stderr.strip().count("\n") == 0
     assert "typo_site.yaml" in result.stderr and "detail_link" in result.stderr
     assert not workspace.reports.exists(), "nothing is written when the config is refused"
+
+
+def test_crawl_with_invalid_render_names_file_and_field(workspace: Workspace, tmp_path: Path) -> None:
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    path = write(sites, "bad_render", GOOD + "render: javascript\n")
+    result = workspace.run("crawl", sites_dir=sites)
+    assert result.returncode == 4
+    assert result.stderr.strip() == (
+        f"tutorwatch: error: {path}: field 'render': 'javascript' is not one of false, true, lists, details"
+        " (which pages a browser renders)"
+    )
 
 
 def test_crawl_unknown_site_id(workspace: Workspace) -> None:

@@ -93,12 +93,21 @@ def read_review(path: Path) -> list[ReviewRow]:
     return out
 
 
+def known_ids(store: LeadStore, wanted: set[str]) -> set[str]:
+    """Those of ``wanted`` that are leads in the store, looked up by SQLite (not a scan of every lead id)."""
+    conn = store.conn
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS review_ids (lead_id TEXT PRIMARY KEY)")
+    conn.execute("DELETE FROM review_ids")
+    conn.executemany("INSERT OR IGNORE INTO review_ids VALUES (?)", ((lead,) for lead in wanted))
+    found = {row[0] for row in conn.execute("SELECT lead_id FROM review_ids JOIN leads USING (lead_id)")}
+    conn.execute("DELETE FROM review_ids")
+    return found
+
+
 def import_review(store: LeadStore, path: Path) -> tuple[int, int]:
     """Merge verdicts and notes; returns (verdicts set, notes set). Nothing is written on any error."""
     rows = read_review(path)
-    known = {
-        row["lead_id"]: row["content_hash"] for row in store.conn.execute("SELECT lead_id, content_hash FROM leads")
-    }
+    known = known_ids(store, {row.lead_id for row in rows})
     problems = []
     for row in rows:
         if row.lead_id not in known:
@@ -108,21 +117,16 @@ def import_review(store: LeadStore, path: Path) -> tuple[int, int]:
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ReviewError(f"{path}: {problems[0]}{more}; nothing was imported")
-    verdicts = notes = 0
     at = now()
+    verdicts = [(FROM_LABEL[row.verdict], at, row.lead_id) for row in rows if row.verdict]
+    notes = [(row.notes, row.lead_id) for row in rows if row.notes]
     with store.conn:
         store.conn.execute("BEGIN IMMEDIATE")
-        for row in rows:
-            if row.verdict:
-                store.conn.execute(
-                    "UPDATE leads SET status = ?, verdict_hash = content_hash, reviewed_at = ? WHERE lead_id = ?",
-                    (FROM_LABEL[row.verdict], at, row.lead_id),
-                )
-                verdicts += 1
-            if row.notes:
-                store.conn.execute("UPDATE leads SET notes = ? WHERE lead_id = ?", (row.notes, row.lead_id))
-                notes += 1
-    return verdicts, notes
+        store.conn.executemany(
+            "UPDATE leads SET status = ?, verdict_hash = content_hash, reviewed_at = ? WHERE lead_id = ?", verdicts
+        )
+        store.conn.executemany("UPDATE leads SET notes = ? WHERE lead_id = ?", notes)
+    return len(verdicts), len(notes)
 
 
 def labelled_jsonl(store: LeadStore) -> str:

@@ -13,6 +13,7 @@ from twisted.python.failure import Failure
 from crawler.evidence import capture
 from crawler.extract import ExtractionError, extract_listing, generic_listing
 from crawler.listing import CrawledListing
+from crawler.rendering import BROWSER_SETTINGS, render_meta
 from crawler.site_config import SiteConfig
 
 
@@ -20,6 +21,12 @@ class CheckSpider(scrapy.Spider):
     """Results land in ``results``: the asked URL → CrawledListing, or the reason it failed."""
 
     name = "check"
+    render = False
+
+    @classmethod
+    def rendering(cls) -> type[CheckSpider]:
+        """``check --render``: every URL rendered in the browser, a screenshot kept."""
+        return type("RenderingCheckSpider", (cls,), {"render": True, "custom_settings": BROWSER_SETTINGS})
 
     def __init__(self, urls: list[str], sites: list[SiteConfig], results: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -30,7 +37,12 @@ class CheckSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for url in self.urls:
             yield scrapy.Request(
-                url, callback=self.parse, errback=self.failed, cb_kwargs={"asked": url}, dont_filter=True
+                url,
+                callback=self.parse,
+                errback=self.failed,
+                cb_kwargs={"asked": url},
+                meta=render_meta(screenshot=True) if self.render else {},
+                dont_filter=True,
             )
 
     def parse(self, response: Response, asked: str) -> Iterator[CrawledListing]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import scrapy
@@ -18,7 +18,8 @@ from crawler.evidence import capture
 from crawler.extract import ExtractionError, extract_listing, list_links, readable
 from crawler.faults import MAX_PER_SITE, reason_of
 from crawler.listing import CrawledListing, Item, KnownPage
-from crawler.revisit import Action, KnownPages
+from crawler.rendering import BROWSER_SETTINGS, render_meta
+from crawler.revisit import Action, KnownPages, Revisit
 from crawler.site_config import SiteConfig
 
 
@@ -29,8 +30,9 @@ class SiteSpider(scrapy.Spider):
 
     @classmethod
     def for_site(cls, site: SiteConfig) -> type[SiteSpider]:
-        """A spider class named after the site, with the site's politeness as its settings."""
+        """A spider class named after the site, with its politeness (and the browser, if it renders) as settings."""
         polite = site.politeness
+        browser = BROWSER_SETTINGS if site.render else {}
         return type(
             f"SiteSpider_{site.site_id}",
             (cls,),
@@ -48,6 +50,7 @@ class SiteSpider(scrapy.Spider):
                     "DOWNLOAD_TIMEOUT": polite.download_timeout,
                     "DOWNLOAD_MAXSIZE": int(polite.max_page_mb * 1024 * 1024),
                     "DOWNLOAD_WARNSIZE": 0,
+                    **browser,
                 },
             },
         )
@@ -70,7 +73,15 @@ class SiteSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.site.start_urls:
-            yield scrapy.Request(url, callback=self.parse_list, errback=self.failed)
+            yield self.list_request(url)
+
+    def list_request(self, url: str, depth: int = 0) -> scrapy.Request:
+        meta = {**self.meta("lists"), "list_depth": depth}
+        return scrapy.Request(url, callback=self.parse_list, errback=self.failed, meta=meta)
+
+    def meta(self, page: Literal["lists", "details"]) -> dict[str, Any]:
+        """Browser meta for the pages this site renders; detail pages get a screenshot as evidence."""
+        return render_meta(screenshot=page == "details") if self.site.renders(page) else {}
 
     def closed(self, reason: str) -> None:
         if hasattr(self, "known"):
@@ -93,7 +104,7 @@ class SiteSpider(scrapy.Spider):
             self.fault(response.url, f"list pages go deeper than max_list_depth ({depth - 1}): a pagination trap?")
             return
         for url in more:
-            yield scrapy.Request(url, callback=self.parse_list, errback=self.failed, meta={"list_depth": depth})
+            yield self.list_request(url, depth)
 
     def detail_request(self, url: str) -> scrapy.Request | KnownPage:
         """A request for a detail page, conditional when the site gave validators; none when fetched recently."""
@@ -103,7 +114,9 @@ class SiteSpider(scrapy.Spider):
             if stats is not None:
                 stats.inc_value(f"tutorwatch/detail/{revisit.action.value}")
             return KnownPage(url, self.site.site_id, recorded=revisit.action is Action.RECORDED)
-        meta = {"handle_httpstatus_list": [304]} if revisit.headers else {}
+        if self.site.renders("details"):  # a browser asks for the page as it likes: no conditional request
+            revisit = Revisit(Action.FETCH)
+        meta = {**self.meta("details"), **({"handle_httpstatus_list": [304]} if revisit.headers else {})}
         return scrapy.Request(url, self.parse_detail, headers=revisit.headers, meta=meta, errback=self.failed)
 
     def parse_detail(self, response: Response) -> Iterator[Item]:
