@@ -23,6 +23,12 @@ def rule_detector(rules_dir: Path = RULES_DIR) -> RuleDetector:
     return RuleDetector(catalogue, Deobfuscator(rules_dir / "obfuscation", terms))
 
 
+def load_detectors() -> None:
+    """Build the rules and load the model now, so a broken rule file or model stops a run before it fetches anything."""
+    rule_detector()
+    load_default()
+
+
 def analyze_document(
     doc: Document,
     rules_dir: Path = RULES_DIR,

@@ -17,3 +17,9 @@ class FetchError(TutorWatchError):
     """Nothing could be fetched: every URL or site failed."""
 
     exit_code = 5
+
+
+class DatabaseError(TutorWatchError):
+    """The leads database cannot be used (not a database, or from a newer TutorWatch): it is left as it is."""
+
+    exit_code = 7
