@@ -48,5 +48,7 @@ def run(
         failed = [row for row in sites if row["listings"] == 0]
         status = "failed" if sites and len(failed) == len(sites) else "partial" if failed else "ok"
         store.finish_run(run_id, status)
+        if status == "failed":  # nothing came in: the reports stay as they were
+            return RunOutcome(sites, store.conn.execute("SELECT count(*) FROM leads").fetchone()[0], 0)
         leads, todays = export_store(store, reports_dir)
     return RunOutcome(sites, leads, todays)

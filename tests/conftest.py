@@ -7,6 +7,7 @@ The Twisted reactor cannot restart inside one process, so every crawl in the tes
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -46,7 +47,9 @@ class Workspace:
     def reports(self) -> Path:
         return self.root / "reports"
 
-    def run(self, *args: str, stdin: str | None = None, sites_dir: Path | None = None) -> subprocess.CompletedProcess:
+    def run(
+        self, *args: str, stdin: str | None = None, sites_dir: Path | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess:
         cmd = [
             TUTORWATCH,
             "--db",
@@ -57,7 +60,8 @@ class Workspace:
             str(sites_dir or self.samples.sites_dir),
             *args,
         ]
-        return subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=300)
+        environ = {**os.environ, **(env or {})}
+        return subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=300, env=environ)
 
 
 def tutorwatch(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -8,7 +8,6 @@ import pytest
 
 from crawler.site_config import SITES_DIR, load_site, load_sites
 from detectors.errors import ConfigError
-from tests.conftest import Workspace
 
 GOOD = (SITES_DIR / "jiajiao_classifieds.yaml").read_text(encoding="utf-8")
 
@@ -51,22 +50,6 @@ def test_not_yaml_and_unknown_site(tmp_path: Path) -> None:
         load_site(write(tmp_path, "bad", "name: [unclosed"))
     with pytest.raises(ConfigError, match="no site config named nosuch"):
         load_sites(tmp_path, ("nosuch",))
-
-
-def test_crawl_with_invalid_config_exits_with_one_line(workspace: Workspace, tmp_path: Path) -> None:
-    sites = tmp_path / "sites"
-    sites.mkdir()
-    write(sites, "typo_site", GOOD.replace("detail_links:", "detail_link:"))
-    result = workspace.run("crawl", sites_dir=sites)
-    assert result.returncode == 4
-    assert result.stderr.strip().count("\n") == 0
-    assert "typo_site.yaml" in result.stderr and "detail_link" in result.stderr
-    assert not workspace.reports.exists(), "nothing is written when the config is refused"
-
-
-def test_crawl_unknown_site_id(workspace: Workspace) -> None:
-    result = workspace.run("crawl", "--site", "nosuch")
-    assert result.returncode == 4 and "nosuch" in result.stderr
 
 
 def test_ignoring_robots_needs_a_written_reason(tmp_path: Path) -> None:
