@@ -16,11 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from crawler.sample_server import SITE_KINDS, load_listings, serve_samples
 from crawler.site_config import SITES_DIR
 
 TUTORWATCH = str(Path(sys.executable).parent / "tutorwatch")
+
+# Property tests: "ci" (the default) is what `make test` runs; "long" is the documented longer fuzz run,
+# HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest tests/ -k fuzz
+settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @dataclass(frozen=True)
