@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
 
 from crawler.display import print_analysis, print_sites
+from crawler.encodings import decode_hand_edited
 from crawler.leads.store import DEFAULT_DB
 from crawler.scan_input import guess_format, read_items
 from crawler.site_config import SITES_DIR, load_sites
 from detectors import analyze
-from detectors.analysis import rule_detector, warm_up
+from detectors.analysis import load_detectors, rule_detector
 from detectors.catalogue import RULES_DIR
 from detectors.categories import CATEGORIES
 from detectors.contract import analysis_json
@@ -30,7 +32,15 @@ console = Console(highlight=False)
 
 
 class TutorWatchGroup(click.Group):
-    """Turns every TutorWatchError into one line on stderr and its exit code."""
+    """Turns every TutorWatchError, and click's usage errors, into one line on stderr and its exit code."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:  # a bad global option
+            _usage_error(exc)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -38,13 +48,36 @@ class TutorWatchGroup(click.Group):
         except TutorWatchError as exc:
             click.echo(f"tutorwatch: error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except click.UsageError as exc:  # a bad command, argument or option
+            _usage_error(exc)
 
 
-def _http_url(url: str) -> str:
+def _usage_error(exc: click.UsageError) -> NoReturn:
+    """Click's three-line usage message as one line, with its exit code (2); a bare group still shows its help."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        raise exc
+    where = exc.ctx.command_path if exc.ctx else "tutorwatch"
+    click.echo(f"tutorwatch: error: {exc.format_message()} (see {where} --help)", err=True)
+    sys.exit(exc.exit_code)
+
+
+def _http_url(url: str, where: str = "URL") -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="URL")
+        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint=where)
     return url.strip()
+
+
+def _listed_urls(path: Path) -> list[str]:
+    """URLs of a hotline file, one a line, # comments; UTF-8 or GBK (Notepad on Chinese Windows)."""
+    try:
+        text = decode_hand_edited(path.read_bytes())
+    except OSError as exc:
+        raise TutorWatchError(f"{path}: cannot read: {exc.strerror}") from None
+    if text is None:
+        raise TutorWatchError(f"{path}: neither UTF-8 nor GBK/GB18030 text")
+    lines = enumerate(text.splitlines(), start=1)
+    return [_http_url(url, f"{path}:{n}") for n, line in lines if (url := line.split("#", 1)[0].strip())]
 
 
 @click.group(cls=TutorWatchGroup)
@@ -86,6 +119,8 @@ def cli(ctx: click.Context, db: Path, reports_dir: Path, sites_dir: Path, contac
     Crawls the configured sites, flags listings that break the rules with the policy clause
     behind each finding, and writes leads spreadsheets for investigators under reports/.
     """
+    if isinstance(sys.stdout, io.TextIOWrapper):  # crawled text must never crash a print (a lone surrogate)
+        sys.stdout.reconfigure(errors="replace")
     ctx.obj = {"db": db, "reports": reports_dir, "sites": sites_dir, "verbose": verbose, "contact": contact}
 
 
@@ -128,12 +163,12 @@ def crawl(obj: dict, only: tuple[str, ...], serve_samples: bool, redis_url: str 
     from crawler.scaleout.writer import crawl_redis
     from crawler.spiders.site_spider import SiteSpider
 
+    sites = load_sites(obj["sites"], only)
+    for site in sites:
+        if site.render:
+            require_browser(f"site {site.site_id} (render: {str(site.render).lower()})")
+    load_detectors()  # a broken rule file or model fails here, before anything is fetched
     with crawl_lock(obj["db"]):
-        sites = load_sites(obj["sites"], only)
-        for site in sites:
-            if site.render:
-                require_browser(f"site {site.site_id} (render: {str(site.render).lower()})")
-        warm_up()  # a broken rule file or model fails here, before anything is fetched
         samples = sample_ports(sites)
         started = time.monotonic()
         with serve(samples) if serve_samples else nullcontext():
@@ -181,7 +216,7 @@ def worker(obj: dict, redis_url: str, only: tuple[str, ...], idle_timeout: float
     from crawler.scaleout.worker import run_worker
 
     sites = load_sites(obj["sites"], only)
-    warm_up()
+    load_detectors()
     log_file = log_path(obj["reports"], "worker", obj["verbose"])
     rows = run_worker(sites, redis_url, log_file, idle_timeout, obj["contact"])
     ended = {True: ("ok", ""), False: ("low", "not finished by the writer")}
@@ -211,13 +246,13 @@ def worker(obj: dict, redis_url: str, only: tuple[str, ...], idle_timeout: float
 @click.option(
     "--from",
     "from_file",
-    type=click.File("r", encoding="utf-8-sig"),
+    type=click.Path(dir_okay=False, path_type=Path),
     help="File of URLs, one a line (e.g. from the complaints hotline); # starts a comment.",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--render", is_flag=True, help="Render the pages in headless Chromium (pages built by JavaScript).")
 @click.pass_obj
-def check(obj: dict, urls: tuple[str, ...], from_file: Any, fmt: str, render: bool) -> None:
+def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, render: bool) -> None:
     """Fetch pages now, detect, print the findings and record the leads.
 
     A URL whose host matches a site config is extracted with that config; any other page by
@@ -228,13 +263,12 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Any, fmt: str, render: bo
     from crawler.runner import run
     from crawler.spiders.check_spider import CheckSpider
 
-    listed = [line.split("#", 1)[0].strip() for line in from_file] if from_file else []
-    wanted = [_http_url(u) for u in [*urls, *listed] if u]
+    wanted = [_http_url(u) for u in urls if u] + (_listed_urls(from_file) if from_file else [])
     if not wanted:
         raise click.UsageError("give at least one URL, or --from FILE")
     wanted = list(dict.fromkeys(wanted))
     sites = load_sites(obj["sites"])
-    warm_up()
+    load_detectors()
     if render:
         require_browser("check --render")
     results: dict[str, Any] = {}
@@ -298,18 +332,19 @@ def scan(source: str, fmt: str, platform: str | None, as_json: bool) -> None:
     line in the same order: {"id", "flagged", "score", "categories", "findings": [{"category",
     "rule", "text", "start", "end", "basis", ...}]}; start/end index title + "\\n" + text.
     """
-    if source == "-":
-        content = sys.stdin.read()
-    else:
-        try:
-            content = Path(source).read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise TutorWatchError(f"{source}: cannot read: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise TutorWatchError(f"{source}: not UTF-8 text; convert it (e.g. iconv -f GBK -t UTF-8)") from None
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        content = data.decode("utf-8-sig")
+    except OSError as exc:
+        raise TutorWatchError(f"{source}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise TutorWatchError(
+            f"{'stdin' if source == '-' else source}: not UTF-8 text (byte {exc.start}); convert it"
+            " (e.g. iconv -f GBK -t UTF-8)"
+        ) from None
     if fmt == "auto":
         fmt = "text" if source == "-" else guess_format(source)
-    rule_detector()
+    load_detectors()
     bad = 0
     for item in read_items(content, fmt, platform, source):
         if item.error is not None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from crawler.evidence import Capture
 from detectors.models import Analysis
+from detectors.surrogates import replace_surrogates
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,11 @@ class Listing:
     district: str = ""
     price: str = ""
     posted_at: str = ""
+
+    def __post_init__(self) -> None:
+        """Crawled text is hostile: a lone surrogate (from JSON or a character reference) would fail every writer."""
+        for name in fields(self):
+            object.__setattr__(self, name.name, replace_surrogates(getattr(self, name.name)))
 
 
 @dataclass

@@ -62,5 +62,7 @@ def finish(db: Path, run_id: int, reports_dir: Path, expected: list[str]) -> Run
         sites = site_health(store, run_id)
         status = run_status(sites)
         store.finish_run(run_id, status)
+        if status == "failed":  # nothing came in: the reports stay as they were
+            return RunOutcome(run_id, status, sites, store.conn.execute("SELECT count(*) FROM leads").fetchone()[0], 0)
         leads, todays = export_store(store, reports_dir)
     return RunOutcome(run_id, status, sites, leads, todays)

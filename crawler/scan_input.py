@@ -9,6 +9,7 @@ from typing import Any
 
 from crawler.main_text import main_text
 from detectors.categories import PLATFORMS
+from detectors.surrogates import replace_surrogates
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def _jsonl_item(number: int, line: str) -> ScanItem:
         return ScanItem(obj.get("id"), "", "", None, f"line {number}: 'title' and 'text' must be strings")
     if platform is not None and platform not in PLATFORMS:
         return ScanItem(obj.get("id"), "", "", None, f"line {number}: unknown platform {platform!r}")
-    return ScanItem(obj.get("id"), title, text, platform)
+    return ScanItem(obj.get("id"), replace_surrogates(title), replace_surrogates(text), platform)
 
 
 def read_items(content: str, fmt: str, platform: str | None, name: str) -> Iterator[ScanItem]:

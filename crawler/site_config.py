@@ -148,11 +148,13 @@ def load_site(path: Path) -> SiteConfig:
         raise ConfigError(f"{path}: expected a mapping of fields")
     try:
         return SiteConfig.model_validate({"site_id": path.stem, **raw})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        message = err["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"{path}: field '{field}': {message}") from None
+    except ValidationError as exc:  # every problem, on one line: a typo is both a missing and an unknown field
+        problems = [
+            f"field '{'.'.join(str(part) for part in err['loc']) or '(top level)'}': "
+            + err["msg"].removeprefix("Value error, ")
+            for err in exc.errors()
+        ]
+        raise ConfigError(f"{path}: {'; '.join(problems)}") from None
 
 
 def load_sites(sites_dir: Path = SITES_DIR, only: tuple[str, ...] = ()) -> list[SiteConfig]:

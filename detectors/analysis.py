@@ -23,6 +23,17 @@ def rule_detector(rules_dir: Path = RULES_DIR) -> RuleDetector:
     return RuleDetector(catalogue, Deobfuscator(rules_dir / "obfuscation", terms))
 
 
+def load_detectors() -> None:
+    """Build the rules, load the model and jieba's dictionary now, before anything is fetched.
+
+    A broken rule file or model stops the run here. And loaded lazily inside a crawl, those
+    seconds would stall the reactor with downloads in flight and trip their timeouts.
+    """
+    rule_detector()
+    load_default()
+    analyze("家教", "初中数学一对一辅导", "tutoring")
+
+
 def analyze_document(
     doc: Document,
     rules_dir: Path = RULES_DIR,
@@ -44,12 +55,3 @@ def analyze_document(
 def analyze(title: str, text: str, platform: str | None = None, rules_dir: Path = RULES_DIR) -> Analysis:
     """Analyse a listing; spans index ``title + "\\n" + text``."""
     return analyze_document(Document(title, text, platform), rules_dir)
-
-
-def warm_up() -> None:
-    """Build every detector now (rules, the model, jieba's dictionary), before a crawl starts.
-
-    Loaded lazily inside the crawl, those seconds would stall the reactor with downloads in
-    flight and trip their timeouts. A broken rule file or model also fails here, before any fetch.
-    """
-    analyze("家教预热", "初中数学一对一辅导", "tutoring")

@@ -113,7 +113,7 @@ class Classifier:
             raise ConfigError(f"{path}: not a usable model ({type(exc).__name__}); {retrain}") from None
         if not isinstance(bundle, dict) or bundle.get("format") != FORMAT_VERSION:
             raise ConfigError(f"{path}: not a TutorWatch model of format {FORMAT_VERSION}; {retrain}")
-        trained, installed = bundle["card"]["versions"]["scikit-learn"], sklearn_version()
+        trained, installed = bundle.get("card", {}).get("versions", {}).get("scikit-learn", "?"), sklearn_version()
         if installed is not None and trained.split(".")[:2] != installed.split(".")[:2]:
             raise ConfigError(f"{path}: trained with scikit-learn {trained}, this is {installed}; {retrain}")
         return cls(bundle, path)

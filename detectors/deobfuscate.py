@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -38,6 +39,27 @@ from detectors.errors import ConfigError
 from detectors.normalize import CODE_POINTS, Normalized, normalize_term
 
 MASKS = ("x", "×", "□", "○", "〇", "✘", "✗")
+
+
+class Spans:
+    """Key terms found in a text, as sorted [start, end); those overlapping a range by bisection.
+
+    Terms are a few characters long, so only spans starting within the longest term's length
+    before a range can reach into it: one lookup costs O(log n), and a hostile megabyte of
+    key terms costs O(n log n) instead of O(n²).
+    """
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        self.spans = sorted(spans)
+        self.starts = [start for start, _ in self.spans]
+        self.longest = max((end - start for start, end in self.spans), default=0)
+
+    def overlapping(self, start: int, end: int) -> list[tuple[int, int]]:
+        low = bisect_left(self.starts, start - self.longest + 1)
+        high = bisect_left(self.starts, end)
+        return [(s, e) for s, e in self.spans[low:high] if s < end and start < e]
+
+
 MIN_WORD_FREQ = 20  # jieba counts below this are segmentation debris (教上: 3), not words
 CROSSING_WORD_FREQ = 200  # a word across an edge must be common (大家, 习惯) to veto: 假种 (33) is not
 LATIN_WORDS = frozenset(
@@ -173,7 +195,7 @@ class Deobfuscator:
     def _is_word(self, text: str, least: int = MIN_WORD_FREQ) -> bool:
         return self._words.get(text, 0) >= least
 
-    def _crossed(self, text: str, start: int, end: int, present: list[tuple[int, int]]) -> bool:
+    def _crossed(self, text: str, start: int, end: int, present: Spans) -> bool:
         """Whether a common word of 2-4 characters straddles either edge of [start, end).
 
         A word that reaches into a key term already in the text does not count: in 找属学家教,
@@ -183,7 +205,7 @@ class Deobfuscator:
             for left in range(max(0, edge - 3), edge):
                 for right in range(edge + 1, min(len(text), left + 4) + 1):
                     outside = (left, start) if left < start else (end, right)
-                    if any(s < outside[1] and outside[0] < e for s, e in present):
+                    if present.overlapping(*outside):
                         continue
                     if self._is_word(text[left:right], CROSSING_WORD_FREQ):
                         return True
@@ -237,12 +259,13 @@ class Deobfuscator:
         )
         if not candidates:
             return []
-        present = [(s, e) for _, s, e in self._written_terms.find_matches_as_indexes(text, overlapping=True)]
+        present = Spans((s, e) for _, s, e in self._written_terms.find_matches_as_indexes(text, overlapping=True))
         taken: list[tuple[int, int, str]] = []
+        occupied = bytearray(len(text))  # characters already rewritten by a longer (or earlier) homophone
         for index, start, end in candidates:
-            if any(s < end and start < e and not (start <= s and e <= end) for s, e in present):
+            if any(not (start <= s and e <= end) for s, e in present.overlapping(start, end)):
                 continue  # rewriting would break a key term the text already has (家午托: 午托)
-            if any(start < e and s < end for s, e, _ in taken):
+            if any(occupied[start:end]):
                 continue
             term, written = self._sound_terms[index], text[start:end]
             if written == term or self._holds_term(written, term):
@@ -252,6 +275,7 @@ class Deobfuscator:
             if self._is_word(written) or self._crossed(text, start, end, present):
                 continue
             taken.append((start, end, term))
+            occupied[start:end] = b"\x01" * (end - start)
         return sorted(taken)
 
     @staticmethod

@@ -23,3 +23,9 @@ class LockedError(TutorWatchError):
     """Another crawl holds the lock on this database: this one starts nothing."""
 
     exit_code = 7
+
+
+class DatabaseError(TutorWatchError):
+    """The leads database cannot be used (not a database, or from a newer TutorWatch): it is left as it is."""
+
+    exit_code = 8

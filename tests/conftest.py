@@ -7,6 +7,7 @@ The Twisted reactor cannot restart inside one process, so every crawl in the tes
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -16,11 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from crawler.sample_server import SITE_KINDS, load_listings, serve_samples
 from crawler.site_config import SITES_DIR
 
 TUTORWATCH = str(Path(sys.executable).parent / "tutorwatch")
+
+# Property tests: "ci" (the default) is what `make test` runs; "long" is the documented longer fuzz run,
+# HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest tests/ -k fuzz
+settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @dataclass(frozen=True)
@@ -60,9 +68,12 @@ class Workspace:
             *args,
         ]
 
-    def run(self, *args: str, stdin: str | None = None, sites_dir: Path | None = None) -> subprocess.CompletedProcess:
+    def run(
+        self, *args: str, stdin: str | None = None, sites_dir: Path | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess:
+        environ = {**os.environ, **(env or {})}
         cmd = self.command(*args, sites_dir=sites_dir)
-        return subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=300)
+        return subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=300, env=environ)
 
 
 def tutorwatch(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -56,14 +56,3 @@ def test_check_from_file_with_one_unreachable_url(workspace: Workspace, tmp_path
     assert result.returncode == 3, result.stderr
     records = {r["url"]: r for r in json.loads(result.stdout)}
     assert records[good]["flagged"] and "error" in records[dead]
-
-
-def test_check_unreachable_only_is_one_line_and_exit_5(workspace: Workspace) -> None:
-    result = workspace.run("check", f"http://127.0.0.1:{free_port()}/x")
-    assert result.returncode == 5
-    assert result.stderr.strip().count("\n") == 0 and "could not fetch" in result.stderr
-
-
-def test_check_rejects_a_non_url(workspace: Workspace) -> None:
-    result = workspace.run("check", "not a url")
-    assert result.returncode == 2 and "not an http(s) URL" in result.stderr

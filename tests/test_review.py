@@ -124,47 +124,6 @@ def test_blank_cells_never_erase(store_dir: Path) -> None:
     assert verdicts(store_dir / "db.sqlite")[first] == ("investigating", "先核实")
 
 
-def test_gbk_csv_saved_by_excel_is_read(store_dir: Path) -> None:
-    text = (store_dir / "reports" / "leads.csv").read_text("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    rows[2]["status"], rows[2]["notes"] = "确认", "住家保姆带教，转市场监管"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    gbk = store_dir / "review-gbk.csv"
-    gbk.write_bytes(buffer.getvalue().encode("gb18030"))
-    result = run(store_dir / "db.sqlite", store_dir / "reports", "review", "import", str(gbk))
-    assert result.returncode == 0, result.stderr
-    assert verdicts(store_dir / "db.sqlite")[rows[2]["lead_id"]] == ("confirmed", "住家保姆带教，转市场监管")
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("lead_id,status,notes\nLdeadbeef0000,确认,\n", "row 2: unknown lead_id 'Ldeadbeef0000'"),
-        ("lead_id,status,notes\n{first},好的,\n", "row 2: verdict '好的' is not one of"),
-        ("lead_id,verdict\n{first},确认\n", "wrong header, missing column(s) status, notes"),
-    ],
-)
-def test_bad_review_file_writes_nothing(store_dir: Path, content: str, message: str) -> None:
-    before = verdicts(store_dir / "db.sqlite")
-    path = store_dir / "bad.csv"
-    path.write_text(content.format(first=lead_id(ADS[0].url)) + f"{lead_id(ADS[1].url)},确认,ok\n", encoding="utf-8")
-    result = run(store_dir / "db.sqlite", store_dir / "reports", "review", "import", str(path))
-    assert result.returncode == 6
-    assert message in result.stderr and result.stderr.strip().count("\n") == 0
-    assert verdicts(store_dir / "db.sqlite") == before
-
-
-def test_truncated_xlsx_is_refused(store_dir: Path) -> None:
-    xlsx = store_dir / "reports" / "leads.xlsx"
-    broken = store_dir / "broken.xlsx"
-    broken.write_bytes(xlsx.read_bytes()[: len(xlsx.read_bytes()) // 2])
-    result = run(store_dir / "db.sqlite", store_dir / "reports", "review", "import", str(broken))
-    assert result.returncode == 6 and "not a readable .xlsx" in result.stderr
-
-
 def test_xlsx_cells_are_text_never_formulas(store_dir: Path) -> None:
     sheet = load_workbook(store_dir / "reports" / "leads.xlsx")["leads"]
     header = [c.value for c in sheet[1]]

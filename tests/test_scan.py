@@ -55,9 +55,3 @@ def test_plain_text_and_html_files(tmp_path) -> None:
         assert read_jsonl(result.stdout)[0]["flagged"]
     readable = tutorwatch("scan", str(text))
     assert "FLAGGED" in readable.stdout and "one_on_one" in readable.stdout
-
-
-def test_missing_file_is_one_line_error() -> None:
-    result = tutorwatch("scan", "/nonexistent/ads.jsonl")
-    assert result.returncode != 0
-    assert result.stderr.strip().count("\n") == 0 and "ads.jsonl" in result.stderr

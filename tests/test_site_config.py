@@ -64,17 +64,6 @@ def test_not_yaml_and_unknown_site(tmp_path: Path) -> None:
         load_sites(tmp_path, ("nosuch",))
 
 
-def test_crawl_with_invalid_config_exits_with_one_line(workspace: Workspace, tmp_path: Path) -> None:
-    sites = tmp_path / "sites"
-    sites.mkdir()
-    write(sites, "typo_site", GOOD.replace("detail_links:", "detail_link:"))
-    result = workspace.run("crawl", sites_dir=sites)
-    assert result.returncode == 4
-    assert result.stderr.strip().count("\n") == 0
-    assert "typo_site.yaml" in result.stderr and "detail_link" in result.stderr
-    assert not workspace.reports.exists(), "nothing is written when the config is refused"
-
-
 def test_crawl_with_invalid_render_names_file_and_field(workspace: Workspace, tmp_path: Path) -> None:
     sites = tmp_path / "sites"
     sites.mkdir()
@@ -85,11 +74,6 @@ def test_crawl_with_invalid_render_names_file_and_field(workspace: Workspace, tm
         f"tutorwatch: error: {path}: field 'render': 'javascript' is not one of false, true, lists, details"
         " (which pages a browser renders)"
     )
-
-
-def test_crawl_unknown_site_id(workspace: Workspace) -> None:
-    result = workspace.run("crawl", "--site", "nosuch")
-    assert result.returncode == 4 and "nosuch" in result.stderr
 
 
 def test_ignoring_robots_needs_a_written_reason(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from crawler.leads.fingerprint import content_hash
 from crawler.leads.groups import regroup
 from crawler.listing import Listing
-from detectors.errors import TutorWatchError
+from detectors.errors import DatabaseError
 
 
 def group_all(conn: sqlite3.Connection) -> None:
@@ -156,13 +156,19 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], object], ...] = (
 )
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    """Bring a database up to the current schema, one committed step at a time."""
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The database's schema version; a database from a newer TutorWatch is refused (read, never written)."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > len(MIGRATIONS):
-        raise TutorWatchError(
+        raise DatabaseError(
             f"database schema version {version} is newer than this TutorWatch ({len(MIGRATIONS)}); upgrade TutorWatch"
         )
+    return version
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database up to the current schema, one committed step at a time."""
+    version = schema_version(conn)
     for number in range(version + 1, len(MIGRATIONS) + 1):
         step = MIGRATIONS[number - 1]
         if isinstance(step, str):

@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.encodings import decode_hand_edited
 from crawler.leads.store import LeadStore, now
 from detectors.errors import TutorWatchError
 
@@ -46,14 +47,8 @@ def _unescape(text: str) -> str:
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel/WPS on Chinese Windows re-save as GBK
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_hand_edited(path.read_bytes())  # Excel/WPS on Chinese Windows re-save as GBK
+    if text is None:
         raise ReviewError(f"{path}: neither UTF-8 nor GBK/GB18030 text")
     return list(csv.reader(io.StringIO(text, newline="")))
 

@@ -15,10 +15,10 @@ from crawler.evidence import EvidenceRef
 from crawler.leads.duplicates import signature
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.groups import regroup
-from crawler.leads.migrations import migrate
+from crawler.leads.migrations import migrate, schema_version
 from crawler.listing import Listing
 from detectors.contacts import contacts, fold, institutions
-from detectors.errors import TutorWatchError
+from detectors.errors import DatabaseError
 from detectors.models import Analysis
 
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "tutorwatch.db"
@@ -70,17 +70,23 @@ class LeadStore:
 
     def __init__(self, path: Path = DEFAULT_DB) -> None:
         self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"{path}: cannot open the leads database: {exc}") from None
+        try:
             self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA busy_timeout=10000")
+            schema_version(self.conn)  # a foreign or newer file is refused before anything is written to it
             self.conn.execute("PRAGMA journal_mode=WAL")
             # In WAL mode NORMAL loses no committed write when the process is killed (only on power loss).
             self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute("PRAGMA busy_timeout=10000")
             migrate(self.conn)
-        except sqlite3.DatabaseError as exc:
-            raise TutorWatchError(f"{path}: cannot open the leads database: {exc}") from None
+        except (sqlite3.DatabaseError, DatabaseError) as exc:
+            self.conn.close()
+            problem = exc if isinstance(exc, DatabaseError) else f"cannot open the leads database: {exc}"
+            raise DatabaseError(f"{path}: {problem}") from None
 
     def __enter__(self) -> LeadStore:
         return self

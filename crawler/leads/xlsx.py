@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -60,11 +60,11 @@ def _header(sheet: WriteOnlyWorksheet, names: list[str]) -> None:
 
 
 def _inert(sheet: WriteOnlyWorksheet, value: object) -> object:
-    """A value openpyxl writes as-is; text that starts with '=' becomes an explicit text cell."""
+    """A value openpyxl writes as-is; text it would take for a formula ('=…') or an error (#N/A) is forced to text."""
     if isinstance(value, int | float):
         return value
     text = _text(value)
-    if not text.startswith("="):
+    if not text.startswith("=") and text not in ERROR_CODES:
         return text
     cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"
