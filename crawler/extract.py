@@ -65,8 +65,9 @@ def readable(response: Response) -> TextResponse | str:
     if not isinstance(response, TextResponse) or (kind and not any(t in kind for t in TEXT_TYPES)):
         return f"is not text ({kind or 'unknown type'})"
     text = response.text
-    broken = text.count("\ufffd")
-    if broken > MISDECODED * sum(1 for c in text if ord(c) > 127) and response.encoding.lower() != "gb18030":
+    broken = text.count("\ufffd")  # on a correctly decoded page 0, and the check below is skipped
+    non_ascii = len(text) - len(text.encode("ascii", "ignore")) if broken else 0
+    if broken > MISDECODED * non_ascii and response.encoding.lower() != "gb18030":
         try:
             response.body.decode("gb18030")
         except UnicodeDecodeError:

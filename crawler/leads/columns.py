@@ -6,7 +6,7 @@ escaping of CSV cells are computed by SQLite, so exporting a million leads needs
 
 from __future__ import annotations
 
-from crawler.leads.review import VERDICTS
+VERDICTS = {"confirmed": "确认", "dismissed": "排除", "investigating": "调查中"}  # the status column's labels
 
 LEAD_COLUMNS: tuple[str, ...] = (
     "lead_id",
@@ -41,19 +41,21 @@ LEAD_COLUMNS: tuple[str, ...] = (
 )
 NUMBERS = ("score", "times_seen")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE_PREFIX = "'"  # put before a CSV cell that would be a formula
 ORDER = " ORDER BY score DESC, first_seen, lead_id"
 
 
 def safe_cell(value: object) -> str:
     """A cell's text that no spreadsheet evaluates: formula starts get a leading apostrophe."""
     text = "" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return ESCAPE_PREFIX + text if text.startswith(FORMULA_STARTS) else text
 
 
 def safe_sql(expression: str) -> str:
     """``safe_cell`` as an SQL expression, so SQLite escapes a million cells without Python per cell."""
     starts = ", ".join(f"char({ord(c)})" for c in FORMULA_STARTS)
-    return f"CASE WHEN substr({expression}, 1, 1) IN ({starts}) THEN char(39) || {expression} ELSE {expression} END"
+    escaped = f"char({ord(ESCAPE_PREFIX)}) || {expression}"
+    return f"CASE WHEN substr({expression}, 1, 1) IN ({starts}) THEN {escaped} ELSE {expression} END"
 
 
 DERIVED = {

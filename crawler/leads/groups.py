@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -73,12 +75,12 @@ def _merge(conn: sqlite3.Connection, column: str, own: str, found: set[str], row
     conn.execute(f"UPDATE leads SET {column} = ? WHERE rowid = ?", (chosen, rowid))
 
 
-def regroup(conn: sqlite3.Connection, rowid: int, old: sqlite3.Row | None) -> None:
+def regroup(conn: sqlite3.Connection, rowid: int, lead: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
     """Re-index one lead (inside the caller's transaction) and join it to its actor and case.
 
-    ``old`` is the lead's row before this change (None for a new lead): its keys are dropped first.
+    ``lead`` holds the lead's lead_id, contacts, minhash and case_id as just written; ``old``
+    its contacts and minhash before this change (None for a new lead): those keys are dropped first.
     """
-    lead = conn.execute("SELECT lead_id, contacts, minhash, case_id FROM leads WHERE rowid = ?", (rowid,)).fetchone()
     if old is not None:
         stale = contact_keys(old["contacts"]) + band_keys(old["minhash"])
         conn.executemany("DELETE FROM lead_keys WHERE key = ? AND lead = ?", ((key, rowid) for key in stale))

@@ -15,9 +15,10 @@ from detectors.errors import DatabaseError
 
 
 def group_all(conn: sqlite3.Connection) -> None:
-    """Give the leads a database already holds their actors and cases."""
-    for (rowid,) in conn.execute("SELECT rowid FROM leads ORDER BY rowid").fetchall():
-        regroup(conn, rowid, None)
+    """Give the leads a database already holds their actors and cases (``conn`` yields sqlite3.Row)."""
+    leads = conn.execute("SELECT rowid, lead_id, contacts, minhash, case_id FROM leads ORDER BY rowid").fetchall()
+    for lead in leads:
+        regroup(conn, lead["rowid"], lead, None)
 
 
 def rehash(conn: sqlite3.Connection) -> None:

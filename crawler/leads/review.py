@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.encodings import decode_hand_edited
+from crawler.leads.columns import ESCAPE_PREFIX, FORMULA_STARTS, VERDICTS
 from crawler.leads.store import LeadStore, now
 from detectors.errors import TutorWatchError
 
-VERDICTS = {"confirmed": "确认", "dismissed": "排除", "investigating": "调查中"}
 FROM_LABEL = {label: verdict for verdict, label in VERDICTS.items()} | {v: v for v in VERDICTS}
 REQUIRED = ("lead_id", "status", "notes")
-ESCAPE_PREFIX = "'"  # what the CSV export puts before a cell that would be a formula
 
 
 class ReviewError(TutorWatchError):
@@ -43,7 +42,8 @@ def label(verdict: str) -> str:
 
 
 def _unescape(text: str) -> str:
-    return text[1:] if text.startswith(ESCAPE_PREFIX) and text[1:2] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A notes cell as the analyst wrote it: the export's formula escape taken off again."""
+    return text[1:] if text.startswith(ESCAPE_PREFIX) and text[1:].startswith(FORMULA_STARTS) else text
 
 
 def _csv_rows(path: Path) -> list[list[str]]:

@@ -176,7 +176,7 @@ class LeadStore:
                 (listing.url, listing.site, digest, at, at, at, *validators),
             )
             old = self.conn.execute(
-                "SELECT rowid, content_hash, categories, rules, contacts, minhash, evidence_sha256 FROM leads"
+                "SELECT rowid, content_hash, categories, rules, contacts, minhash, case_id, evidence_sha256 FROM leads"
                 " WHERE lead_id = ?",
                 (ident,),
             ).fetchone()
@@ -196,7 +196,7 @@ class LeadStore:
                 else:
                     self.conn.execute(UPDATE_LEAD, row)
                     rowid = old["rowid"]
-                regroup(self.conn, rowid, old)
+                regroup(self.conn, rowid, {**row, "case_id": old["case_id"] if old else ""}, old)
             if old is not None:
                 self.conn.execute(
                     "UPDATE leads SET last_seen = ?, times_seen = times_seen + 1 WHERE lead_id = ?", (at, ident)

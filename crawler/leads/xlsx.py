@@ -24,8 +24,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from crawler.leads.columns import LEAD_COLUMNS, ORDER, VALUES_SELECT
-from crawler.leads.review import VERDICTS, label
+from crawler.leads.columns import LEAD_COLUMNS, ORDER, VALUES_SELECT, VERDICTS
+from crawler.leads.review import label
 
 XLSX_MAX_ROWS = 20_000
 WIDTHS = {

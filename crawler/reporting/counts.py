@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 from crawler.health import site_health
+from crawler.leads import review
 from crawler.leads.store import LeadStore
 from detectors.categories import CATEGORIES
 
@@ -22,7 +23,7 @@ LEAD_FIELDS = (  # what the reports show of a lead (not its body or MinHash)
     "lead_id, title, url, site, city, district, categories, matched_text, score, first_seen, last_seen, status,"
     " notes, reviewed_at, evidence_file, evidence_offset, evidence_sha256"
 )
-VERDICTS = ("confirmed", "dismissed", "investigating", "open")
+VERDICTS = (*review.VERDICTS, "open")  # the analyst's verdicts, and none yet
 UNKNOWN = "(未注明)"  # a lead whose page names no district or city
 
 
