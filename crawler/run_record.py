@@ -9,7 +9,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from crawler.leads.store import LeadStore
+from crawler.pipelines.store import SharedStore
 
 
 def site_counts(stats: dict[str, Any]) -> dict[str, int]:
@@ -36,7 +36,8 @@ class RunRecorder:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         counts = site_counts(self.crawler.stats.get_stats() if self.crawler.stats else {})
-        with LeadStore(self.db) as store:
+        store = SharedStore.acquire(self.db)  # the pipelines' connection: another would wait on their batch
+        try:
             store.record_site(
                 self.run_id,
                 spider.name,
@@ -46,3 +47,5 @@ class RunRecorder:
                 reason=reason,
             )
             store.record_faults(self.run_id, spider.name, getattr(spider, "faults", []))
+        finally:
+            SharedStore.release(self.db)

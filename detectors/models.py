@@ -48,6 +48,9 @@ class Analysis:
     flagged: bool
     findings: tuple[Finding, ...] = field(default_factory=tuple)
     model_score: float | None = None  # the classifier's violation probability, when a model is loaded
+    # The folded, de-obfuscated text the verdict was read from: the store takes contacts and the
+    # MinHash from it instead of folding the page a second time.
+    folded: str = field(default="", compare=False, repr=False)
 
     @property
     def categories(self) -> list[str]:

@@ -7,7 +7,7 @@ are looked up (…教育, …学校, …培训, …学堂, …书院, …工作�
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -116,4 +116,4 @@ def with_registry(analysis: Analysis, status: str, name: str, full_text: str) ->
         spans=(span,),
         explanation=f"licence registry: {name} — {status}",
     )
-    return Analysis(analysis.score, analysis.flagged, (*analysis.findings, finding), analysis.model_score)
+    return replace(analysis, findings=(*analysis.findings, finding))

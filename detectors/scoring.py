@@ -90,4 +90,4 @@ def decide(
     flagged = score >= limit and (bool(findings) or model_score is not None)
     if flagged and prediction is not None:
         findings = findings + model_findings(prediction, findings, norm, original)
-    return Analysis(score=score, flagged=flagged, findings=tuple(findings), model_score=model_score)
+    return Analysis(score=score, flagged=flagged, findings=tuple(findings), model_score=model_score, folded=norm.text)

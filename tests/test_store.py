@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.migrations import rehash
 from crawler.leads.store import LeadStore
 from crawler.listing import Listing
 from detectors import analyze
+from detectors.contacts import fold
 
 AD = Listing(
     url="http://127.0.0.1:1/post/1.html",
@@ -71,3 +75,40 @@ def test_upgrade_rehash_keeps_verdicts_unchanged(tmp_path: Path) -> None:
         row = store.conn.execute("SELECT content_hash, verdict_hash FROM leads").fetchone()
         assert row["content_hash"] == row["verdict_hash"] == content_hash(AD)
         assert upsert(store, AD, "2026-11-02T01:00:00") == "seen"
+
+
+def test_pages_are_committed_in_batches_and_a_failed_page_leaves_no_trace(tmp_path: Path) -> None:
+    """commit_every groups pages into one transaction; a page whose writes fail midway (its
+    evidence could not be kept) is undone alone, and the batch around it still commits."""
+    db = tmp_path / "db.sqlite"
+    ads = [replace(AD, url=f"http://127.0.0.1:1/post/{n}.html") for n in range(4)]
+
+    def broken() -> None:
+        raise OSError("disk full")
+
+    def committed() -> int:
+        with sqlite3.connect(db) as other:
+            return other.execute("SELECT count(*) FROM pages").fetchone()[0]
+
+    with LeadStore(db, commit_every=3) as store:
+        upsert(store, ads[0], "2026-11-01T01:00:00")
+        with pytest.raises(OSError):
+            store.upsert(ads[1], analyze(AD.title, AD.body, AD.platform), evidence=broken)
+        upsert(store, ads[2], "2026-11-01T01:00:00")
+        assert committed() == 0, "the batch is not committed before commit_every pages"
+        upsert(store, ads[3], "2026-11-01T01:00:00")
+        assert committed() == 3
+        upsert(store, replace(ads[0], body="老师上门，寒假加课"), "2026-11-02T01:00:00")
+    assert committed() == 3
+    with LeadStore(db) as store:
+        urls = {row["url"]: row["times_seen"] for row in store.leads()}
+    assert urls == {ads[0].url: 2, ads[2].url: 1, ads[3].url: 1}, "closing commits the open batch"
+
+
+def test_the_store_reads_contacts_from_the_detectors_folded_text(tmp_path: Path) -> None:
+    analysis = analyze(AD.title, AD.body, AD.platform)
+    assert analysis.folded == fold(f"{AD.title}\n{AD.body}")
+    with LeadStore(tmp_path / "db.sqlite") as store:
+        store.upsert(AD, replace(analysis, folded=f"{analysis.folded} 电话13800001234"))
+        [row] = store.leads()
+    assert row["contacts"] == "phone:13800001234"

@@ -1,12 +1,16 @@
 """The SQLite leads store: runs, pages seen, and leads whose analyst verdict survives every re-crawl.
 
-Every write is one transaction; WAL mode lets a killed crawl leave a consistent file.
+Each page's writes are all-or-nothing (a savepoint); WAL mode lets a killed crawl leave a
+consistent file. A crawl groups pages into one transaction (``commit_every``, and its pipeline
+commits every few seconds): a commit per page costs more than the page's own writes, and a
+killed crawl's resume refetches the pages whose batch never committed.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +25,7 @@ from detectors.contacts import contacts, fold, institutions
 from detectors.errors import DatabaseError
 from detectors.models import Analysis
 
+CACHE_MB = 256  # page cache per connection (bench/store_scale.py: commits of a night's batches)
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "tutorwatch.db"
 
 
@@ -68,8 +73,10 @@ UPDATE_LEAD = (
 class LeadStore:
     """One database file; open it, use it, close it (also as a context manager)."""
 
-    def __init__(self, path: Path = DEFAULT_DB) -> None:
+    def __init__(self, path: Path = DEFAULT_DB, commit_every: int = 1) -> None:
         self.path = path
+        self.commit_every = commit_every  # pages per transaction
+        self.pending = 0  # pages written since the last commit
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.conn = sqlite3.connect(path, isolation_level=None)
@@ -82,6 +89,9 @@ class LeadStore:
             self.conn.execute("PRAGMA journal_mode=WAL")
             # In WAL mode NORMAL loses no committed write when the process is killed (only on power loss).
             self.conn.execute("PRAGMA synchronous=NORMAL")
+            # A night touches leads all over a large file; SQLite's 2 MB default cache would re-read them.
+            self.conn.execute(f"PRAGMA cache_size=-{CACHE_MB * 1024}")
+            self.conn.execute("PRAGMA wal_autocheckpoint=20000")
             migrate(self.conn)
         except (sqlite3.DatabaseError, DatabaseError) as exc:
             self.conn.close()
@@ -95,9 +105,35 @@ class LeadStore:
         self.close()
 
     def close(self) -> None:
+        self.commit()
         self.conn.close()
 
+    def commit(self) -> None:
+        """Make the pages written so far durable."""
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+        self.pending = 0
+
+    @contextmanager
+    def _page(self) -> Iterator[None]:
+        """One page's writes, all or nothing, inside the open batch; committed every ``commit_every`` pages."""
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute("SAVEPOINT page")
+        try:
+            yield
+            self.conn.execute("RELEASE page")
+            self.pending += 1
+        except BaseException:
+            self.conn.execute("ROLLBACK TO page")
+            self.conn.execute("RELEASE page")
+            raise
+        finally:
+            if self.pending >= self.commit_every or not self.pending:
+                self.commit()
+
     def _tx(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
+        self.commit()
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             return self.conn.execute(sql, params)
@@ -128,6 +164,7 @@ class LeadStore:
         )
 
     def record_faults(self, run_id: int, site: str, faults: list[tuple[str, str]]) -> None:
+        self.commit()
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             self.conn.execute("DELETE FROM run_faults WHERE run_id = ? AND site = ?", (run_id, site))
@@ -166,8 +203,7 @@ class LeadStore:
         digest = content_hash(listing)
         ident = lead_id(listing.url)
         columns = analysis_columns(analysis)
-        with self.conn:
-            self.conn.execute("BEGIN IMMEDIATE")
+        with self._page():
             self.conn.execute(
                 "INSERT INTO pages (url, site, content_hash, first_seen, last_seen, fetched_at, etag, last_modified)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET content_hash = excluded.content_hash,"
@@ -190,7 +226,12 @@ class LeadStore:
             wanted = old is None or changed or not old["evidence_sha256"]
             kept = evidence() if evidence is not None and wanted else None
             if old is None or changed:
-                row = {**self._row(listing, columns, registry), "lead_id": ident, "content_hash": digest, "at": at}
+                row = {
+                    **self._row(listing, analysis, columns, registry),
+                    "lead_id": ident,
+                    "content_hash": digest,
+                    "at": at,
+                }
                 if old is None:
                     rowid = int(self.conn.execute(INSERT_LEAD, row).lastrowid or 0)
                 else:
@@ -218,8 +259,7 @@ class LeadStore:
         Returns 'seen' for a lead, 'clean' otherwise.
         """
         at = seen_at or now()
-        with self.conn:
-            self.conn.execute("BEGIN IMMEDIATE")
+        with self._page():
             self.conn.execute(
                 "UPDATE pages SET last_seen = ?, fetched_at = CASE WHEN ? THEN ? ELSE fetched_at END WHERE url = ?",
                 (at, fetched, at, url),
@@ -233,9 +273,14 @@ class LeadStore:
             return "seen"
 
     @staticmethod
-    def _row(listing: Listing, columns: dict[str, Any], registry: str) -> dict[str, Any]:
-        """The lead columns computed from a page's text: only for pages that are new or changed."""
-        text, extra = fold(f"{listing.title}\n{listing.body}"), fold(f"{listing.contact}\n{listing.publisher}")
+    def _row(listing: Listing, analysis: Analysis, columns: dict[str, Any], registry: str) -> dict[str, Any]:
+        """The lead columns computed from a page's text: only for pages that are new or changed.
+
+        The title and body come folded from the detectors (``analysis.folded``, which read the same text).
+        """
+        text = analysis.folded or fold(f"{listing.title}\n{listing.body}")
+        extra = f"{listing.contact}\n{listing.publisher}"
+        extra = fold(extra) if extra.strip() else ""
         return {
             "url": listing.url,
             "site": listing.site,

@@ -1,16 +1,24 @@
-"""Upsert each analysed listing into the leads store, one transaction per page; keep lead pages as evidence."""
+"""Upsert each analysed listing into the leads store, pages grouped into transactions; keep lead pages as evidence."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from pathlib import Path
+from typing import ClassVar
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
+from twisted.internet.task import LoopingCall
 
 from crawler.evidence import Capture, EvidenceWriter
 from crawler.leads.store import LeadStore, evidence_dir
 from crawler.listing import Item, KnownPage
+
+COMMIT_PAGES = 500  # pages per transaction: a commit costs more than one page's writes (bench/store_scale.py)
+COMMIT_SECONDS = 2.0  # and a commit at least this often, so a slow crawl never sits on SQLite's write lock
+log = logging.getLogger(__name__)
 
 
 def validators(page: Capture) -> tuple[str, str]:
@@ -39,6 +47,46 @@ def store_listing(store: LeadStore, evidence: EvidenceWriter, item: Item, run_id
     )
 
 
+class SharedStore:
+    """The crawl process's one connection to a database, shared by every site's pipeline and the run recorder.
+
+    All sites' spiders run in one reactor thread. With a connection each, a spider holding the
+    write lock for its open batch would make another wait for it in that same thread (a deadlock
+    until SQLite's busy timeout). Through one connection their pages share the batch.
+    """
+
+    _open: ClassVar[dict[Path, SharedStore]] = {}
+
+    def __init__(self, db: Path) -> None:
+        self.store = LeadStore(db, commit_every=COMMIT_PAGES)
+        self.users = 0
+        self.timer = LoopingCall(self.flush)
+
+    def flush(self) -> None:
+        try:
+            self.store.commit()
+        except sqlite3.Error as exc:  # the batch's pages are refetched by the next crawl's resume
+            log.error("could not commit to the leads store: %s", exc)
+
+    @classmethod
+    def acquire(cls, db: Path) -> LeadStore:
+        shared = cls._open.get(db)
+        if shared is None:
+            shared = cls._open[db] = cls(db)
+            shared.timer.start(COMMIT_SECONDS, now=False)
+        shared.users += 1
+        return shared.store
+
+    @classmethod
+    def release(cls, db: Path) -> None:
+        shared = cls._open[db]
+        shared.users -= 1
+        if not shared.users:
+            del cls._open[db]
+            shared.timer.stop()
+            shared.store.close()
+
+
 class StorePipeline:
     def __init__(self, db: Path, run_id: int, stats: StatsCollector | None = None) -> None:
         self.db = db
@@ -52,11 +100,12 @@ class StorePipeline:
         return cls(Path(crawler.settings["TUTORWATCH_DB"]), crawler.settings.getint("TUTORWATCH_RUN_ID"), crawler.stats)
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        self.store = LeadStore(self.db)
+        self.store = SharedStore.acquire(self.db)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.store is not None:
-            self.store.close()
+            SharedStore.release(self.db)
+            self.store = None
 
     def process_item(self, item: Item, spider: Spider | None = None) -> Item:
         assert self.store is not None

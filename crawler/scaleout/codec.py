@@ -66,7 +66,7 @@ def _analysis(data: dict[str, Any]) -> Analysis:
         )
         for f in data["findings"]
     )
-    return Analysis(float(data["score"]), bool(data["flagged"]), findings, data["model_score"])
+    return Analysis(float(data["score"]), bool(data["flagged"]), findings, data["model_score"], str(data["folded"]))
 
 
 def listing_dumps(item: CrawledListing) -> bytes:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from crawler.evidence import EvidenceWriter
 from crawler.leads.store import LeadStore, evidence_dir
-from crawler.pipelines.store import store_listing
+from crawler.pipelines.store import COMMIT_PAGES, store_listing
 from crawler.runner import RunOutcome, finish, log_path
 from crawler.scaleout.codec import listing_loads
 from crawler.scaleout.frontier import Frontier, WorkerStatus, connect
@@ -52,6 +52,7 @@ class Writer:
                 continue
             store_listing(self.store, self.evidence, item)
             self.stored += 1
+        self.store.commit()  # what was taken from Redis is in the database before more is taken
         return len(batch)
 
     def until(self, done: Callable[[list[WorkerStatus]], bool], patience: float, token: str) -> bool:
@@ -122,7 +123,7 @@ def crawl_redis(
         raise TutorWatchError(f"{redis_url}: another crawl --redis is writing; one writer at a time")
     names = [site.site_id for site in sites]
     try:
-        with LeadStore(db) as store:
+        with LeadStore(db, commit_every=COMMIT_PAGES) as store:
             run_id = store.start_run("crawl")
             frontier.begin(run_id, [SiteSpider.for_site(site)() for site in sites])
             log.info("run %s: seeded %s; waiting for workers", run_id, ", ".join(names))
