@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.leads.groups import CASE_PROBE, band_keys, contact_keys
 from crawler.leads.migrations import group_all
 from crawler.leads.store import LeadStore
 from crawler.listing import Listing
@@ -80,3 +81,27 @@ def test_old_database_is_grouped_when_migrated(tmp_path: Path) -> None:
         actors = {row[0] for row in store.conn.execute("SELECT actor_id FROM leads")}
         assert store.conn.execute("SELECT count(*) FROM lead_keys").fetchone()[0] > 0
     assert len(actors) == 1 and actors != {""}
+
+
+def test_groups_bigger_than_the_probe_keep_growing(tmp_path: Path) -> None:
+    """An ad reposted far more often than CASE_PROBE, and a phone behind as many leads: a new
+    repost still joins that case and a new lead with the phone joins that actor."""
+    ad = "初中数学一对一辅导，名校老师上门，周末可约，先试课后付费，地铁口，环境安静，电话13800001234"
+    posts = [(f"p{n}", f"{ad}，第{n}期") for n in range(CASE_PROBE + 5)]
+    posts.append(("late", f"{ad}，新开第二班"))
+    posts.append(("other", "少儿篮球周末班，专业教练，8到12岁，电话 138 0000 1234"))
+    ids = group_ids(tmp_path / "db.sqlite", posts)
+    assert len({case for name, (_, case) in ids.items() if name != "other"}) == 1
+    assert ids["other"][1] != ids["late"][1]
+    assert len({actor for actor, _ in ids.values()}) == 1
+
+
+def test_a_changed_lead_keeps_only_its_current_keys(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    group_ids(db, [("p1", "老师上门 电话13800001111 周末可约")])
+    group_ids(db, [("p1", "老师上门 扣扣 99887766 寒假集训")])
+    with LeadStore(db) as store:
+        [lead] = store.conn.execute("SELECT rowid, contacts, minhash FROM leads").fetchall()
+        kept = {row[0] for row in store.conn.execute("SELECT key FROM lead_keys WHERE lead = ?", (lead["rowid"],))}
+    assert lead["contacts"] == "qq:99887766"
+    assert kept == set(contact_keys(lead["contacts"]) + band_keys(lead["minhash"]))

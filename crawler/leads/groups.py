@@ -3,11 +3,15 @@
 Each lead's contact keys and MinHash band keys are indexed in ``lead_keys`` (64-bit hashes, so
 a million leads stay a compact table). When a lead is new or its content changed, its neighbours
 are found by key: leads sharing a phone, WeChat or QQ are one actor; a lead whose estimated
-Jaccard similarity to a candidate case (one member stands for the case) reaches
-``duplicates.SIMILAR`` joins that case. Joined groups take the smallest
-id already given, so an actor or case keeps its id while it grows, and nothing has to be
-recomputed over the whole store at export time. Groups only ever merge: a lead whose page drops
-a shared number leaves its old group's id in place (the analyst still sees the old link).
+Jaccard similarity to a lead sharing one of its MinHash bands reaches ``duplicates.SIMILAR``
+joins that lead's case. Joined groups take the smallest id already given, so an actor or case
+keeps its id while it grows, and nothing has to be recomputed over the whole store at export
+time. Groups only ever merge: a lead whose page drops a shared number leaves its old group's id
+in place (the analyst still sees the old link).
+
+The cost per lead stays flat however big a group grows (one template posted thousands of times):
+every holder of a contact key is already in one actor, so one holder tells it; and a band key
+shows its CASE_PROBE oldest holders, of which the similar ones name the cases to join.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import Any
 import numpy as np
 
 from crawler.leads.duplicates import BANDS, PERMUTATIONS, SIMILAR
+
+CASE_PROBE = 8  # holders of one band key compared with a lead (bench/store_scale.py: flat cost per lead)
 
 
 def _key(kind: bytes, value: bytes) -> int:
@@ -45,51 +51,58 @@ def actor_of(contacts: str) -> str:
     return "A" + hashlib.sha256(min(keys).encode()).hexdigest()[:10] if keys else ""
 
 
-def similar(a: bytes, b: bytes) -> bool:
-    """Estimated Jaccard similarity of two MinHash signatures reaches SIMILAR."""
-    if len(a) != len(b) or not a:
-        return False
-    left, right = np.frombuffer(a, dtype=np.uint32), np.frombuffer(b, dtype=np.uint32)
-    return int(np.count_nonzero(left == right)) >= SIMILAR * PERMUTATIONS
+def similar_groups(rows: list[sqlite3.Row], minhash: bytes) -> set[str]:
+    """The groups of those ``rows`` (grp, minhash) whose estimated Jaccard similarity to ``minhash`` reaches SIMILAR."""
+    rows = [row for row in rows if minhash and len(row["minhash"]) == len(minhash)]
+    if not rows:
+        return set()
+    own = np.frombuffer(minhash, dtype=np.uint32)
+    theirs = np.frombuffer(b"".join(row["minhash"] for row in rows), dtype=np.uint32).reshape(len(rows), own.size)
+    agree = np.count_nonzero(theirs == own, axis=1) >= SIMILAR * PERMUTATIONS
+    return {row["grp"] for row, ok in zip(rows, agree, strict=True) if ok}
 
 
-def _neighbours(conn: sqlite3.Connection, keys: list[int], rowid: int, column: str) -> list[sqlite3.Row]:
-    """One row per group (actor or case) among the other leads holding any of ``keys``."""
+def _holders(conn: sqlite3.Connection, keys: list[int], rowid: int, column: str, probe: int) -> list[sqlite3.Row]:
+    """The group (actor or case) and signature of the ``probe`` oldest other leads holding each key.
+
+    One statement: each key's holders come from an index range of lead_keys, and a lead that holds
+    several of the keys is read once.
+    """
     if not keys:
         return []
-    marks = ",".join("?" * len(keys))
+    per_key = " UNION ".join(
+        ["SELECT * FROM (SELECT lead FROM lead_keys WHERE key = ? AND lead != ? LIMIT ?)"] * len(keys)
+    )
     return conn.execute(
-        f"SELECT l.{column} AS grp, l.minhash AS minhash FROM lead_keys k JOIN leads l ON l.rowid = k.lead"
-        f" WHERE k.key IN ({marks}) AND k.lead != ? AND l.{column} != '' GROUP BY l.{column}",
-        (*keys, rowid),
+        f"SELECT {column} AS grp, minhash FROM leads WHERE rowid IN ({per_key}) AND {column} != ''",
+        [value for key in keys for value in (key, rowid, probe)],
     ).fetchall()
 
 
-def _merge(conn: sqlite3.Connection, column: str, own: str, found: set[str], rowid: int) -> None:
-    """Give the lead and every joined group the smallest id among them."""
+def _join(conn: sqlite3.Connection, column: str, own: str, found: set[str]) -> str:
+    """The smallest id among the joined groups (``own`` when none); the other groups take it too."""
     chosen = min(found) if found else own
     others = sorted(found - {chosen})
     if others:
         marks = ",".join("?" * len(others))
         conn.execute(f"UPDATE leads SET {column} = ? WHERE {column} IN ({marks})", (chosen, *others))
-    conn.execute(f"UPDATE leads SET {column} = ? WHERE rowid = ?", (chosen, rowid))
+    return chosen
 
 
 def regroup(conn: sqlite3.Connection, rowid: int, lead: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
     """Re-index one lead (inside the caller's transaction) and join it to its actor and case.
 
     ``lead`` holds the lead's lead_id, contacts, minhash and case_id as just written; ``old``
-    its contacts and minhash before this change (None for a new lead): those keys are dropped first.
+    its contacts and minhash before this change (None for a new lead): its keys it no longer has are dropped.
     """
-    if old is not None:
-        stale = contact_keys(old["contacts"]) + band_keys(old["minhash"])
-        conn.executemany("DELETE FROM lead_keys WHERE key = ? AND lead = ?", ((key, rowid) for key in stale))
     contacts, bands = contact_keys(lead["contacts"]), band_keys(lead["minhash"])
-    conn.executemany("INSERT OR IGNORE INTO lead_keys VALUES (?, ?)", ((key, rowid) for key in contacts + bands))
-    actors = {row["grp"] for row in _neighbours(conn, contacts, rowid, "actor_id")}
-    _merge(conn, "actor_id", actor_of(lead["contacts"]), actors, rowid)
-    cases = {
-        row["grp"] for row in _neighbours(conn, bands, rowid, "case_id") if similar(row["minhash"], lead["minhash"])
-    }
+    keys = set(contacts + bands)
+    before = set(contact_keys(old["contacts"]) + band_keys(old["minhash"])) if old is not None else set()
+    conn.executemany("DELETE FROM lead_keys WHERE key = ? AND lead = ?", ((key, rowid) for key in before - keys))
+    conn.executemany("INSERT OR IGNORE INTO lead_keys VALUES (?, ?)", ((key, rowid) for key in keys - before))
+    actors = {row["grp"] for row in _holders(conn, contacts, rowid, "actor_id", 1)}
+    actor = _join(conn, "actor_id", actor_of(lead["contacts"]), actors)
+    cases = similar_groups(_holders(conn, bands, rowid, "case_id", CASE_PROBE), lead["minhash"])
     own_case = lead["case_id"] or ("C" + lead["lead_id"][1:] if lead["minhash"] else "")
-    _merge(conn, "case_id", own_case, cases, rowid)
+    case = _join(conn, "case_id", own_case, cases)
+    conn.execute("UPDATE leads SET actor_id = ?, case_id = ? WHERE rowid = ?", (actor, case, rowid))
