@@ -9,9 +9,15 @@ times, each beside a baseline in the same run:
   the same order → csv.writer, for both CSV files (baseline; it writes no XLSX);
 - review import of R rows (ours: all-or-nothing check, then one transaction) vs csv.reader →
   executemany UPDATE (baseline);
-- one night of M listings (ours: StorePipeline's path, one transaction per listing; the mix is
-  60% known unchanged leads, 10% changed, 20% new leads, 10% clean pages) vs executemany of the
-  same page, lead and key rows in one transaction (baseline).
+- one night of M listings (ours: StorePipeline's path, COMMIT_PAGES pages per transaction, run
+  outcomes kept, each listing's analysis carrying the folded text the detectors made; the mix is
+  60% known unchanged leads, 10% changed, 10% new, 10% re-posts of known ads under new addresses,
+  10% clean pages) vs executemany of the same page, lead, outcome and key rows in one
+  transaction (baseline).
+
+The synthetic ads are a template (grade, subject, form, stock phrases, price, one of 20,000
+phones) around 40 random characters each advertiser writes in: two ads share a MinHash band
+about as rarely as the labelled corpus's do, and a re-post joins its original's case.
 
 Prints seconds, the ratio and peak memory (max RSS of this process).
 """
@@ -27,36 +33,58 @@ import shutil
 import sqlite3
 import tempfile
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from crawler.leads.columns import LEAD_COLUMNS
+from crawler.leads.duplicates import signature
 from crawler.leads.export import export_store
 from crawler.leads.fingerprint import content_hash, lead_id
-from crawler.leads.groups import contact_keys
+from crawler.leads.groups import actor_of, band_keys, contact_keys
 from crawler.leads.review import import_review
 from crawler.leads.store import LeadStore
 from crawler.listing import Listing
+from crawler.pipelines.store import COMMIT_PAGES
 from detectors.contacts import fold
 from detectors.models import Analysis, Finding, Span
 
-TITLES = ["初中数学一对一", "高中物理周末班", "住家保姆 可辅导作业", "少儿美术", "寒假英语冲刺营"]
+SUBJECTS = ["数学", "英语", "物理", "化学", "语文", "生物", "地理", "历史", "钢琴", "美术", "编程", "舞蹈"]
+GRADES = ["一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "初一", "初二", "初三", "高一", "高二", "高三"]
+FORMS = ["一对一", "小班课", "上门辅导", "线上课", "周末班", "寒假班", "暑假班", "晚托班", "陪读", "冲刺营"]
+PHRASES = (  # stock phrases of tutoring ads, space-separated
+    "985在读大学生 退休教师 十年教龄 名校毕业 提分快 可试听 包教包会 经验丰富 耐心细致 "
+    "因材施教 重点中学老师 小升初衔接 中考冲刺 高考提分 作业辅导 错题讲解 同步预习 查漏补缺 "
+    "培优拔高 基础巩固 可上门 地铁口 环境安静 不满意退费 先试课后付费 老生带新生优惠 名额有限 "
+    "随到随学 全程跟踪 每周反馈 家长群 免费测评 师范专业 双语教学 奥数竞赛 阅读写作 口语陪练 "
+    "实验演示 思维导图 学霸笔记 真题精讲 押题准 三人成班 停车方便 空调教室 接送孩子 提供午餐 "
+    "晚饭托管 寄宿 网课回放 一周三次 每次两小时 按月收费 可开发票"
+)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+STREETS = ["建设路", "人民路", "解放路", "五一路", "东风路", "青年路", "南湖大道", "金鹗路", "巴陵路", "花板桥路"]
 DISTRICTS = ["岳阳楼区", "君山区", "云溪区", "源城区"]
-SPAN = Span(0, 3, "初中数")
+SPAN = Span(0, 3, "x")
 FLAGGED = Analysis(0.9, True, (Finding("one_on_one", "one_on_one/x", "high", ("YY 四(二)",), SPAN, (SPAN,), "x"),))
 CLEAN = Analysis(0.1, False, ())
 WRITTEN = ("new", "changed")
 
 
-def listing(i: int, edit: str = "") -> Listing:
-    return Listing(
-        f"http://127.0.0.1/p/{i}", "", "s", "tutoring", TITLES[i % 5], f"正文 {i}{edit} 电话1390000{i % 10**4:04d}"
-    )
+def listing(i: int, edit: str = "", url: int | None = None) -> Listing:
+    """Listing number i: a tutoring ad of random grade, subject, form and phrases, and a phone
+    number some other listings share; ``url`` re-posts its text under another listing's address."""
+    rng = random.Random(i)
+    title = f"{rng.choice(GRADES)}{rng.choice(SUBJECTS)}{rng.choice(FORMS)}"
+    teacher = f"{rng.choice(SURNAMES)}老师，{rng.choice(STREETS)}{rng.randrange(1, 300)}号"
+    phone = random.Random(-rng.randrange(20_000)).randrange(13 * 10**9, 19 * 10**9)  # 20,000 advertisers
+    price = f"{rng.randrange(80, 400)}元每{rng.choice('次节时')}"
+    story = "".join(chr(rng.randrange(0x4E00, 0x9FA6)) for _ in range(40))  # what each advertiser writes in
+    body = "，".join([teacher, *rng.sample(PHRASES.split(), 6), story, price, f"电话{phone}"])
+    return Listing(f"http://127.0.0.1/p/{i if url is None else url}", "", "s", "tutoring", title, body + edit)
 
 
 def fill(db: Path, count: int, real: int) -> None:
     """N leads written straight into the schema (made by the store's migrations); the first ``real``
-    are the pages the night re-crawls, with their true content hash."""
+    are the pages the night re-crawls, with their true content hash, MinHash and index keys."""
     LeadStore(db).close()
     rng = random.Random(1)
     with sqlite3.connect(db) as conn:
@@ -65,15 +93,17 @@ def fill(db: Path, count: int, real: int) -> None:
             batch = []
             for i in range(start, min(start + 50_000, count)):
                 page = listing(i)
-                digest = content_hash(page) if i < real else f"h{i}"
-                contacts = f"phone:1380000{rng.randrange(10**4):04d}"
-                actor = f"A{rng.randrange(10**4):010x}"
+                digest, minhash = f"h{i}", rng.randbytes(256)
+                if i < real:
+                    digest, minhash = content_hash(page), signature(fold(f"{page.title}\n{page.body}"))
+                contacts = f"phone:{page.body.rsplit('电话', 1)[1]}"
+                actor = actor_of(contacts)  # as the store keeps it: one actor per contact
                 batch.append((lead_id(page.url), page.url, page.title, page.body, DISTRICTS[i % 4], digest, contacts))
-                batch[-1] += (rng.randbytes(256), actor, f"C{i:012x}")
-            _insert(conn, batch, rng)
+                batch[-1] += (minhash, actor, f"C{i:012x}")
+            _insert(conn, batch)
 
 
-def _insert(conn: sqlite3.Connection, batch: list[tuple], rng: random.Random) -> None:
+def _insert(conn: sqlite3.Connection, batch: list[tuple]) -> None:
     conn.executemany(
         "INSERT INTO leads (lead_id, url, site, platform, title, body, publisher, contact, city, district, price,"
         " posted_at, categories, rules, matched_text, basis, score, flagged, content_hash, first_seen, last_seen,"
@@ -83,10 +113,7 @@ def _insert(conn: sqlite3.Connection, batch: list[tuple], rng: random.Random) ->
         batch,
     )
     first = conn.execute("SELECT max(rowid) FROM leads").fetchone()[0] - len(batch) + 1
-    keys = []  # each lead's contact key and 16 band keys (random, as the fill's signatures are)
-    for n, row in enumerate(batch):
-        keys.append((contact_keys(row[6])[0], first + n))
-        keys.extend((rng.getrandbits(63), first + n) for _ in range(16))
+    keys = [(key, first + n) for n, row in enumerate(batch) for key in contact_keys(row[6]) + band_keys(row[7])]
     conn.executemany("INSERT OR IGNORE INTO lead_keys VALUES (?, ?)", keys)
 
 
@@ -137,18 +164,23 @@ def bench_review(db: Path, work: Path, count: int) -> None:
 
 
 def night(count: int, known: int) -> list[tuple[Listing, Analysis, str]]:
-    """60% known unchanged leads, 10% changed, 20% new leads, 10% clean pages."""
+    """60% known unchanged leads, 10% changed, 10% new leads, 10% re-posts of known ones, 10% clean
+    pages; each analysis
+    carries the page's folded text, as the detectors hand it on."""
     out = []
     for n in range(count):
         kind = n % 10
         if kind < 6:
-            out.append((listing(n % known), FLAGGED, "seen"))
+            page, verdict, outcome = listing(n % known), FLAGGED, "seen"
         elif kind == 6:
-            out.append((listing(n % known, "，周末加课"), FLAGGED, "changed"))
-        elif kind < 9:
-            out.append((listing(10**9 + n), FLAGGED, "new"))
+            page, verdict, outcome = listing(n % known, "，周末加课"), FLAGGED, "changed"
+        elif kind == 7:
+            page, verdict, outcome = listing(10**9 + n), FLAGGED, "new"
+        elif kind == 8:  # a known ad re-posted under a new address: a new lead in that ad's case
+            page, verdict, outcome = listing(n % known, "，新开班", url=10**9 + n), FLAGGED, "new"
         else:
-            out.append((listing(2 * 10**9 + n), CLEAN, "clean"))
+            page, verdict, outcome = listing(2 * 10**9 + n), CLEAN, "clean"
+        out.append((page, replace(verdict, folded=fold(f"{page.title}\n{page.body}")), outcome))
     return out
 
 
@@ -156,11 +188,11 @@ def bench_night(db: Path, count: int, known: int) -> None:
     pages = night(count, known)
     copy = db.with_name("baseline.db")
     shutil.copyfile(db, copy)
-    fold("预热 一对一")  # the detectors' tables load once per process, before the crawl starts (warm_up)
     start = time.perf_counter()
-    with LeadStore(db) as store:
+    with LeadStore(db, commit_every=COMMIT_PAGES) as store:
+        run = store.start_run("crawl")
         for page, analysis, _ in pages:
-            store.upsert(page, analysis, "2026-11-02T01:00:00")
+            store.upsert(page, analysis, "2026-11-02T01:00:00", run_id=run)
     ours = time.perf_counter() - start
     start = time.perf_counter()
     with sqlite3.connect(copy) as conn:
@@ -180,6 +212,10 @@ def bench_night(db: Path, count: int, known: int) -> None:
             " first_seen, last_seen, changed_at, minhash) VALUES (?, ?, 's', 'tutoring', ?, ?, '', '', '', '', '',"
             " '', 'one_on_one', 'x', 'x', 'x', 0.9, 1, 'h', 'a', 'a', 'a', ?)",
             ((lead_id(p.url), p.url, p.title, p.body, bytes(256)) for p, _, kind in pages if kind in WRITTEN),
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO run_leads VALUES (2, ?, ?)",
+            ((lead_id(p.url), kind) for p, _, kind in pages if kind != "clean"),
         )
         conn.executemany(  # a contact key and 16 band keys for each new or changed lead
             "INSERT OR IGNORE INTO lead_keys VALUES (?, ?)",
