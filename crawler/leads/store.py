@@ -225,6 +225,7 @@ class LeadStore:
             )
             wanted = old is None or changed or not old["evidence_sha256"]
             kept = evidence() if evidence is not None and wanted else None
+            rowid = old["rowid"] if old is not None else 0
             if old is None or changed:
                 row = {
                     **self._row(listing, analysis, columns, registry),
@@ -236,17 +237,16 @@ class LeadStore:
                     rowid = int(self.conn.execute(INSERT_LEAD, row).lastrowid or 0)
                 else:
                     self.conn.execute(UPDATE_LEAD, row)
-                    rowid = old["rowid"]
                 regroup(self.conn, rowid, {**row, "case_id": old["case_id"] if old else ""}, old)
             if old is not None:
                 self.conn.execute(
-                    "UPDATE leads SET last_seen = ?, times_seen = times_seen + 1 WHERE lead_id = ?", (at, ident)
+                    "UPDATE leads SET last_seen = ?, times_seen = times_seen + 1 WHERE rowid = ?", (at, rowid)
                 )
             if kept is not None:
                 self.conn.execute(
                     "UPDATE leads SET evidence_file = ?, evidence_offset = ?, evidence_length = ?,"
-                    " evidence_sha256 = ?, fetched_at = ? WHERE lead_id = ?",
-                    (kept.file, kept.offset, kept.length, kept.sha256, kept.fetched_at, ident),
+                    " evidence_sha256 = ?, fetched_at = ? WHERE rowid = ?",
+                    (kept.file, kept.offset, kept.length, kept.sha256, kept.fetched_at, rowid),
                 )
             outcome = "new" if old is None else "changed" if changed else "seen"
             self._note_outcome(run_id, ident, outcome)

@@ -123,7 +123,7 @@ def crawl_redis(
         raise TutorWatchError(f"{redis_url}: another crawl --redis is writing; one writer at a time")
     names = [site.site_id for site in sites]
     try:
-        with LeadStore(db, commit_every=COMMIT_PAGES) as store:
+        with LeadStore(db, commit_every=COMMIT_PAGES) as store:  # and a commit after each drain()
             run_id = store.start_run("crawl")
             frontier.begin(run_id, [SiteSpider.for_site(site)() for site in sites])
             log.info("run %s: seeded %s; waiting for workers", run_id, ", ".join(names))
