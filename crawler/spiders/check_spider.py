@@ -14,7 +14,14 @@ from crawler.evidence import capture
 from crawler.extract import ExtractionError, extract_listing, generic_listing
 from crawler.listing import CrawledListing
 from crawler.rendering import BROWSER_SETTINGS, render_meta
-from crawler.site_config import SiteConfig
+from crawler.site_config import Politeness, SiteConfig
+
+# One investigator's few URLs: the default per-site delay, not AutoThrottle's 5 s start delay
+# (an unreachable host took 30 s to report: robots.txt and the page, each tried three times).
+CHECK_SETTINGS = {
+    "DOWNLOAD_DELAY": Politeness().download_delay,
+    "AUTOTHROTTLE_START_DELAY": Politeness().download_delay,
+}
 
 
 class CheckSpider(scrapy.Spider):
@@ -22,11 +29,14 @@ class CheckSpider(scrapy.Spider):
 
     name = "check"
     render = False
+    custom_settings = CHECK_SETTINGS
 
     @classmethod
     def rendering(cls) -> type[CheckSpider]:
         """``check --render``: every URL rendered in the browser, a screenshot kept."""
-        return type("RenderingCheckSpider", (cls,), {"render": True, "custom_settings": BROWSER_SETTINGS})
+        return type(
+            "RenderingCheckSpider", (cls,), {"render": True, "custom_settings": {**CHECK_SETTINGS, **BROWSER_SETTINGS}}
+        )
 
     def __init__(self, urls: list[str], sites: list[SiteConfig], results: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(**kwargs)
