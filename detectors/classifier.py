@@ -22,31 +22,23 @@ from typing import Any
 import numpy as np
 
 from detectors.errors import ConfigError
+from detectors.segmenter import jieba_loaded
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "data" / "models"
 DEFAULT_MODEL = MODELS_DIR / "tutorwatch.pkl.gz"
 FORMAT_VERSION = 2
 
 
-@lru_cache(maxsize=1)
-def _jieba() -> Any:
-    import jieba
-
-    jieba.setLogLevel(60)
-    jieba.initialize()
-    return jieba
-
-
 def add_words(words: list[str]) -> None:
     """Domain words (一对一, 住家教师, 幼小衔接 …) that jieba must keep whole."""
-    jieba = _jieba()
+    jieba = jieba_loaded()
     for word in words:
         jieba.add_word(word, freq=2000)
 
 
 def words(text: str) -> list[str]:
     """jieba tokens without whitespace and punctuation: the word features (module level: picklable)."""
-    return [w for w in _jieba().lcut(text, HMM=False) if w.strip() and (w.isalnum() or len(w) > 1)]
+    return [w for w in jieba_loaded().lcut(text, HMM=False) if w.strip() and (w.isalnum() or len(w) > 1)]
 
 
 @dataclass(frozen=True)

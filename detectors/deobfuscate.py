@@ -37,6 +37,7 @@ from pypinyin.pinyin_dict import pinyin_dict
 
 from detectors.errors import ConfigError
 from detectors.normalize import CODE_POINTS, Normalized, normalize_term
+from detectors.segmenter import jieba_loaded
 
 MASKS = ("x", "×", "□", "○", "〇", "✘", "✗")
 
@@ -186,11 +187,7 @@ class Deobfuscator:
 
     @cached_property
     def _words(self) -> dict[str, int]:
-        import jieba  # the dictionary loads in about a second: only once a homophone candidate is seen
-
-        jieba.setLogLevel(60)
-        jieba.initialize()
-        return jieba.dt.FREQ
+        return jieba_loaded().dt.FREQ  # loaded only once a homophone candidate is seen
 
     def _is_word(self, text: str, least: int = MIN_WORD_FREQ) -> bool:
         return self._words.get(text, 0) >= least

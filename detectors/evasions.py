@@ -20,6 +20,7 @@ from pypinyin.pinyin_dict import pinyin_dict
 from detectors.analysis import analyze, rule_detector
 from detectors.deobfuscate import toneless
 from detectors.rule_detector import merge_spans
+from detectors.segmenter import jieba_loaded
 
 
 def _common_chars() -> list[str]:
@@ -64,13 +65,10 @@ def _s2t() -> opencc.OpenCC:
 @cache
 def _common_homophone(char: str) -> str:
     """The most frequent other character read like ``char`` (by jieba's counts), or ``char``."""
-    import jieba
-
-    jieba.setLogLevel(60)
-    jieba.initialize()
+    frequency = jieba_loaded().dt.FREQ
     reading = lazy_pinyin(char)[0]
     others = [c for c in homophone_index().get(reading, ()) if c != char and _first_reading(c) == reading]
-    return max(others, key=lambda c: (jieba.dt.FREQ.get(c, 0), c)) if others else char
+    return max(others, key=lambda c: (frequency.get(c, 0), c)) if others else char
 
 
 def _first_cjk(word: str, change: Callable[[str], str]) -> str:
@@ -82,11 +80,8 @@ def _first_cjk(word: str, change: Callable[[str], str]) -> str:
 
 def _initials(word: str) -> str:
     """The first word of two or more Chinese characters (by jieba) written as its initials."""
-    import jieba
-
-    jieba.setLogLevel(60)
     at = 0
-    for token in jieba.lcut(word):
+    for token in jieba_loaded().lcut(word):
         if len(token) >= 2 and all(_is_cjk(c) for c in token):
             return word[:at] + "".join(s[0] for s in lazy_pinyin(token)) + word[at + len(token) :]
         at += len(token)
