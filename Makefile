@@ -28,5 +28,6 @@ lint: setup
 redis-server:
 	command -v redis-server >/dev/null || { apt-get update && apt-get install -y redis-server; }
 
+# One pytest worker per core; a module's tests stay on one worker, so its shared crawls run once.
 test: lint redis-server
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadscope
