@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/store_scale.py [--leads 1000000] [--night 50000] [--review 100000]
 
-Fills a fresh store with N synthetic leads (their actor/case ids and index keys included), then
+Fills a fresh store with N synthetic leads (their actor/case ids and index keys included), found
+over 100 nights like a store a year of crawling grows (as many each night; scores 0.5–1), then
 times, each beside a baseline in the same run:
 
-- export: leads.csv + the day's file + leads.xlsx (ours) vs SELECT of the same raw columns in
+- export: leads.csv + the last night's file (1% of the store) + leads.xlsx (ours) vs SELECT of the same raw columns in
   the same order → csv.writer, for both CSV files (baseline; it writes no XLSX);
 - review import of R rows (ours: all-or-nothing check, then one transaction) vs csv.reader →
   executemany UPDATE (baseline);
@@ -34,7 +35,7 @@ import sqlite3
 import tempfile
 import time
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from crawler.leads.columns import LEAD_COLUMNS
@@ -67,6 +68,7 @@ SPAN = Span(0, 3, "x")
 FLAGGED = Analysis(0.9, True, (Finding("one_on_one", "one_on_one/x", "high", ("YY 四(二)",), SPAN, (SPAN,), "x"),))
 CLEAN = Analysis(0.1, False, ())
 WRITTEN = ("new", "changed")
+EXPORT_DAY, DAYS = date(2026, 11, 1), 100  # the store grew over 100 nights; the day file is the last one's
 
 
 def listing(i: int, edit: str = "", url: int | None = None) -> Listing:
@@ -84,7 +86,10 @@ def listing(i: int, edit: str = "", url: int | None = None) -> Listing:
 
 def fill(db: Path, count: int, real: int) -> None:
     """N leads written straight into the schema (made by the store's migrations); the first ``real``
-    are the pages the night re-crawls, with their true content hash, MinHash and index keys."""
+    are the pages the night re-crawls, with their true content hash, MinHash and index keys.
+
+    The store grew over DAYS nights (as many leads found each night, the last one on EXPORT_DAY),
+    with scores between 0.5 and 1."""
     LeadStore(db).close()
     rng = random.Random(1)
     with sqlite3.connect(db) as conn:
@@ -97,23 +102,41 @@ def fill(db: Path, count: int, real: int) -> None:
                 if i < real:
                     digest, minhash = content_hash(page), signature(fold(f"{page.title}\n{page.body}"))
                 contacts = f"phone:{page.body.rsplit('电话', 1)[1]}"
-                actor = actor_of(contacts)  # as the store keeps it: one actor per contact
-                batch.append((lead_id(page.url), page.url, page.title, page.body, DISTRICTS[i % 4], digest, contacts))
-                batch[-1] += (minhash, actor, f"C{i:012x}")
+                found = EXPORT_DAY - timedelta(days=DAYS - 1 - i * DAYS // count)
+                batch.append(
+                    {
+                        "lead_id": lead_id(page.url),
+                        "url": page.url,
+                        "title": page.title,
+                        "body": page.body,
+                        "district": DISTRICTS[i % 4],
+                        "score": round(rng.uniform(0.5, 1), 2),
+                        "content_hash": digest,
+                        "found": found.isoformat(),
+                        "contacts": contacts,
+                        "minhash": minhash,
+                        "actor_id": actor_of(contacts),  # as the store keeps it: one actor per contact
+                        "case_id": f"C{i:012x}",
+                    }
+                )
             _insert(conn, batch)
 
 
-def _insert(conn: sqlite3.Connection, batch: list[tuple]) -> None:
+def _insert(conn: sqlite3.Connection, batch: list[dict]) -> None:
     conn.executemany(
         "INSERT INTO leads (lead_id, url, site, platform, title, body, publisher, contact, city, district, price,"
         " posted_at, categories, rules, matched_text, basis, score, flagged, content_hash, first_seen, last_seen,"
-        " changed_at, contacts, minhash, actor_id, case_id) VALUES (?, ?, 's', 'tutoring', ?, ?, '', '', '岳阳市', ?,"
-        " '', '', 'one_on_one', 'one_on_one/x', '一对一', 'YY 四(二)', 0.9, 1, ?, '2026-11-01', '2026-11-01',"
-        " '2026-11-01', ?, ?, ?, ?)",
+        " changed_at, contacts, minhash, actor_id, case_id) VALUES (:lead_id, :url, 's', 'tutoring', :title, :body,"
+        " '', '', '岳阳市', :district, '', '', 'one_on_one', 'one_on_one/x', '一对一', 'YY 四(二)', :score, 1,"
+        " :content_hash, :found, :found, :found, :contacts, :minhash, :actor_id, :case_id)",
         batch,
     )
     first = conn.execute("SELECT max(rowid) FROM leads").fetchone()[0] - len(batch) + 1
-    keys = [(key, first + n) for n, row in enumerate(batch) for key in contact_keys(row[6]) + band_keys(row[7])]
+    keys = [
+        (key, first + n)
+        for n, row in enumerate(batch)
+        for key in contact_keys(row["contacts"]) + band_keys(row["minhash"])
+    ]
     conn.executemany("INSERT OR IGNORE INTO lead_keys VALUES (?, ?)", keys)
 
 
@@ -124,12 +147,12 @@ def timed(label: str, ours: float, baseline: float) -> None:
 def bench_export(db: Path, work: Path) -> None:
     start = time.perf_counter()
     with LeadStore(db) as store:
-        export_store(store, work / "reports", date(2026, 11, 1))
+        export_store(store, work / "reports", EXPORT_DAY)
     ours = time.perf_counter() - start
     start = time.perf_counter()
     with sqlite3.connect(db) as conn:
         select = f"SELECT {', '.join(_raw())} FROM leads"
-        for name, where in (("baseline.csv", ""), ("baseline-day.csv", " WHERE changed_at >= '2026-11-01'")):
+        for name, where in (("baseline.csv", ""), ("baseline-day.csv", f" WHERE changed_at >= '{EXPORT_DAY}'")):
             with (work / name).open("w", encoding="utf-8-sig", newline="") as out:
                 writer = csv.writer(out)
                 writer.writerow(LEAD_COLUMNS)
