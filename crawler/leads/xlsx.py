@@ -60,12 +60,15 @@ def _header(sheet: WriteOnlyWorksheet, names: list[str]) -> None:
 
 
 def _inert(sheet: WriteOnlyWorksheet, value: object) -> object:
-    """A value openpyxl writes as-is; text it would take for a formula ('=…') or an error (#N/A) is forced to text."""
+    """A value openpyxl writes as-is; text it would take for a formula ('=…') or an error (#N/A) is forced to text.
+
+    Empty text becomes None, a cell openpyxl leaves out of the sheet (most lead columns are often empty).
+    """
     if isinstance(value, int | float):
         return value
     text = _text(value)
     if not text.startswith("=") and text not in ERROR_CODES:
-        return text
+        return text or None
     cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"
     return cell
