@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from crawler.leads.duplicates import signature
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.migrations import rehash
 from crawler.leads.store import LeadStore
@@ -112,3 +114,15 @@ def test_the_store_reads_contacts_from_the_detectors_folded_text(tmp_path: Path)
         store.upsert(AD, replace(analysis, folded=f"{analysis.folded} 电话13800001234"))
         [row] = store.leads()
     assert row["contacts"] == "phone:13800001234"
+
+
+def test_stored_hashes_do_not_change_between_versions() -> None:
+    """A store keeps each lead's content hash and MinHash signature; if the way either is computed
+    changed, every known lead would look changed and no re-post would join an old lead's case."""
+    page = Listing(
+        "http://127.0.0.1/p/1", "s", "s", "tutoring", "初二 数学 一对一\u3000上门",
+        "Ｗｅｉ：ab12\n  周末 小班 ①②\t教龄十年 ﬁ", "王老师", " 138 0000 1111 ", "２００元/次",
+    )  # fmt: skip
+    assert content_hash(page) == "7c4a4638fa3747d8962704acb8f14a34a4c8b97f3ca889239d72dd2b4af8d9d0"
+    minhash = signature("初二数学一对一上门辅导weiab12周末小班教龄十年")
+    assert hashlib.sha256(minhash).hexdigest() == "ff1d82c532ab4220d2b0bc4c2c2cfebd772bfc8a428843380ca4d1d7e29f6360"

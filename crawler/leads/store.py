@@ -211,10 +211,10 @@ class LeadStore:
                 " last_modified = excluded.last_modified",
                 (listing.url, listing.site, digest, at, at, at, *validators),
             )
-            old = self.conn.execute(
-                "SELECT rowid, content_hash, categories, rules, contacts, minhash, case_id, evidence_sha256 FROM leads"
-                " WHERE lead_id = ?",
-                (ident,),
+            old = self.conn.execute(  # a known lead is seen tonight, whatever else changes
+                "UPDATE leads SET last_seen = ?, times_seen = times_seen + 1 WHERE lead_id = ?"
+                " RETURNING rowid, content_hash, categories, rules, contacts, minhash, case_id, evidence_sha256",
+                (at, ident),
             ).fetchone()
             if old is None and not analysis.flagged:
                 return "clean"
@@ -238,10 +238,6 @@ class LeadStore:
                 else:
                     self.conn.execute(UPDATE_LEAD, row)
                 regroup(self.conn, rowid, {**row, "case_id": old["case_id"] if old else ""}, old)
-            if old is not None:
-                self.conn.execute(
-                    "UPDATE leads SET last_seen = ?, times_seen = times_seen + 1 WHERE rowid = ?", (at, rowid)
-                )
             if kept is not None:
                 self.conn.execute(
                     "UPDATE leads SET evidence_file = ?, evidence_offset = ?, evidence_length = ?,"

@@ -16,7 +16,7 @@ from crawler.evidence import Capture, EvidenceWriter
 from crawler.leads.store import LeadStore, evidence_dir
 from crawler.listing import Item, KnownPage
 
-COMMIT_PAGES = 500  # pages per transaction: a commit costs more than one page's writes (bench/store_scale.py)
+COMMIT_PAGES = 2000  # pages per transaction: a commit costs more than one page's writes (bench/store_scale.py)
 COMMIT_SECONDS = 2.0  # and a commit at least this often, so a slow crawl never sits on SQLite's write lock
 log = logging.getLogger(__name__)
 
