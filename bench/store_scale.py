@@ -9,7 +9,8 @@ times, each beside a baseline in the same run:
 - export: leads.csv + the last night's file (1% of the store) + leads.xlsx (ours) vs SELECT of the same raw columns in
   the same order → csv.writer, for both CSV files (baseline; it writes no XLSX);
 - review import of R rows (ours: all-or-nothing check, then one transaction) vs csv.reader →
-  executemany UPDATE (baseline);
+  executemany UPDATE of the same columns (verdict, the content hash it was given on, when) on a
+  copy of the store as it was before ours (baseline);
 - one night of M listings (ours: StorePipeline's path, COMMIT_PAGES pages per transaction, run
   outcomes kept, each listing's analysis carrying the folded text the detectors made; the mix is
   60% known unchanged leads, 10% changed, 10% new, 10% re-posts of known ads under new addresses,
@@ -175,15 +176,21 @@ def bench_review(db: Path, work: Path, count: int) -> None:
         ident = lead_id(listing(i).url)
         writer.writerow([ident if c == "lead_id" else "确认" if c == "status" else "" for c in LEAD_COLUMNS])
     review.write_text(buffer.getvalue(), encoding="utf-8-sig")
+    copy = db.with_name("baseline.db")  # the baseline starts from the same store, not one ours already wrote
+    shutil.copyfile(db, copy)
     start = time.perf_counter()
     with LeadStore(db) as store:
         import_review(store, review)
     ours = time.perf_counter() - start
     start = time.perf_counter()
-    with sqlite3.connect(db) as conn, review.open(encoding="utf-8-sig", newline="") as handle:
+    with sqlite3.connect(copy) as conn, review.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))[1:]
-        conn.executemany("UPDATE leads SET status = 'confirmed' WHERE lead_id = ?", ((r[0],) for r in rows))
+        conn.executemany(  # the columns a verdict sets: the page it was given on, and when
+            "UPDATE leads SET status = 'confirmed', verdict_hash = content_hash, reviewed_at = ? WHERE lead_id = ?",
+            ((EXPORT_DAY.isoformat(), r[0]) for r in rows),
+        )
     timed(f"review import of {count:,} rows vs executemany", ours, time.perf_counter() - start)
+    copy.unlink()
 
 
 def night(count: int, known: int) -> list[tuple[Listing, Analysis, str]]:
