@@ -141,6 +141,13 @@ def _insert(conn: sqlite3.Connection, batch: list[dict]) -> None:
     conn.executemany("INSERT OR IGNORE INTO lead_keys VALUES (?, ?)", keys)
 
 
+def before(db: Path) -> Path:
+    """A copy of the store for the baseline, so it starts from the store ours starts from."""
+    copy = db.with_name("baseline.db")
+    shutil.copyfile(db, copy)
+    return copy
+
+
 def timed(label: str, ours: float, baseline: float) -> None:
     print(f"{label:<52} ours {ours:7.2f} s   baseline {baseline:7.2f} s   ratio {ours / baseline:5.2f}x", flush=True)
 
@@ -176,8 +183,7 @@ def bench_review(db: Path, work: Path, count: int) -> None:
         ident = lead_id(listing(i).url)
         writer.writerow([ident if c == "lead_id" else "确认" if c == "status" else "" for c in LEAD_COLUMNS])
     review.write_text(buffer.getvalue(), encoding="utf-8-sig")
-    copy = db.with_name("baseline.db")  # the baseline starts from the same store, not one ours already wrote
-    shutil.copyfile(db, copy)
+    copy = before(db)
     start = time.perf_counter()
     with LeadStore(db) as store:
         import_review(store, review)
@@ -216,8 +222,7 @@ def night(count: int, known: int) -> list[tuple[Listing, Analysis, str]]:
 
 def bench_night(db: Path, count: int, known: int) -> None:
     pages = night(count, known)
-    copy = db.with_name("baseline.db")
-    shutil.copyfile(db, copy)
+    copy = before(db)
     start = time.perf_counter()
     with LeadStore(db, commit_every=COMMIT_PAGES) as store:
         run = store.start_run("crawl")

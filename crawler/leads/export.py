@@ -107,8 +107,7 @@ def write_workbook(db: Path, path: Path, where: str, params: tuple) -> None:
     try:
         conn.execute("PRAGMA query_only=1")
         conn.execute("BEGIN")  # one read snapshot for every sheet
-        [(total,)] = conn.execute(f"SELECT count(*) FROM leads{where}", params)
         with atomic_file(path) as handle:
-            leads_xlsx(conn, handle, where, params, total)
+            leads_xlsx(conn, handle, where, params)
     finally:
         conn.close()

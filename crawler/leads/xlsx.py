@@ -147,11 +147,13 @@ def _summary_sheet(book: Workbook, conn: sqlite3.Connection, where: str, params:
             sheet.append([what, _inert(sheet, shown or "(none)"), count])
 
 
-def leads_xlsx(conn: sqlite3.Connection, out: BinaryIO, where: str, params: tuple, total: int) -> None:
+def leads_xlsx(conn: sqlite3.Connection, out: BinaryIO, where: str, params: tuple) -> None:
     """Write the workbook to ``out``: 'leads' (columns as leads.csv), 'actors', 'cases' and 'summary'.
 
-    ``where``/``params`` choose the leads (Filters.where), ``total`` is how many it keeps.
+    ``where``/``params`` choose the leads (Filters.where). Read inside one transaction, every
+    sheet sees the same leads.
     """
+    [(total,)] = conn.execute(f"SELECT count(*) FROM leads{where}", params)
     book = Workbook(write_only=True)
     _leads_sheet(book, conn, VALUES_SELECT + where + ORDER, params, min(total, XLSX_MAX_ROWS))
     _groups_sheet(book, conn, where, params, "actor_id")
