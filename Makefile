@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: setup
-	$(BIN)/tutorwatch crawl --serve-samples
+	$(BIN)/python -m tests.support.samples demo
 
 lint: setup
 	$(BIN)/ruff check .

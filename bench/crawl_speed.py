@@ -36,9 +36,11 @@ from typing import Any
 import redis
 import yaml
 
-from crawler.sample_server import SITE_KINDS, load_listings
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support: the sample servers, from the checkout
+
 from crawler.scaleout.frontier import WORKERS_KEY
-from crawler.scaleout.local_redis import free_port, local_redis
+from tests.support.local_redis import free_port, local_redis
+from tests.support.sample_server import SITE_KINDS, load_listings
 
 PER_LIST = 100
 FACTS = (("发布者", "publisher"), ("联系电话", "contact"), ("区县", "district"), ("价格", "price"))
@@ -132,7 +134,7 @@ def child_plain(start_url: str, log: Path) -> dict[str, Any]:
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.settings import base_settings
+    from crawler.config.settings import base_settings
 
     class Plain(scrapy.Spider):
         name = "plain"
@@ -161,9 +163,9 @@ def child_plain(start_url: str, log: Path) -> dict[str, Any]:
 def child_full(sites_dir: Path, db: Path, log: Path) -> dict[str, Any]:
     from scrapy.crawler import CrawlerProcess
 
+    from crawler.config.settings import scrapy_settings
+    from crawler.config.site_config import load_sites
     from crawler.leads.store import LeadStore
-    from crawler.settings import scrapy_settings
-    from crawler.site_config import load_sites
     from crawler.spiders.site_spider import SiteSpider
     from detectors.analysis import rule_detector
 

@@ -8,15 +8,17 @@ fetches the same N pages (default 200, the site's pages in turn) three times, on
 another in one process: over plain HTTP, rendered in one browser context with P pages at once
 (default 4, our setting) and rendered with the full-page PNG screenshot kept as evidence.
 Politeness off, concurrency P for all three, the browser settings those of a real crawl
-(crawler/rendering.py: images, fonts and media blocked). Rates count from the first page to
+(crawler/fetching/rendering.py: images, fonts and media blocked). Rates count from the first page to
 the last, so the browser's start is reported apart.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import AsyncIterator, Generator
+from pathlib import Path
 from typing import Any
 
 import scrapy
@@ -25,8 +27,10 @@ from scrapy.http import Response
 from scrapy.utils.reactor import install_reactor
 from twisted.internet import defer, task
 
-from crawler.rendering import BROWSER_SETTINGS, render_meta
-from crawler.sample_server import load_listings, serve_samples
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support: the sample servers, from the checkout
+
+from crawler.fetching.rendering import BROWSER_SETTINGS, render_meta
+from tests.support.sample_server import load_listings, serve_samples
 
 SITE = "tongcheng_circle"
 

@@ -39,6 +39,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from crawler.extraction.listing import Listing
 from crawler.leads.columns import LEAD_COLUMNS
 from crawler.leads.duplicates import signature
 from crawler.leads.export import export_store
@@ -46,7 +47,6 @@ from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.groups import actor_of, band_keys, contact_keys
 from crawler.leads.review import import_review
 from crawler.leads.store import LeadStore
-from crawler.listing import Listing
 from crawler.pipelines.store import COMMIT_PAGES
 from detectors.contacts import fold
 from detectors.models import Analysis, Finding, Span

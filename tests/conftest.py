@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from crawler.sample_server import SITE_KINDS, load_listings, serve_samples
-from crawler.site_config import SITES_DIR
+from crawler.config.site_config import SITES_DIR
+from tests.support.sample_server import SITE_KINDS, load_listings, serve_samples
 
 TUTORWATCH = str(Path(sys.executable).parent / "tutorwatch")
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.backoff import BACKOFF_BASE, retry_after
+from crawler.fetching.backoff import BACKOFF_BASE, retry_after
 
 NOW = datetime(2026, 11, 22, 1, 0, 0, tzinfo=UTC)
 

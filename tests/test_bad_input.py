@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
+from crawler.config.site_config import SITES_DIR
+from crawler.extraction.listing import Listing
 from crawler.leads.export import export_store
 from crawler.leads.fingerprint import lead_id
 from crawler.leads.store import LeadStore
-from crawler.listing import Listing
-from crawler.site_config import SITES_DIR
 from detectors import analyze
 from detectors.catalogue import RULES_DIR
 from detectors.classifier import DEFAULT_MODEL, save_bundle

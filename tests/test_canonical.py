@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crawler.canonical import canonical_url
-from crawler.site_config import Canonical
+from crawler.config.site_config import Canonical
+from crawler.fetching.canonical import canonical_url
 
 
 def test_tracking_params_fragment_and_host_case_are_dropped() -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from crawler.extraction.listing import Listing
 from crawler.leads.groups import CASE_PROBE, band_keys, contact_keys
 from crawler.leads.migrations import group_all
 from crawler.leads.store import LeadStore
-from crawler.listing import Listing
 from detectors import analyze
 from detectors.contacts import contacts, fold, institutions
 

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crawler.extraction.listing import Listing
 from crawler.leads.columns import safe_cell, safe_sql
 from crawler.leads.export import export_store, write_atomic
 from crawler.leads.store import LeadStore
-from crawler.listing import Listing
 from detectors import analyze
 
 

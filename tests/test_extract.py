@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 from scrapy.http import HtmlResponse, TextResponse
 
-from crawler.extract import extract_listing, generic_listing, list_links
-from crawler.site_config import load_sites
+from crawler.config.site_config import load_sites
+from crawler.extraction.extract import extract_listing, generic_listing, list_links
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 SITES = {site.site_id: site for site in load_sites()}

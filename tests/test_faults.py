@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Samples, Workspace
-from tests.fault_site import FAULTS, GB18030_ONLY, GOOD, FaultSite, serve_fault_sites
+from tests.support.fault_site import FAULTS, GB18030_ONLY, GOOD, FaultSite, serve_fault_sites
 
 CONFIG = """name: 故障测试站
 platform: tutoring

@@ -16,12 +16,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
-from crawler.extract import ExtractionError, extract_listing, generic_listing, list_links
+from crawler.config.site_config import load_sites
+from crawler.extraction.extract import ExtractionError, extract_listing, generic_listing, list_links
+from crawler.extraction.listing import Listing
 from crawler.leads.fingerprint import lead_id
 from crawler.leads.review import VERDICTS, ReviewError, import_review
 from crawler.leads.store import LeadStore
-from crawler.listing import Listing
-from crawler.site_config import load_sites
 from detectors import analyze
 from detectors.contacts import LANDLINE, MOBILE, contacts, fold
 from detectors.normalize import normalize

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from crawler.health import NOT_STARTED, judge, record_missing, run_status, site_health
+from crawler.extraction.listing import Listing
 from crawler.leads.store import LeadStore
-from crawler.listing import Listing
 from crawler.reporting.counts import run_leads, trend
 from crawler.reporting.summary import night_summary
+from crawler.runs.health import NOT_STARTED, judge, record_missing, run_status, site_health
 from detectors import analyze
 
 AD = Listing(

@@ -20,10 +20,10 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from crawler.extraction.listing import Listing
 from crawler.leads.columns import FORMULA_STARTS, LEAD_COLUMNS, NUMBERS, safe_cell
 from crawler.leads.export import export_store
 from crawler.leads.store import LeadStore
-from crawler.listing import Listing
 from detectors import analyze
 from detectors.surrogates import replace_surrogates
 from tests.conftest import TUTORWATCH, read_jsonl

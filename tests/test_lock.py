@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.lock import lock_path
+from crawler.runs.lock import lock_path
 from tests.conftest import TUTORWATCH
 
 PAGE = b"<html><body><ul class='posts'></ul></body></html>"

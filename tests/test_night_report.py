@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sample_server import SAMPLE_DIR, SITE_KINDS, serve_samples
 from tests.conftest import Samples, Workspace, write_sample_configs
+from tests.support.sample_server import SAMPLE_DIR, SITE_KINDS, serve_samples
 
 HOSTILE = {
     "id": "jc999",

@@ -17,8 +17,8 @@ import pytest
 from PIL import Image
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.sample_server import load_listings
 from tests.conftest import Workspace
+from tests.support.sample_server import load_listings
 
 SITE = "tongcheng_circle"
 LIST_PAGES = 4  # 16 posts, 4 a page

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from crawler.extraction.listing import Listing
 from crawler.leads.export import export_store
 from crawler.leads.filters import Filters
 from crawler.leads.fingerprint import lead_id
 from crawler.leads.store import LeadStore
-from crawler.listing import Listing
 from detectors import analyze
 from detectors.evaluation import load_labelled
 from tests.conftest import TUTORWATCH

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from crawler.evidence import Capture
-from crawler.listing import CrawledListing, Listing
-from crawler.sample_server import SITE_KINDS, load_listings, serve_samples
+from crawler.evidence.warc import Capture
+from crawler.extraction.listing import CrawledListing, Listing
 from crawler.scaleout import codec
 from crawler.scaleout.codec import listing_dumps, listing_loads
-from crawler.scaleout.local_redis import free_port, local_redis
 from detectors import analyze
 from tests.conftest import Samples, Workspace, write_sample_configs
+from tests.support.local_redis import free_port, local_redis
+from tests.support.sample_server import SITE_KINDS, load_listings, serve_samples
 
 FLAKY = {site: load_listings(site)[6]["id"] for site in SITE_KINDS}  # answers 500 once, then its retry succeeds
 

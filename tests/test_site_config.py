@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.site_config import SITES_DIR, load_site, load_sites
+from crawler.config.site_config import SITES_DIR, load_site, load_sites
 from detectors.errors import ConfigError
 from tests.conftest import Workspace
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from crawler.extraction.listing import Listing
 from crawler.leads.duplicates import signature
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.migrations import rehash
 from crawler.leads.store import LeadStore
-from crawler.listing import Listing
 from detectors import analyze
 from detectors.contacts import fold
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 
-from crawler.listing import Listing
+from crawler.extraction.listing import Listing
 
 
 def lead_id(canonical_url: str) -> str:

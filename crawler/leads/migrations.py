@@ -8,9 +8,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from crawler.extraction.listing import Listing
 from crawler.leads.fingerprint import content_hash
 from crawler.leads.groups import regroup
-from crawler.listing import Listing
 from detectors.errors import DatabaseError
 
 

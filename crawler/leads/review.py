@@ -15,8 +15,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.encodings import decode_hand_edited
 from crawler.leads.columns import ESCAPE_PREFIX, FORMULA_STARTS, VERDICTS
+from crawler.leads.encodings import decode_hand_edited
 from crawler.leads.store import LeadStore, now
 from detectors.errors import TutorWatchError
 

@@ -15,12 +15,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.evidence import EvidenceRef
+from crawler.evidence.warc import EvidenceRef
+from crawler.extraction.listing import Listing
 from crawler.leads.duplicates import signature
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.groups import regroup
 from crawler.leads.migrations import migrate, schema_version
-from crawler.listing import Listing
 from detectors.contacts import contacts, fold, institutions
 from detectors.errors import DatabaseError
 from detectors.models import Analysis

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scrapy import Spider
 
-from crawler.listing import Item, KnownPage
+from crawler.extraction.listing import Item, KnownPage
 from detectors import analyze
 from detectors.registry import registry_status, with_registry
 

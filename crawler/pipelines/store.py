@@ -12,9 +12,9 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from twisted.internet.task import LoopingCall
 
-from crawler.evidence import Capture, EvidenceWriter
+from crawler.evidence.warc import Capture, EvidenceWriter
+from crawler.extraction.listing import Item, KnownPage
 from crawler.leads.store import LeadStore, evidence_dir
-from crawler.listing import Item, KnownPage
 
 COMMIT_PAGES = 2000  # pages per transaction: a commit costs more than one page's writes (bench/store_scale.py)
 COMMIT_SECONDS = 2.0  # and a commit at least this often, so a slow crawl never sits on SQLite's write lock
@@ -97,7 +97,11 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(Path(crawler.settings["TUTORWATCH_DB"]), crawler.settings.getint("TUTORWATCH_RUN_ID"), crawler.stats)
+        return cls(
+            Path(crawler.settings["TUTORWATCH_DB"]),
+            crawler.settings.getint("TUTORWATCH_RUN_ID"),
+            crawler.stats,
+        )
 
     def open_spider(self, spider: Spider | None = None) -> None:
         self.store = SharedStore.acquire(self.db)

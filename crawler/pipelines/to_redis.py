@@ -9,7 +9,7 @@ from __future__ import annotations
 from scrapy import Spider
 from scrapy.crawler import Crawler
 
-from crawler.listing import CrawledListing
+from crawler.extraction.listing import CrawledListing
 from crawler.scaleout.codec import listing_dumps
 from crawler.scaleout.frontier import Frontier, connect
 

@@ -9,7 +9,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.listing import Item, KnownPage
+from crawler.extraction.listing import Item, KnownPage
 
 
 class ValidatePipeline:

@@ -13,9 +13,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
-from crawler.health import site_health
 from crawler.leads import review
 from crawler.leads.store import LeadStore
+from crawler.runs.health import site_health
 from detectors.categories import CATEGORIES
 
 OUTCOMES = ("new", "changed", "recurring")

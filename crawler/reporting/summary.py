@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from crawler.health import SiteHealth, site_health
 from crawler.leads.review import label
 from crawler.leads.store import LeadStore, now
 from crawler.reporting.counts import (
@@ -25,6 +24,7 @@ from crawler.reporting.counts import (
     totals,
     trend,
 )
+from crawler.runs.health import SiteHealth, site_health
 from detectors.errors import TutorWatchError
 
 TREND_NIGHTS = 30

@@ -11,8 +11,8 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from crawler.evidence import Capture
-from crawler.listing import CrawledListing, Listing
+from crawler.evidence.warc import Capture
+from crawler.extraction.listing import CrawledListing, Listing
 from detectors.models import Analysis, Finding, Span
 
 BYTES, PAIRS = "$bytes", "$pairs"  # tags for what JSON lacks: bytes, and dicts with non-string keys

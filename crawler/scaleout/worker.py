@@ -21,10 +21,10 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from twisted.internet.task import LoopingCall
 
-from crawler.run_record import site_counts
+from crawler.config.settings import base_settings
+from crawler.config.site_config import SiteConfig
+from crawler.runs.run_record import site_counts
 from crawler.scaleout.frontier import Frontier, WorkerStatus, connect, scrapy_redis_settings
-from crawler.settings import base_settings
-from crawler.site_config import SiteConfig
 
 REPORT_SECONDS = 1.0
 

@@ -10,11 +10,11 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.evidence import capture
-from crawler.extract import ExtractionError, extract_listing, generic_listing
-from crawler.listing import CrawledListing
-from crawler.rendering import BROWSER_SETTINGS, render_meta
-from crawler.site_config import Politeness, SiteConfig
+from crawler.config.site_config import Politeness, SiteConfig
+from crawler.evidence.warc import capture
+from crawler.extraction.extract import ExtractionError, extract_listing, generic_listing
+from crawler.extraction.listing import CrawledListing
+from crawler.fetching.rendering import BROWSER_SETTINGS, render_meta
 
 # One investigator's few URLs: the default per-site delay, not AutoThrottle's 5 s start delay
 # (an unreachable host took 30 s to report: robots.txt and the page, each tried three times).

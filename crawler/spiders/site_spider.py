@@ -13,14 +13,14 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.canonical import canonical_url
-from crawler.evidence import capture
-from crawler.extract import ExtractionError, extract_listing, list_links, readable
-from crawler.faults import MAX_PER_SITE, reason_of
-from crawler.listing import CrawledListing, Item, KnownPage
-from crawler.rendering import BROWSER_SETTINGS, render_meta
-from crawler.revisit import Action, KnownPages, Revisit
-from crawler.site_config import SiteConfig
+from crawler.config.site_config import SiteConfig
+from crawler.evidence.warc import capture
+from crawler.extraction.extract import ExtractionError, extract_listing, list_links, readable
+from crawler.extraction.listing import CrawledListing, Item, KnownPage
+from crawler.fetching.canonical import canonical_url
+from crawler.fetching.rendering import BROWSER_SETTINGS, render_meta
+from crawler.fetching.revisit import Action, KnownPages, Revisit
+from crawler.runs.faults import MAX_PER_SITE, reason_of
 
 
 class SiteSpider(scrapy.Spider):

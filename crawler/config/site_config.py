@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from detectors.categories import PLATFORMS
 from detectors.errors import ConfigError
 
-SITES_DIR = Path(__file__).resolve().parent / "sites"
+SITES_DIR = Path(__file__).resolve().parents[1] / "sites"
 TRACKING_PARAMS = ("from", "ref", "src", "source", "spm", "utm_*", "share*", "fbclid", "gclid", "_t", "timestamp")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from crawler.evidence import Capture
+from crawler.evidence.warc import Capture
 from detectors.models import Analysis
 from detectors.surrogates import replace_surrogates
 

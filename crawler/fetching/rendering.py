@@ -40,7 +40,7 @@ BROWSER_SETTINGS: dict[str, Any] = {
     "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
     "PLAYWRIGHT_BROWSER_TYPE": "chromium",
     "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": str(CHROMIUM), "headless": True, "args": list(CHROMIUM_ARGS)},
-    "PLAYWRIGHT_ABORT_REQUEST": "crawler.rendering.blocked",
+    "PLAYWRIGHT_ABORT_REQUEST": "crawler.fetching.rendering.blocked",
     "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": PAGE_TIMEOUT_MS,
     "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
     "PLAYWRIGHT_MAX_CONTEXTS": 1,

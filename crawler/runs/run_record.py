@@ -1,5 +1,5 @@
 """Scrapy extension: when a site's spider closes, record its health row (pages, listings, errors, reason)
-and the pages that did not come through (crawler/faults.py)."""
+and the pages that did not come through (crawler/runs/faults.py)."""
 
 from __future__ import annotations
 

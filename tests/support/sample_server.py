@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample_sites"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample_sites"
 SLOW_SECONDS = 1.5
 LAST_MODIFIED = "Sun, 01 Nov 2026 00:00:00 GMT"
 Page = tuple[int, str, bytes]

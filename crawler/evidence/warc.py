@@ -28,7 +28,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.rendering import screenshot_of
+from crawler.fetching.rendering import screenshot_of
 from detectors.errors import TutorWatchError
 
 DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}

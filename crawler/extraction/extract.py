@@ -11,10 +11,10 @@ import html_text
 from parsel import Selector, SelectorList
 from scrapy.http import Response, TextResponse
 
-from crawler.canonical import canonical_url
-from crawler.listing import Listing
-from crawler.main_text import main_text
-from crawler.site_config import SiteConfig
+from crawler.config.site_config import SiteConfig
+from crawler.extraction.listing import Listing
+from crawler.extraction.main_text import main_text
+from crawler.fetching.canonical import canonical_url
 from detectors.errors import TutorWatchError
 
 

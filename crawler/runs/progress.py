@@ -17,7 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
-from crawler.run_record import site_counts
+from crawler.runs.run_record import site_counts
 
 REFRESH_SECONDS = 0.5
 COLUMNS = ("pages", "listings", "leads", "errors")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from crawler.main_text import main_text
+from crawler.extraction.main_text import main_text
 from detectors.categories import PLATFORMS
 from detectors.surrogates import replace_surrogates
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from crawler.health import SiteHealth
+from crawler.runs.health import SiteHealth
 from detectors.categories import CATEGORIES
 from detectors.models import Analysis
 

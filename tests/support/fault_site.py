@@ -18,7 +18,7 @@ from functools import cache
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from crawler.sample_server import send, serve_handlers
+from tests.support.sample_server import send, serve_handlers
 
 AD = "初中数学一对一上门辅导，{n}号老师，周末班火热招生，保证提分，电话1380000{n:04d}"
 GOOD = [

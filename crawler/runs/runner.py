@@ -9,16 +9,16 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from crawler.health import SiteHealth, record_missing, run_status, site_health
+from crawler.config.settings import scrapy_settings
 from crawler.leads.export import export_store
 from crawler.leads.store import LeadStore
-from crawler.settings import scrapy_settings
+from crawler.runs.health import SiteHealth, record_missing, run_status, site_health
 
 
 @dataclass(frozen=True)
 class RunOutcome:
     run_id: int
-    status: str  # ok | partial | failed, as judged by crawler.health
+    status: str  # ok | partial | failed, as judged by crawler.runs.health
     sites: list[SiteHealth]  # one health row per site: pages, listings, errors, finish reason, verdict
     leads: int  # leads in reports/leads.csv
     todays: int  # leads new or changed today

@@ -32,9 +32,9 @@ def base_settings(log_file: Path | None, contact: str = "") -> dict[str, Any]:
         "AUTOTHROTTLE_ENABLED": True,
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-            "crawler.backoff.BackoffRetryMiddleware": 550,
+            "crawler.fetching.backoff.BackoffRetryMiddleware": 550,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-            "crawler.robots.StrictRobotsTxtMiddleware": 100,
+            "crawler.fetching.robots.StrictRobotsTxtMiddleware": 100,
         },
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "DOWNLOAD_TIMEOUT": 30,
@@ -52,14 +52,14 @@ def scrapy_settings(
 ) -> dict[str, Any]:
     """Settings for one run that stores into ``db`` itself.
 
-    ``resume_since``: start time of an interrupted crawl this run continues (see crawler/revisit.py).
+    ``resume_since``: start time of an interrupted crawl this run continues (see crawler/fetching/revisit.py).
     """
     return {
         **base_settings(log_file, contact),
         "ITEM_PIPELINES": PIPELINES,
         "EXTENSIONS": {
-            "crawler.run_record.RunRecorder": 500,
-            "crawler.progress.Progress": 510,
+            "crawler.runs.run_record.RunRecorder": 500,
+            "crawler.runs.progress.Progress": 510,
             "scrapy.extensions.telnet.TelnetConsole": None,
         },
         "TUTORWATCH_DB": str(db),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fnmatch import fnmatch
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from crawler.site_config import Canonical
+from crawler.config.site_config import Canonical
 
 DEFAULT_RULES = Canonical()
 

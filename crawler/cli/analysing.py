@@ -1,0 +1,209 @@
+"""Commands that analyse without fetching: scan, rules lint|test, evaluate, train."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from crawler.cli.display import print_analysis
+from crawler.cli.main import cli, console
+from crawler.cli.scan_input import guess_format, read_items
+from detectors import analyze
+from detectors.analysis import load_detectors, rule_detector
+from detectors.catalogue import RULES_DIR
+from detectors.contract import analysis_json
+from detectors.errors import ConfigError, TutorWatchError
+
+
+@cli.command()
+@click.argument("source", default="-", type=click.Path(allow_dash=True, dir_okay=False, path_type=str))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "text", "html", "jsonl"]),
+    default="auto",
+    show_default=True,
+    help="Input format; auto goes by the file extension (stdin: text).",
+)
+@click.option(
+    "--platform",
+    type=click.Choice(["tutoring", "recruitment", "housekeeping", "social"]),
+    help="Platform the text comes from (jsonl lines may carry their own).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines (the jsonl contract) for text/html input too.")
+def scan(source: str, fmt: str, platform: str | None, as_json: bool) -> None:
+    """Analyse text without crawling: a file or stdin (-), as text, HTML or JSON Lines.
+
+    JSON Lines in: {"id", "title", "text", "platform"?} per line. Out: one JSON object per
+    line in the same order: {"id", "flagged", "score", "categories", "findings": [{"category",
+    "rule", "text", "start", "end", "basis", ...}]}; start/end index title + "\\n" + text.
+    """
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        content = data.decode("utf-8-sig")
+    except OSError as exc:
+        raise TutorWatchError(f"{source}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise TutorWatchError(
+            f"{'stdin' if source == '-' else source}: not UTF-8 text (byte {exc.start}); convert it"
+            " (e.g. iconv -f GBK -t UTF-8)"
+        ) from None
+    if fmt == "auto":
+        fmt = "text" if source == "-" else guess_format(source)
+    load_detectors()
+    bad = 0
+    for item in read_items(content, fmt, platform, source):
+        if item.error is not None:
+            bad += 1
+            click.echo(f"tutorwatch: error: {item.error}", err=True)
+            record = {
+                "id": item.id,
+                "flagged": False,
+                "score": 0.0,
+                "categories": [],
+                "findings": [],
+                "error": item.error,
+            }
+            click.echo(json.dumps(record, ensure_ascii=False))
+            continue
+        analysis = analyze(item.title, item.text, item.platform)
+        if fmt == "jsonl" or as_json:
+            click.echo(json.dumps(analysis_json(item.id, analysis), ensure_ascii=False))
+        else:
+            print_analysis(console, item.title or str(item.id), analysis)
+    if bad:
+        sys.exit(1)
+
+
+@cli.group()
+def rules() -> None:
+    """Check the rule catalogue (rules/) after editing it."""
+
+
+@rules.command("lint")
+def rules_lint() -> None:
+    """Validate rule files: categories, ids, clauses, regexes, lexicons."""
+    catalogue = rule_detector(RULES_DIR).catalogue
+    console.print(f"{len(catalogue.rules)} rules, {len(catalogue.lexicons)} lexicons: OK")
+
+
+@rules.command("test")
+def rules_test() -> None:
+    """Run every rule's annotated examples (rules/<category>.txt)."""
+    from detectors.rule_examples import check_examples
+
+    problems = check_examples(RULES_DIR)
+    for line in problems:
+        click.echo(line, err=True)
+    if problems:
+        raise ConfigError(f"{len(problems)} rule example problem(s)")
+    console.print("all rule examples pass")
+
+
+@cli.command("evaluate")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--split",
+    type=click.Choice(["train", "dev", "test", "all"]),
+    default="test",
+    show_default=True,
+    help="Which families to score (split by a hash of the family id).",
+)
+@click.option("--misses", is_flag=True, help="List missed and falsely flagged listings (train and dev only).")
+@click.option(
+    "--robustness",
+    is_flag=True,
+    help="Disguise the key words of plain violations one evasion at a time; count what stays flagged.",
+)
+@click.option(
+    "--ablation",
+    is_flag=True,
+    help="Rules alone, classifier alone and combined; writes a precision-recall curve PNG to reports/.",
+)
+@click.pass_obj
+def evaluate_command(
+    obj: dict, files: tuple[Path, ...], split: str, misses: bool, robustness: bool, ablation: bool
+) -> None:
+    """Score the detectors on labelled listings (default: data/labels, sample sites): P/R/F1 by category, form.
+
+    Only the train and dev splits may be read listing by listing (--misses); the test split is
+    reported in aggregate, so its figures stay a fair estimate on listings nothing was fitted to.
+    """
+    from detectors.evaluation import (
+        evaluate,
+        format_ablation,
+        format_confusion,
+        format_report,
+        labelled_files,
+        load_labelled,
+        split_of,
+        summary,
+        write_curve,
+    )
+
+    if misses and split not in ("train", "dev"):
+        raise click.UsageError("--misses is for the train and dev splits; test listings are never read one by one")
+    items = load_labelled(files or labelled_files())
+    chosen = [item for item in items if split == "all" or split_of(item.family) == split]
+    if not chosen:
+        raise TutorWatchError("no labelled listings in that split")
+    if robustness:
+        from detectors.evasions import format_robustness
+        from detectors.evasions import robustness as measure
+
+        plain = [(i.title, i.text, i.platform) for i in chosen if i.form == "plain"]
+        click.echo(format_robustness(measure(plain)))
+        return
+    if ablation:
+        reports = {
+            "rules": evaluate(chosen, use_model=False),
+            "classifier": evaluate(chosen, use_rules=False),
+            "combined": evaluate(chosen),
+        }
+        click.echo(format_ablation({mode: summary(r) for mode, r in reports.items()}))
+        curve = write_curve(reports, obj["reports"] / f"pr-curve-{split}.png", split)
+        click.echo(f"precision-recall curve: {curve}")
+        return
+    report = evaluate(chosen)
+    click.echo(format_report(report))
+    click.echo("\nMost frequent wrong extra categories:\n" + format_confusion(report))
+    if misses:
+        for item in report.missed:
+            click.echo(f"MISSED {item.id} {sorted(item.categories)} [{item.form}] {item.title} | {item.text[:120]!r}")
+        for item, spans in report.false_alarms:
+            click.echo(f"FALSE  {item.id} {item.title} | {spans}")
+
+
+@cli.command()
+@click.option("--name", default="tutorwatch", show_default=True, help="Model name: data/models/<name>.pkl.gz.")
+@click.option(
+    "--extra",
+    "extra",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Extra labelled JSON Lines (e.g. reviewed leads), added to the training data (repeatable).",
+)
+def train(name: str, extra: tuple[Path, ...]) -> None:
+    """Train the classifier on the train split of data/labels (+ --extra); write the model and its card.
+
+    Prints the ablation (rules / classifier / combined) on the dev and test splits.
+    """
+    import re as regex
+
+    from detectors.evaluation import Summary as _Summary
+    from detectors.evaluation import format_ablation, labelled_files, load_labelled
+    from detectors.training import train as fit_model
+
+    if not regex.fullmatch(r"[a-z0-9_-]+", name):
+        raise click.BadParameter("lower-case letters, digits, - and _ only", param_hint="--name")
+    items = load_labelled(labelled_files())
+    path, card = fit_model(items, load_labelled(extra), name)
+    console.print(
+        f"model: {path} ({card['size_bytes'] / 1e6:.1f} MB, trained in {card['training_seconds']} s "
+        f"on {card['data']['train']} listings)"
+    )
+    for split, rows in card["metrics"].items():
+        console.print(f"\n{split}:\n" + format_ablation({m: _Summary(**r) for m, r in rows.items()}))

@@ -1,0 +1,93 @@
+"""The ``tutorwatch`` group: global options, and every error turned into one line and its exit code."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+
+from crawler.config.site_config import SITES_DIR
+from crawler.leads.store import DEFAULT_DB
+from detectors.errors import TutorWatchError
+
+REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
+PARTIAL_EXIT = 3
+console = Console(highlight=False)
+
+
+class TutorWatchGroup(click.Group):
+    """Turns every TutorWatchError, and click's usage errors, into one line on stderr and its exit code."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:  # a bad global option
+            _usage_error(exc)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TutorWatchError as exc:
+            click.echo(f"tutorwatch: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:  # a bad command, argument or option
+            _usage_error(exc)
+
+
+def _usage_error(exc: click.UsageError) -> NoReturn:
+    """Click's three-line usage message as one line, with its exit code (2); a bare group still shows its help."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        raise exc
+    where = exc.ctx.command_path if exc.ctx else "tutorwatch"
+    click.echo(f"tutorwatch: error: {exc.format_message()} (see {where} --help)", err=True)
+    sys.exit(exc.exit_code)
+
+
+@click.group(cls=TutorWatchGroup)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DB,
+    envvar="TUTORWATCH_DB",
+    show_default=True,
+    help="Leads database (SQLite).",
+)
+@click.option(
+    "--reports-dir",
+    type=click.Path(path_type=Path),
+    default=REPORTS_DIR,
+    envvar="TUTORWATCH_REPORTS",
+    show_default=True,
+    help="Where the leads files are written.",
+)
+@click.option(
+    "--sites-dir",
+    type=click.Path(path_type=Path),
+    default=SITES_DIR,
+    envvar="TUTORWATCH_SITES",
+    show_default=True,
+    help="Directory of site configs (<site_id>.yaml).",
+)
+@click.option(
+    "--contact",
+    envvar="TUTORWATCH_CONTACT",
+    default="",
+    help="Phone or mail of the bureau running the crawl, sent in the User-Agent so site owners can reach you.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Crawl log to stderr instead of reports/logs/.")
+@click.pass_context
+def cli(ctx: click.Context, db: Path, reports_dir: Path, sites_dir: Path, contact: str, verbose: bool) -> None:
+    """TutorWatch: find illegal off-campus tutoring (双减) on tutoring, job and 家政 sites.
+
+    Crawls the configured sites, flags listings that break the rules with the policy clause
+    behind each finding, and writes leads spreadsheets for investigators under reports/.
+    """
+    if isinstance(sys.stdout, io.TextIOWrapper):  # crawled text must never crash a print (a lone surrogate)
+        sys.stdout.reconfigure(errors="replace")
+    ctx.obj = {"db": db, "reports": reports_dir, "sites": sites_dir, "verbose": verbose, "contact": contact}

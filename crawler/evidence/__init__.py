@@ -1,0 +1,1 @@
+"""Pages kept as evidence: WARC records, their hashes, verification and extraction."""

@@ -1,0 +1,1 @@
+"""One run of a crawl: the process, its record, the lock, health judgement, faults, progress."""
