@@ -18,9 +18,11 @@ from typing import Any
 from crawler.evidence.warc import EvidenceRef
 from crawler.extraction.listing import Listing
 from crawler.leads.duplicates import signature
+from crawler.leads.findings import by_category, matched_text, stored
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.groups import regroup
 from crawler.leads.migrations import migrate, schema_version
+from crawler.leads.queries import LeadQueries
 from detectors.contacts import contacts, fold, institutions
 from detectors.errors import DatabaseError
 from detectors.models import Analysis
@@ -40,33 +42,45 @@ def now() -> str:
 
 
 def analysis_columns(analysis: Analysis) -> dict[str, Any]:
-    """The analysis as the flat, readable columns of a lead row."""
+    """The analysis as the flat columns a page is compared by (its evidence is added only when it is written)."""
     findings = analysis.findings
-    matched = dict.fromkeys(f.span.text for f in findings)
     return {
         "categories": ";".join(analysis.categories),
         "rules": ";".join(f.rule for f in findings),
-        "matched_text": " | ".join(matched),
         "basis": "; ".join(dict.fromkeys(clause for f in findings for clause in f.basis)),
         "score": analysis.score,
         "flagged": int(analysis.flagged),
     }
 
 
+def folded_fields(listing: Listing, analysis: Analysis) -> tuple[str, str]:
+    """A page's folded title + body (as the detectors read it) and its folded contact + publisher fields."""
+    text = analysis.folded or fold(f"{listing.title}\n{listing.body}")
+    extra = f"{listing.contact}\n{listing.publisher}"
+    return text, fold(extra) if extra.strip() else ""
+
+
+def listing_contacts(listing: Listing, analysis: Analysis) -> list[str]:
+    """The phones, WeChat and QQ ids of a page, evasions undone (``phone:…``, ``wechat:…``, ``qq:…``)."""
+    text, extra = folded_fields(listing, analysis)
+    return contacts(f"{text}\n{extra}")
+
+
 INSERT_LEAD = (
     "INSERT INTO leads (lead_id, url, site, platform, title, body, publisher, contact, city, district, price,"
     " posted_at, categories, rules, matched_text, basis, score, flagged, content_hash, first_seen, last_seen,"
-    " changed_at, contacts, institutions, registry_status, minhash)"
+    " changed_at, contacts, institutions, registry_status, minhash, findings)"
     " VALUES (:lead_id, :url, :site, :platform, :title, :body, :publisher, :contact, :city, :district, :price,"
     " :posted_at, :categories, :rules, :matched_text, :basis, :score, :flagged, :content_hash, :at, :at, :at,"
-    " :contacts, :institutions, :registry_status, :minhash)"
+    " :contacts, :institutions, :registry_status, :minhash, :findings)"
 )
 UPDATE_LEAD = (
     "UPDATE leads SET site = :site, platform = :platform, title = :title, body = :body, publisher = :publisher,"
     " contact = :contact, city = :city, district = :district, price = :price, posted_at = :posted_at,"
     " categories = :categories, rules = :rules, matched_text = :matched_text, basis = :basis, score = :score,"
     " flagged = :flagged, content_hash = :content_hash, changed_at = :at, contacts = :contacts,"
-    " institutions = :institutions, registry_status = :registry_status, minhash = :minhash WHERE lead_id = :lead_id"
+    " institutions = :institutions, registry_status = :registry_status, minhash = :minhash, findings = :findings"
+    " WHERE lead_id = :lead_id"
 )
 
 
@@ -93,6 +107,7 @@ class LeadStore:
             self.conn.execute(f"PRAGMA cache_size=-{CACHE_MB * 1024}")
             self.conn.execute("PRAGMA wal_autocheckpoint=20000")
             migrate(self.conn)
+            self.read = LeadQueries(self.conn)  # every read query the application makes
         except (sqlite3.DatabaseError, DatabaseError) as exc:
             self.conn.close()
             problem = exc if isinstance(exc, DatabaseError) else f"cannot open the leads database: {exc}"
@@ -274,9 +289,8 @@ class LeadStore:
 
         The title and body come folded from the detectors (``analysis.folded``, which read the same text).
         """
-        text = analysis.folded or fold(f"{listing.title}\n{listing.body}")
-        extra = f"{listing.contact}\n{listing.publisher}"
-        extra = fold(extra) if extra.strip() else ""
+        text, extra = folded_fields(listing, analysis)
+        evidence = by_category(analysis.findings)
         return {
             "url": listing.url,
             "site": listing.site,
@@ -293,12 +307,21 @@ class LeadStore:
             "institutions": ";".join(institutions(f"{extra}\n{text}")),
             "registry_status": registry,
             "minhash": signature(text),
+            "matched_text": matched_text(evidence),
+            "findings": stored(evidence),
             **columns,
         }
 
     def _note_outcome(self, run_id: int | None, lead: str, outcome: str) -> None:
         if run_id is not None:  # the first outcome of a lead in a run stands (a page seen twice stays 'new')
             self.conn.execute("INSERT OR IGNORE INTO run_leads VALUES (?, ?, ?)", (run_id, lead, outcome))
+
+    def record_export(
+        self, export_id: str, kind: str, scope: str, at: str, file: str, leads: int, filters: str
+    ) -> None:
+        """Remember a workbook written (its id is in the file), so the next one knows what is new since."""
+        row = (export_id, kind, scope, at, file, leads, filters)
+        self._tx("INSERT INTO exports VALUES (?, ?, ?, ?, ?, ?, ?)", row)
 
     def leads(self, changed_since: str | None = None) -> list[sqlite3.Row]:
         """Lead rows, highest score first; only those new or changed since a time when given."""
