@@ -5,18 +5,23 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
 
-from crawler.config.site_config import SITES_DIR
+from crawler.config.site_config import SITES_DIR, load_sites
+from crawler.leads.localtime import DEFAULT_TZ, zone
 from crawler.leads.store import DEFAULT_DB
 from detectors.errors import TutorWatchError
+
+if TYPE_CHECKING:
+    from crawler.leads.export import ExportSettings
 
 REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
 PARTIAL_EXIT = 3
 console = Console(highlight=False)
+console.soft_wrap = not console.is_terminal  # piped to a file: whole lines, never wrapped mid-word at 80 columns
 
 
 class TutorWatchGroup(click.Group):
@@ -47,6 +52,14 @@ def _usage_error(exc: click.UsageError) -> NoReturn:
     where = exc.ctx.command_path if exc.ctx else "tutorwatch"
     click.echo(f"tutorwatch: error: {exc.format_message()} (see {where} --help)", err=True)
     sys.exit(exc.exit_code)
+
+
+def _time_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        zone(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
 
 
 @click.group(cls=TutorWatchGroup)
@@ -80,9 +93,17 @@ def _usage_error(exc: click.UsageError) -> NoReturn:
     default="",
     help="Phone or mail of the bureau running the crawl, sent in the User-Agent so site owners can reach you.",
 )
+@click.option(
+    "--tz",
+    envvar="TUTORWATCH_TZ",
+    default=DEFAULT_TZ,
+    show_default=True,
+    callback=_time_zone,
+    help="Time zone of the dates people read in workbooks, reports and `check` (an IANA name).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Crawl log to stderr instead of reports/logs/.")
 @click.pass_context
-def cli(ctx: click.Context, db: Path, reports_dir: Path, sites_dir: Path, contact: str, verbose: bool) -> None:
+def cli(ctx: click.Context, db: Path, reports_dir: Path, sites_dir: Path, contact: str, tz: str, verbose: bool) -> None:
     """TutorWatch: find illegal off-campus tutoring (双减) on tutoring, job and 家政 sites.
 
     Crawls the configured sites, flags listings that break the rules with the policy clause
@@ -90,4 +111,21 @@ def cli(ctx: click.Context, db: Path, reports_dir: Path, sites_dir: Path, contac
     """
     if isinstance(sys.stdout, io.TextIOWrapper):  # crawled text must never crash a print (a lone surrogate)
         sys.stdout.reconfigure(errors="replace")
-    ctx.obj = {"db": db, "reports": reports_dir, "sites": sites_dir, "verbose": verbose, "contact": contact}
+    ctx.obj = {"db": db, "reports": reports_dir, "sites": sites_dir, "verbose": verbose, "contact": contact, "tz": tz}
+
+
+def site_names(obj: dict, sites: list | None = None) -> dict[str, str]:
+    """Each site id's configured name (people read names; a broken config only costs the names)."""
+    if sites is None:
+        try:
+            sites = load_sites(obj["sites"])
+        except TutorWatchError:
+            return {}
+    return {site.site_id: site.name for site in sites}
+
+
+def export_settings(obj: dict, workbook: str = "never", sites: list | None = None) -> ExportSettings:
+    """How this command's exports are written: the --tz zone, the sites' names, whether a new workbook."""
+    from crawler.leads.export import ExportSettings
+
+    return ExportSettings(obj["tz"], site_names(obj, sites), workbook)
