@@ -179,11 +179,11 @@ def test_every_lead_keeps_its_page_as_verifiable_evidence(crawled: CrawlResult, 
 
 
 def test_one_number_behind_listings_on_three_sites_is_one_actor(crawled: CrawlResult) -> None:
-    sheet = load_workbook(crawled.workspace.reports / "leads.xlsx")["actors"]
+    sheet = load_workbook(crawled.workspace.reports / "leads.xlsx")["同一联系人"]
     actors = list(sheet.iter_rows(min_row=2, values_only=True))
     biggest = max(actors, key=lambda row: row[1])
     assert biggest[1] >= 5 and biggest[2] == 3, "phone 13800007777 / WeChat qihang_2026 (also as 薇信 and spaced)"
-    assert "phone:13800007777" in biggest[4] and "wechat:qihang_2026" in biggest[4]
+    assert "电话 13800007777" in biggest[4] and "微信 qihang_2026" in biggest[4]
 
 
 def test_registry_marks_blacklisted_and_mismatched_institutions(crawled: CrawlResult) -> None:
