@@ -55,6 +55,7 @@ from crawler.leads.wording import (
 )
 
 XLSX_MAX_ROWS = 20_000
+LINE_POINTS, MAX_LINES = 14, 14  # a wrapped row's height: 15 pt a line, at most 14 lines (the rest scrolls)
 OPEN = "(status IN ('', 'investigating') OR (status != '' AND content_hash != verdict_hash))"  # needs a decision
 LEADS_SHEET, INFO_SHEET = "线索", "导出信息"
 FROZEN = "F2"  # columns A–E (研判结论 … 说明) and the header row stay in view
@@ -90,7 +91,7 @@ class Column:
     header: str
     width: float
     value: Callable[[sqlite3.Row, dict], object]
-    style: str = "text"  # text | wrap | date | number
+    style: str = "text"  # text | top (aligned to the top, as wrapped neighbours are) | wrap | date | number
     hidden: bool = False
 
 
@@ -115,14 +116,14 @@ def _evidence(row: sqlite3.Row) -> str:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("研判结论", 10, lambda r, x: verdict_name(r["status"]) if r["status"] else None),
+    Column("研判结论", 10, lambda r, x: verdict_name(r["status"]) if r["status"] else None, "top"),
     Column("标题", 30, lambda r, x: Linked(r["title"], r["url"]), "wrap"),
     Column("违规类别", 18, lambda r, x: category_names(r["categories"]), "wrap"),
-    Column("区县", 10, lambda r, x: _place(r)),
+    Column("区县", 10, lambda r, x: _place(r), "top"),
     Column("说明", 60, lambda r, x: explain(loaded(r["findings"], r["categories"], r["matched_text"])), "wrap"),
     Column("备注", 24, lambda r, x: r["notes"], "wrap"),
-    Column("新/变化", 9, lambda r, x: {0: OUTCOMES["new"], 1: OUTCOMES["changed"]}.get(r["fresh"], "")),
-    Column("优先级", 8, lambda r, x: x["priority"][0], "number"),
+    Column("新/变化", 9, lambda r, x: {0: OUTCOMES["new"], 1: OUTCOMES["changed"]}.get(r["fresh"], ""), "top"),
+    Column("优先级", 8, lambda r, x: x["priority"][0], "top"),
     Column("优先级依据", 34, lambda r, x: x["priority"][1], "wrap"),
     Column("首次发现", 16, lambda r, x: local(r["first_seen"], x["tz"]), "date"),
     Column("最近发现", 16, lambda r, x: local(r["last_seen"], x["tz"]), "date"),
@@ -177,6 +178,10 @@ def _styled(sheet: WriteOnlyWorksheet, value: object, style: str) -> object:
     value = value.text if isinstance(value, Linked) else value
     if value is None or value == "" or style == "number":
         return value if value != "" else None
+    if style == "top" and isinstance(value, int | float):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.alignment = TOP
+        return cell
     if style == "date":
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = DATE_FORMAT
@@ -189,6 +194,12 @@ def _styled(sheet: WriteOnlyWorksheet, value: object, style: str) -> object:
     if link:
         cell.hyperlink, cell.font = link, LINK
     return cell
+
+
+def text_lines(text: str, width: float) -> int:
+    """Lines a wrapped cell ``width`` wide needs for ``text`` (a Chinese character is two columns: GBK length)."""
+    columns = max(width - 1, 1)
+    return sum(max(1, -(-len(line.encode("gbk", "replace")) // int(columns))) for line in text.split("\n"))
 
 
 def _header(sheet: WriteOnlyWorksheet, names: list[str] | tuple[str, ...]) -> None:
@@ -247,10 +258,15 @@ def _leads_sheet(book: Workbook, read: LeadQueries, spec: WorkbookSpec, where: s
     _print_setup(sheet, end)
     _header(sheet, HEADERS)
     context = {"tz": ZoneInfo(spec.tz), "site_names": spec.site_names}
+    wrapped = [(n, c.width) for n, c in enumerate(COLUMNS) if c.style == "wrap" and not c.hidden]
     written = 0
     for row in read.workbook_rows(where, spec.params, spec.since, XLSX_MAX_ROWS):
         context["priority"] = priority(row["categories"], row["times_seen"], row["case_sites"], row["actor_leads"])
-        sheet.append([_styled(sheet, column.value(row, context), column.style) for column in COLUMNS])
+        values = [column.value(row, context) for column in COLUMNS]
+        # Excel, WPS and LibreOffice keep a row's default height on opening: give it the height its text needs.
+        lines = max(text_lines(_text(getattr(values[n], "text", values[n])), width) for n, width in wrapped)
+        sheet.row_dimensions[written + 2].height = LINE_POINTS * min(lines, MAX_LINES)
+        sheet.append([_styled(sheet, value, column.style) for value, column in zip(values, COLUMNS, strict=True)])
         written += 1
     return written
 
