@@ -41,11 +41,15 @@ def combine(rules: float, model_score: float | None, rule_weight: float) -> floa
 
 
 def _term_span(term: str, norm: Normalized, original: str) -> Span:
-    """Where a feature the classifier weighed stands in the original text (the title when nowhere)."""
+    """Where a feature the classifier weighed stands in the original text (the first line with text when nowhere)."""
     at = norm.text.find(term.strip())
     if at < 0 or not term.strip():
-        end = original.find("\n") if "\n" in original else len(original)
-        return Span(0, end, original[:end])
+        start = 0
+        for line in original.split("\n"):  # an empty title must not make an empty span
+            if line.strip():
+                return Span(start, start + len(line), line)
+            start += len(line) + 1
+        return Span(0, len(original), original)
     start, end = norm.original_range(at, at + len(term.strip()))
     return Span(start, end, original[start:end])
 
