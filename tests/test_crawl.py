@@ -257,3 +257,12 @@ def test_crawl_killed_midway_continues_where_it_stopped(crawled: CrawlResult, wo
     assert sorted(lead for lead, _ in leads) == sorted(r["lead_id"] for r in rows(crawled.csv_first))
     assert {times for _, times in leads} == {1}, "no lead counted twice"
     assert statuses == ["interrupted", "ok"]
+
+
+def test_the_first_night_gives_the_analyst_a_workbook_and_an_unchanged_night_none(crawled: CrawlResult) -> None:
+    [workbook] = (crawled.workspace.reports / "待研判").glob("线索-全部-*.xlsx")
+    assert f"to review: {workbook}" in crawled.first.stdout.replace("\n", "")
+    assert "to review" not in crawled.second.stdout, "nothing new or changed: yesterday's file still holds the work"
+    leads = rows(crawled.csv_second)
+    sheet = load_workbook(workbook, read_only=True)["线索"]
+    assert sum(1 for _ in sheet.iter_rows(min_row=2)) == len(leads), "every lead still waits for a verdict"

@@ -22,6 +22,7 @@ from crawler.leads.store import LeadStore, now
 from crawler.leads.wording import category_name
 from crawler.reporting.counts import (
     OUTCOMES,
+    UNKNOWN,
     VERDICTS,
     active_leads,
     breakdown,
@@ -71,10 +72,7 @@ def lead_brief(lead: dict, site_names: dict[str, str] | None = None, tz: str = D
 
 def bureau_view(store: LeadStore, day: date, site_names: dict[str, str], tz: str) -> dict:
     """The bureau's morning: leads waiting for a verdict by district, and those confirmed this week."""
-    waiting = [
-        {"district": row["place"] or district({"district": "", "city": ""}), "leads": row["leads"]}
-        for row in store.read.open_by_district()
-    ]
+    waiting = [{"district": row["place"] or UNKNOWN, "leads": row["leads"]} for row in store.read.open_by_district()]
     week_start = day - timedelta(days=WEEK - 1)
     confirmed = store.read.confirmed_between(week_start.isoformat(), (day + timedelta(days=1)).isoformat())
     return {
