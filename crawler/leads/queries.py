@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from crawler.leads.columns import CSV_SELECT, ORDER
+from crawler.leads.priority import math_functions, priority_sql
 
 LEAD_FIELDS = (  # what reports show of a lead (not its body or MinHash)
     "lead_id, title, url, site, platform, city, district, categories, rules, matched_text, basis, findings, score,"
@@ -130,9 +131,10 @@ class LeadQueries:
         """Leads for a workbook in triage order: new since ``since``, then changed, then by priority.
 
         Each row adds ``fresh`` (0 new, 1 changed, 2 neither), ``actor_leads`` (leads sharing its
-        contact, itself included) and ``case_sites`` (sites its ad is posted on). The connection must
-        have the ``priority`` function (crawler.leads.priority.priority_points) registered.
+        contact, itself included) and ``case_sites`` (sites its ad is posted on).
         """
+        math_functions(self.conn)
+        points = priority_sql("categories", "times_seen", "case_sites", "actor_leads")
         return self.conn.execute(
             f"SELECT {WORKBOOK_FIELDS}, coalesce(a.n, 1) AS actor_leads, coalesce(c.n, 1) AS case_sites,"
             " CASE WHEN first_seen >= ? THEN 0 WHEN changed_at >= ? THEN 1 ELSE 2 END AS fresh FROM leads"
@@ -140,7 +142,7 @@ class LeadQueries:
             " ON a.aid = leads.actor_id"
             " LEFT JOIN (SELECT case_id AS cid, count(DISTINCT site) AS n FROM leads WHERE case_id != ''"
             " GROUP BY case_id) c ON c.cid = leads.case_id"
-            f"{where} ORDER BY fresh, priority(categories, times_seen, case_sites, actor_leads) DESC, score DESC,"
+            f"{where} ORDER BY fresh, {points} DESC, score DESC,"
             " first_seen, lead_id LIMIT ?",
             (since, since, *params, limit),
         )

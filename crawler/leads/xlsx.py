@@ -20,6 +20,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO
@@ -31,6 +32,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -40,7 +42,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from crawler.leads.explain import explain
 from crawler.leads.findings import loaded
 from crawler.leads.localtime import local
-from crawler.leads.priority import priority, priority_points
+from crawler.leads.priority import priority
 from crawler.leads.queries import LeadQueries, and_where
 from crawler.leads.wording import (
     OUTCOMES,
@@ -172,27 +174,48 @@ def _inert(sheet: WriteOnlyWorksheet, value: object) -> object:
     return cell
 
 
-def _styled(sheet: WriteOnlyWorksheet, value: object, style: str) -> object:
+class CellStyles:
+    """Each column style registered once in the workbook; a cell then takes a copy of its style indices.
+
+    Setting ``cell.alignment`` looks the style up in the workbook's lists on every cell (most of a
+    20,000-row sheet's time); copying the few integers openpyxl keeps per cell does the same.
+    """
+
+    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+        looks = {
+            "wrap": {"alignment": WRAP},
+            "top": {"alignment": TOP},
+            "date": {"number_format": DATE_FORMAT},
+            "wrap link": {"alignment": WRAP, "font": LINK},
+            "top link": {"alignment": TOP, "font": LINK},
+        }
+        self.arrays: dict[str, StyleArray] = {}
+        for name, attributes in looks.items():
+            template = WriteOnlyCell(sheet)
+            for attribute, value in attributes.items():
+                setattr(template, attribute, value)
+            self.arrays[name] = template._style
+
+    def cell(self, sheet: WriteOnlyWorksheet, value: object, look: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell._style = copy(self.arrays[look])
+        return cell
+
+
+def _styled(sheet: WriteOnlyWorksheet, styles: CellStyles, value: object, style: str) -> object:
     """A cell with its column's style: a number, a real date, wrapped text, a link; crawled text stays inert."""
     link = value.url if isinstance(value, Linked) and urlsplit(value.url).scheme in ("http", "https") else ""
     value = value.text if isinstance(value, Linked) else value
     if value is None or value == "" or style == "number":
         return value if value != "" else None
-    if style == "top" and isinstance(value, int | float):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.alignment = TOP
-        return cell
-    if style == "date":
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = DATE_FORMAT
-        return cell
+    if style == "date" or (style == "top" and isinstance(value, int | float)):
+        return styles.cell(sheet, value, style)
     if style == "text" and not link:
         return _inert(sheet, value)
-    cell = WriteOnlyCell(sheet, value=_text(value))
+    cell = styles.cell(sheet, _text(value), ("wrap" if style == "wrap" else "top") + (" link" if link else ""))
     cell.data_type = "s"  # never a formula, whatever the text starts with
-    cell.alignment = WRAP if style == "wrap" else TOP
     if link:
-        cell.hyperlink, cell.font = link, LINK
+        cell.hyperlink = link
     return cell
 
 
@@ -258,6 +281,7 @@ def _leads_sheet(book: Workbook, read: LeadQueries, spec: WorkbookSpec, where: s
     _print_setup(sheet, end)
     _header(sheet, HEADERS)
     context = {"tz": ZoneInfo(spec.tz), "site_names": spec.site_names}
+    styles = CellStyles(sheet)
     wrapped = [(n, c.width) for n, c in enumerate(COLUMNS) if c.style == "wrap" and not c.hidden]
     written = 0
     for row in read.workbook_rows(where, spec.params, spec.since, XLSX_MAX_ROWS):
@@ -266,7 +290,7 @@ def _leads_sheet(book: Workbook, read: LeadQueries, spec: WorkbookSpec, where: s
         # Excel, WPS and LibreOffice keep a row's default height on opening: give it the height its text needs.
         lines = max(text_lines(_text(getattr(values[n], "text", values[n])), width) for n, width in wrapped)
         sheet.row_dimensions[written + 2].height = LINE_POINTS * min(lines, MAX_LINES)
-        sheet.append([_styled(sheet, value, column.style) for value, column in zip(values, COLUMNS, strict=True)])
+        sheet.append([_styled(sheet, styles, value, c.style) for value, c in zip(values, COLUMNS, strict=True)])
         written += 1
     return written
 
@@ -279,11 +303,14 @@ def _groups_sheet(book: Workbook, read: LeadQueries, spec: WorkbookSpec, column:
     _header(sheet, ["编号", "线索数", "网站数", "区县", "联系方式", "链接"])
     if spec.kind == "view":
         _protect(sheet)
+    styles = CellStyles(sheet)
     for key, leads, sites, districts, contacts, urls in read.groups(spec.where, spec.params, column, XLSX_MAX_ROWS):
         found = sorted({c for c in (contacts or "").split(";") if c})
         places = "；".join(sorted(d for d in (districts or "").split(",") if d))
         named = "；".join(contact_name(c) for c in found)
-        sheet.append([key, leads, sites, _inert(sheet, places), _inert(sheet, named), _styled(sheet, urls, "wrap")])
+        sheet.append(
+            [key, leads, sites, _inert(sheet, places), _inert(sheet, named), _styled(sheet, styles, urls, "wrap")]
+        )
 
 
 def _summary_sheet(book: Workbook, read: LeadQueries, spec: WorkbookSpec, total: int, written: int) -> None:
@@ -334,7 +361,6 @@ def leads_xlsx(conn: sqlite3.Connection, out: BinaryIO, spec: WorkbookSpec) -> i
 
     Read inside the caller's transaction, every sheet sees the same leads.
     """
-    conn.create_function("priority", 4, priority_points, deterministic=True)
     read = LeadQueries(conn)
     where = and_where(spec.where, OPEN) if spec.kind == "review" else spec.where
     total = read.lead_total(where, spec.params)
