@@ -18,7 +18,7 @@ from crawler.extraction.listing import Listing
 from crawler.fetching.rendering import CHROMIUM
 from crawler.leads.fingerprint import lead_id
 from crawler.leads.store import LeadStore
-from crawler.leads.verdicts import Change, apply_changes
+from crawler.leads.verdicts import Change, set_verdicts
 from crawler.reporting.render import write_night_report, write_period_report
 from detectors import analyze
 
@@ -42,7 +42,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
         store.record_site(run, "jiajiao", 10, 2, 0, "finished")
         store.record_site(run, "jiazheng", 3, 0, 0, "finished")
         store.finish_run(run, "partial")
-        apply_changes(store, [Change(lead_id(ADS[0].url), "confirmed", "已立案")], "王五", "test")
+        set_verdicts(store, [Change(lead_id(ADS[0].url), "confirmed", "已立案")], "王五", "test")
         night = write_night_report(store, run, root / "reports", NAMES, "Asia/Shanghai")
         today = date.today()
         write_period_report(store, today, today, root / "period", NAMES, "Asia/Shanghai")

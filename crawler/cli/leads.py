@@ -108,14 +108,14 @@ def review_set(obj: dict, leads: tuple[str, ...], verdict: str, note: str | None
     """
     from crawler.leads.export import export_store
     from crawler.leads.store import LeadStore
-    from crawler.leads.verdicts import Change, apply_changes
+    from crawler.leads.verdicts import Change, set_verdicts
 
     with LeadStore(obj["db"]) as store:
         unknown = sorted(set(leads) - store.read.known_ids(leads))
         if unknown:
             raise TutorWatchError(f"no lead {', '.join(unknown)}; nothing was changed")
         changes = [Change(lead, FROM_LABEL[verdict], note or None) for lead in dict.fromkeys(leads)]
-        applied = apply_changes(store, changes, reviewer or getpass.getuser(), "tutorwatch review set")
+        applied = set_verdicts(store, changes, reviewer or getpass.getuser(), "tutorwatch review set")
         export_store(store, obj["reports"], settings=export_settings(obj))
     same = len(changes) - len(applied.changed)
     console.print(f"{applied.verdicts} 条研判结论、{applied.notes} 条备注已记录（{same} 条未变）")

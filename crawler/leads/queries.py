@@ -11,6 +11,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from crawler.leads.columns import CSV_SELECT, ORDER
 from crawler.leads.priority import math_functions, priority_sql
@@ -27,6 +28,12 @@ WORKBOOK_FIELDS = (  # what a workbook shows of a lead
     " evidence_offset, evidence_sha256, registry_status, contacts, actor_id, case_id"
 )
 _RUN_IDS = "SELECT value FROM json_each(?)"
+
+
+class VerdictState(NamedTuple):
+    status: str  # '' = 待研判
+    notes: str
+    rev: int  # how many times the verdict or note changed
 
 
 def and_where(where: str, condition: str) -> str:
@@ -80,14 +87,15 @@ class LeadQueries:
         marks = ",".join("?" * len(chunk))
         return {row[0] for row in self.conn.execute(f"SELECT lead_id FROM leads WHERE lead_id IN ({marks})", chunk)}
 
-    def verdict_state(self, lead_ids: Sequence[str]) -> dict[str, sqlite3.Row]:
-        """Each lead's verdict, note and revision as stored now."""
-        rows = self.conn.execute(
-            "SELECT lead_id, status, notes, verdict_rev, content_hash FROM leads"
-            " WHERE lead_id IN (SELECT value FROM json_each(?))",
+    def verdict_state(self, lead_ids: Iterable[str]) -> dict[str, VerdictState]:
+        """These leads' verdict, note and revision as stored now (ids the store does not hold are left out)."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # plain tuples: a review file of 100,000 rows reads as many
+        rows = cursor.execute(
+            "SELECT lead_id, status, notes, verdict_rev FROM leads WHERE lead_id IN (SELECT value FROM json_each(?))",
             (json.dumps(list(lead_ids)),),
         )
-        return {row["lead_id"]: row for row in rows}
+        return {lead: VerdictState(status, notes, rev) for lead, status, notes, rev in rows}
 
     def reviewed(self) -> list[sqlite3.Row]:
         """Confirmed and dismissed leads (for precision per rule, and as training labels)."""

@@ -2,10 +2,11 @@
 
 The analyst sets 研判结论 (确认 / 排除 / 调查中 / 待研判) and 备注 in their own workbook (or leads.csv,
 perhaps re-saved by Excel or WPS as GBK). Import runs in three steps, so each can be bounded or
-checked on its own: read the rows (``read_review``), check every row against the store
-(``check_rows``: one bad row refuses the whole file, and every bad row is named), then apply per
-lead (crawler.leads.verdicts: a verdict older than the stored one is a conflict, reported, that
-lead unchanged). A blank cell never erases a verdict or a note.
+checked on its own: read the rows (``read_review``), check every row against the leads' stored
+states (``check_rows``: one bad row refuses the whole file, and every bad row is named), then
+apply per lead (crawler.leads.verdicts: a verdict older than the stored one is a conflict,
+reported, that lead unchanged); the states are read once and written under one lock. A blank
+cell never erases a verdict or a note.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from pathlib import Path
 
 from crawler.leads.columns import ESCAPE_PREFIX, FORMULA_STARTS
 from crawler.leads.encodings import decode_hand_edited
+from crawler.leads.queries import VerdictState
 from crawler.leads.store import LeadStore
-from crawler.leads.verdicts import Applied, Change, apply_changes
+from crawler.leads.verdicts import Applied, Change, apply_changes, verdict_lock
 from crawler.leads.wording import FROM_LABEL, VERDICT_CHOICES, verdict_name
 from detectors.errors import TutorWatchError
 
@@ -138,11 +140,10 @@ def _base(rev: str) -> int | None:
     return number if number >= 0 else None
 
 
-def check_rows(store: LeadStore, review: ReviewFile) -> list[Change]:
-    """Every row checked against the store; raises ReviewError naming every bad row (nothing is written)."""
+def check_rows(review: ReviewFile, states: dict[str, VerdictState]) -> list[Change]:
+    """Every row checked against the leads' stored states; raises ReviewError naming every bad row."""
     rows = review.rows
-    known = store.read.known_ids({row.lead_id for row in rows})
-    states = store.read.verdict_state(sorted(known))
+    known = states.keys()
     problems: list[str] = []
     changes: dict[str, tuple[ReviewRow, Change]] = {}
     for row in rows:
@@ -157,10 +158,10 @@ def check_rows(store: LeadStore, review: ReviewFile) -> list[Change]:
         if base is None:
             problems.append(f"{where}: revision {row.rev!r} is not a number")
             continue
-        if base > states[row.lead_id]["verdict_rev"]:
+        if base > states[row.lead_id].rev:
             problems.append(
                 f"{where}: lead {row.lead_id} at revision {base}, newer than this database's"
-                f" {states[row.lead_id]['verdict_rev']} (a file from another database?)"
+                f" {states[row.lead_id].rev} (a file from another database?)"
             )
             continue
         change = Change(row.lead_id, FROM_LABEL[row.verdict] if row.verdict else None, row.notes or None, base, where)
@@ -183,8 +184,10 @@ def source_of(review: ReviewFile) -> str:
 def import_review(store: LeadStore, path: Path, reviewer: str | None = None) -> Applied:
     """Merge verdicts and notes from a file; a bad row refuses the file, a newer stored verdict refuses its lead."""
     review = read_review(path)
-    changes = check_rows(store, review)
-    return apply_changes(store, changes, reviewer or review.modified_by, source_of(review))
+    with verdict_lock(store):  # checked and written against the same states: nothing slips in between
+        states = store.read.verdict_state({row.lead_id for row in review.rows})
+        changes = check_rows(review, states)  # a bad row raises: the transaction ends, nothing written
+        return apply_changes(store, changes, states, reviewer or review.modified_by, source_of(review))
 
 
 def labelled_jsonl(store: LeadStore) -> str:

@@ -7,14 +7,18 @@ revision (another file, ``review set``) is a conflict when the file also changes
 the older word, so the lead is left as it is and the conflict reported. A file that merely still
 shows the older state (the analyst touched nothing there) changes nothing. Reopening a lead
 (待研判, stored as '') is a verdict like the others.
+
+The states are read and the changes written under one write lock (``verdict_lock``), so no other
+import or ``review set`` slips in between.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from crawler.leads.queries import VerdictState
 from crawler.leads.store import LeadStore, now
 
 
@@ -49,60 +53,71 @@ class Applied:
     changed: list[str] = field(default_factory=list)  # lead ids written
 
 
-def apply_changes(store: LeadStore, changes: Sequence[Change], reviewer: str, source: str) -> Applied:
-    """Write the changes in one transaction, per lead: applied, unchanged, or a conflict (lead untouched)."""
+@contextmanager
+def verdict_lock(store: LeadStore) -> Iterator[None]:
+    """One write transaction: read the leads' states, check, write; committed at the end, rolled back on error."""
     store.commit()
+    with store.conn:
+        store.conn.execute("BEGIN IMMEDIATE")
+        yield
+
+
+def set_verdicts(store: LeadStore, changes: Sequence[Change], reviewer: str, source: str) -> Applied:
+    """Changes decided now (``review set``): read the states and apply, under the lock."""
+    with verdict_lock(store):
+        return apply_changes(store, changes, store.read.verdict_state(c.lead_id for c in changes), reviewer, source)
+
+
+def apply_changes(
+    store: LeadStore, changes: Sequence[Change], states: dict[str, VerdictState], reviewer: str, source: str
+) -> Applied:
+    """Per lead: applied, unchanged, or a conflict (lead untouched). Inside ``verdict_lock``, with its states."""
     result = Applied()
     at = now()
-    conn = store.conn
-    with conn:
-        conn.execute("BEGIN IMMEDIATE")  # states read and written under one lock: no import slips between
-        states = store.read.verdict_state([c.lead_id for c in changes])
-        stale = [(c.lead_id, c.base_rev) for c in changes if c.base_rev not in (None, states[c.lead_id]["verdict_rev"])]
-        shown = store.read.states_at(stale)
-        history, updates = [], []
-        for change in changes:
-            state = states[change.lead_id]
-            old = (state["status"], state["notes"])
-            new = (old[0] if change.status is None else change.status, old[1] if change.notes is None else change.notes)
-            if new == old:
-                result.unchanged += 1
-                continue
-            rev = state["verdict_rev"]
-            if change.base_rev is not None and change.base_rev != rev:
-                base = shown.get((change.lead_id, change.base_rev), ("", ""))
-                edited = (change.status is not None and change.status != base[0]) or (
-                    change.notes is not None and change.notes != base[1]
-                )
-                if not edited:
-                    result.unchanged += 1
-                    continue
+    stale = [(c.lead_id, c.base_rev) for c in changes if c.base_rev not in (None, states[c.lead_id].rev)]
+    shown = store.read.states_at(stale)
+    history, updates = [], []
+    for change in changes:
+        state = states[change.lead_id]
+        old = (state.status, state.notes)
+        new = (old[0] if change.status is None else change.status, old[1] if change.notes is None else change.notes)
+        if new == old:
+            result.unchanged += 1
+            continue
+        if change.base_rev is not None and change.base_rev != state.rev:
+            base = shown.get((change.lead_id, change.base_rev), ("", ""))
+            edited = (change.status is not None and change.status != base[0]) or (
+                change.notes is not None and change.notes != base[1]
+            )
+            if edited:
                 result.conflicts.append(_conflict(store, change, state))
-                continue
-            result.verdicts += new[0] != old[0]
-            result.notes += new[1] != old[1]
-            result.changed.append(change.lead_id)
-            updates.append((new[0], new[1], rev + 1, at, new[0] != old[0], change.lead_id))
-            history.append((change.lead_id, rev + 1, old[0], new[0], old[1], new[1], reviewer, at, source))
-        conn.executemany(
-            "UPDATE leads SET status = ?1, notes = ?2, verdict_rev = ?3,"
-            " reviewed_at = CASE WHEN ?5 THEN ?4 ELSE reviewed_at END,"
-            " verdict_hash = CASE WHEN ?5 THEN content_hash ELSE verdict_hash END WHERE lead_id = ?6",
-            updates,
-        )
-        conn.executemany("INSERT INTO verdict_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", history)
+            else:
+                result.unchanged += 1
+            continue
+        result.verdicts += new[0] != old[0]
+        result.notes += new[1] != old[1]
+        result.changed.append(change.lead_id)
+        updates.append((new[0], new[1], state.rev + 1, at, new[0] != old[0], change.lead_id))
+        history.append((change.lead_id, state.rev + 1, old[0], new[0], old[1], new[1], reviewer, at, source))
+    store.conn.executemany(
+        "UPDATE leads SET status = ?1, notes = ?2, verdict_rev = ?3,"
+        " reviewed_at = CASE WHEN ?5 THEN ?4 ELSE reviewed_at END,"
+        " verdict_hash = CASE WHEN ?5 THEN content_hash ELSE verdict_hash END WHERE lead_id = ?6",
+        updates,
+    )
+    store.conn.executemany("INSERT INTO verdict_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", history)
     return result
 
 
-def _conflict(store: LeadStore, change: Change, state: sqlite3.Row) -> Conflict:
+def _conflict(store: LeadStore, change: Change, state: VerdictState) -> Conflict:
     """The newer stored state a change collides with, and who made it."""
     history = store.read.history(change.lead_id)
     last = history[-1] if history else None
     return Conflict(
         change,
-        state["status"],
-        state["notes"],
-        state["verdict_rev"],
+        state.status,
+        state.notes,
+        state.rev,
         last["reviewer"] if last else "",
         last["at"] if last else "",
         last["source"] if last else "",
