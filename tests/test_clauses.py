@@ -11,7 +11,7 @@ from crawler.leads.clauses import CLAUSES, clause_table
 from crawler.leads.explain import explain
 from crawler.leads.findings import by_category
 from detectors import analyze
-from detectors.analysis import rule_detector
+from detectors.catalogue import load_catalogue
 from detectors.categories import BASIS, CATEGORIES
 
 POLICY = CLAUSES.parent
@@ -25,7 +25,7 @@ def plain(text: str) -> str:
 
 def cited() -> set[tuple[str, str]]:
     """(clause, category) for every basis a rule, a category or the licence registry cites."""
-    pairs = {(b, rule.category) for rule in rule_detector().catalogue.rules for b in rule.basis}
+    pairs = {(b, rule.category) for rule in load_catalogue().rules for b in rule.basis}
     pairs |= {(b, category) for category, basis in BASIS.items() for b in basis}
     return pairs | {("YY 四(一)", "unlicensed")}
 

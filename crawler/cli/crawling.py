@@ -14,10 +14,9 @@ import click
 from crawler.cli.display import print_analysis, print_page_facts, print_sites
 from crawler.cli.main import PARTIAL_EXIT, cli, console, export_settings
 from crawler.config.site_config import load_sites
+from crawler.errors import FetchError, TutorWatchError
 from crawler.leads.encodings import decode_hand_edited
-from detectors import analyze
-from detectors.analysis import load_detectors
-from detectors.errors import FetchError, TutorWatchError
+from detectors.engine import Engine
 
 
 def _http_url(url: str, where: str = "URL") -> str:
@@ -75,7 +74,7 @@ def crawl(obj: dict, only: tuple[str, ...], redis_url: str | None, wait: float) 
     for site in sites:
         if site.render:
             require_browser(f"site {site.site_id} (render: {str(site.render).lower()})")
-    load_detectors()  # a broken rule file or model fails here, before anything is fetched
+    Engine.shared(obj["engine"])  # a broken rule file or model fails here, before anything is fetched
     export = export_settings(obj, "if-new", load_sites(obj["sites"]))  # every site's name, not only those crawled
     with crawl_lock(obj["db"]):
         started = time.monotonic()
@@ -84,7 +83,15 @@ def crawl(obj: dict, only: tuple[str, ...], redis_url: str | None, wait: float) 
         else:
             spiders = [(SiteSpider.for_site(s), {}) for s in sites]
             outcome = run(
-                "crawl", spiders, obj["db"], obj["reports"], obj["verbose"], obj["contact"], resume=True, export=export
+                "crawl",
+                spiders,
+                obj["db"],
+                obj["reports"],
+                obj["verbose"],
+                obj["contact"],
+                obj["engine"],
+                resume=True,
+                export=export,
             )
         with LeadStore(obj["db"]) as store:
             report = write_night_report(store, outcome.run_id, obj["reports"], export.site_names, obj["tz"])
@@ -127,9 +134,9 @@ def worker(obj: dict, redis_url: str, only: tuple[str, ...], idle_timeout: float
     from crawler.scaleout.worker import run_worker
 
     sites = load_sites(obj["sites"], only)
-    load_detectors()
+    Engine.shared(obj["engine"])
     log_file = log_path(obj["reports"], "worker", obj["verbose"])
-    rows = run_worker(sites, redis_url, log_file, idle_timeout, obj["contact"])
+    rows = run_worker(sites, redis_url, log_file, idle_timeout, obj["engine"], obj["contact"])
     ended = {True: ("ok", ""), False: ("low", "not finished by the writer")}
     print_sites(
         console,
@@ -183,7 +190,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
         raise click.UsageError("give at least one URL, or --from FILE")
     wanted = list(dict.fromkeys(wanted))
     sites = load_sites(obj["sites"])
-    load_detectors()
+    engine = Engine.shared(obj["engine"])
     if render:
         require_browser("check --render")
     results: dict[str, Any] = {}
@@ -194,6 +201,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
         obj["reports"],
         obj["verbose"],
         obj["contact"],
+        obj["engine"],
         export=export_settings(obj, sites=sites),
     )
     failed = [url for url in wanted if not hasattr(results.get(url), "listing")]
@@ -207,7 +215,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
                     console.print(f"[bold yellow]FAILED 未能取回[/] {url}: {result}")
                 continue
             listing = result.listing
-            analysis = result.analysis or analyze(listing.title, listing.body, listing.platform)
+            analysis = result.analysis or engine.analyze(listing.document())
             row = store.read.lead_by_url(listing.url)
             seen = store.read.lead_outcome(outcome.run_id, row["lead_id"]) if row is not None else ""
             facts = page_facts(url, listing, analysis, row, seen, evidence_dir(obj["db"]), ZoneInfo(obj["tz"]))

@@ -53,6 +53,8 @@ def print_page_facts(console: Console, facts: dict) -> None:
         console.print(f"  证据：{where} SHA-256 {kept['sha256']}")
     else:
         console.print("  证据：未留存（只有线索的页面留存为证据）")
+    if facts.get("stamp"):
+        console.print(f"  [dim]检测版本：{escape(facts['stamp'])}[/]")
 
 
 def print_sites(console: Console, rows: Sequence[SiteHealth]) -> None:

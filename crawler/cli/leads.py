@@ -10,9 +10,9 @@ from typing import Any
 import click
 
 from crawler.cli.main import PARTIAL_EXIT, cli, console, export_settings, site_names
+from crawler.errors import TutorWatchError
 from crawler.leads.wording import FROM_LABEL, VERDICT_CHOICES
 from detectors.categories import CATEGORIES
-from detectors.errors import TutorWatchError
 
 
 @cli.command("export")

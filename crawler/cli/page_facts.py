@@ -3,7 +3,8 @@
 The analysis (score, findings by category with their evidence and the clause's words), what the
 store knows of the page (lead id, verdict, first seen, times seen; whether it was known before
 this check), the contacts read from it (VX / 薇信 / spaced digits undone) and where its evidence
-is kept with its SHA-256.
+is kept with its SHA-256; and the engine's stamp (rule-set hash, registry, model, threshold,
+version) that produced the analysis.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from crawler.leads.explain import explain, explained
 from crawler.leads.findings import by_category
 from crawler.leads.localtime import shown
 from crawler.leads.review import label
-from crawler.leads.store import listing_contacts
 from crawler.leads.wording import contact_name
 from detectors.contract import analysis_json
 from detectors.models import Analysis
@@ -36,6 +36,7 @@ def lead_facts(row: sqlite3.Row | None, outcome: str, tz: ZoneInfo) -> dict[str,
         "first_seen": row["first_seen"],
         "first_seen_local": shown(row["first_seen"], tz),
         "times_seen": row["times_seen"],
+        "stamp": row["stamp"],  # what produced the stored analysis (rule-set hash, model, threshold, version)
     }
 
 
@@ -61,7 +62,7 @@ def page_facts(
 ) -> dict[str, Any]:
     """One checked page: ``analysis_json``'s fields plus the store's record, contacts, evidence, explanations."""
     evidence = by_category(analysis.findings)
-    found = row["contacts"].split(";") if row is not None and row["contacts"] else listing_contacts(listing, analysis)
+    found = row["contacts"].split(";") if row is not None and row["contacts"] else list(analysis.contacts)
     return {
         "url": url,
         "canonical_url": listing.url,

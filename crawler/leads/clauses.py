@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from detectors.errors import ConfigError
+from crawler.errors import ConfigError
 
 CLAUSES = Path(__file__).resolve().parents[2] / "rules" / "policy" / "clauses.yaml"
 

@@ -25,7 +25,7 @@ WORKBOOK_FIELDS = (  # what a workbook shows of a lead
     "lead_id, title, url, site, platform, city, district, publisher, contact, price, posted_at, categories,"
     " matched_text, findings, score, first_seen, last_seen, changed_at, times_seen, status, notes, reviewed_at,"
     " verdict_rev, content_hash != verdict_hash AND status != '' AS changed_since_verdict, evidence_file,"
-    " evidence_offset, evidence_sha256, registry_status, contacts, actor_id, case_id"
+    " evidence_offset, evidence_sha256, registry_status, contacts, actor_id, case_id, stamp"
 )
 _RUN_IDS = "SELECT value FROM json_each(?)"
 

@@ -18,13 +18,13 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.errors import TutorWatchError
 from crawler.leads.columns import ESCAPE_PREFIX, FORMULA_STARTS
 from crawler.leads.encodings import decode_hand_edited
 from crawler.leads.queries import VerdictState
 from crawler.leads.store import LeadStore
 from crawler.leads.verdicts import Applied, Change, apply_changes, verdict_lock
 from crawler.leads.wording import FROM_LABEL, VERDICT_CHOICES, verdict_name
-from detectors.errors import TutorWatchError
 
 # The columns import reads, by the names the CSV (ids) and the workbook (Chinese) give them.
 HEADERS = {

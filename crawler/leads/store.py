@@ -15,16 +15,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.errors import DatabaseError
 from crawler.evidence.warc import EvidenceRef
 from crawler.extraction.listing import Listing
-from crawler.leads.duplicates import signature
 from crawler.leads.findings import by_category, matched_text, stored
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.groups import regroup
 from crawler.leads.migrations import migrate, schema_version
 from crawler.leads.queries import LeadQueries
-from detectors.contacts import contacts, fold, institutions
-from detectors.errors import DatabaseError
 from detectors.models import Analysis
 
 CACHE_MB = 256  # page cache per connection (bench/store_scale.py: commits of a night's batches)
@@ -42,7 +40,10 @@ def now() -> str:
 
 
 def analysis_columns(analysis: Analysis) -> dict[str, Any]:
-    """The analysis as the flat columns a page is compared by (its evidence is added only when it is written)."""
+    """The analysis as the flat columns of a lead row (the engine's, computed once: no folding here).
+
+    The evidence by category (``findings``, ``matched_text``) is added only to a row that is written.
+    """
     findings = analysis.findings
     return {
         "categories": ";".join(analysis.categories),
@@ -50,37 +51,29 @@ def analysis_columns(analysis: Analysis) -> dict[str, Any]:
         "basis": "; ".join(dict.fromkeys(clause for f in findings for clause in f.basis)),
         "score": analysis.score,
         "flagged": int(analysis.flagged),
+        "contacts": ";".join(analysis.contacts),
+        "institutions": ";".join(analysis.institutions),
+        "registry_status": analysis.registry,
+        "minhash": analysis.signature,
+        "stamp": str(analysis.stamp) if analysis.stamp is not None else "",
     }
-
-
-def folded_fields(listing: Listing, analysis: Analysis) -> tuple[str, str]:
-    """A page's folded title + body (as the detectors read it) and its folded contact + publisher fields."""
-    text = analysis.folded or fold(f"{listing.title}\n{listing.body}")
-    extra = f"{listing.contact}\n{listing.publisher}"
-    return text, fold(extra) if extra.strip() else ""
-
-
-def listing_contacts(listing: Listing, analysis: Analysis) -> list[str]:
-    """The phones, WeChat and QQ ids of a page, evasions undone (``phone:…``, ``wechat:…``, ``qq:…``)."""
-    text, extra = folded_fields(listing, analysis)
-    return contacts(f"{text}\n{extra}")
 
 
 INSERT_LEAD = (
     "INSERT INTO leads (lead_id, url, site, platform, title, body, publisher, contact, city, district, price,"
     " posted_at, categories, rules, matched_text, basis, score, flagged, content_hash, first_seen, last_seen,"
-    " changed_at, contacts, institutions, registry_status, minhash, findings)"
+    " changed_at, contacts, institutions, registry_status, minhash, stamp, findings)"
     " VALUES (:lead_id, :url, :site, :platform, :title, :body, :publisher, :contact, :city, :district, :price,"
     " :posted_at, :categories, :rules, :matched_text, :basis, :score, :flagged, :content_hash, :at, :at, :at,"
-    " :contacts, :institutions, :registry_status, :minhash, :findings)"
+    " :contacts, :institutions, :registry_status, :minhash, :stamp, :findings)"
 )
 UPDATE_LEAD = (
     "UPDATE leads SET site = :site, platform = :platform, title = :title, body = :body, publisher = :publisher,"
     " contact = :contact, city = :city, district = :district, price = :price, posted_at = :posted_at,"
     " categories = :categories, rules = :rules, matched_text = :matched_text, basis = :basis, score = :score,"
     " flagged = :flagged, content_hash = :content_hash, changed_at = :at, contacts = :contacts,"
-    " institutions = :institutions, registry_status = :registry_status, minhash = :minhash, findings = :findings"
-    " WHERE lead_id = :lead_id"
+    " institutions = :institutions, registry_status = :registry_status, minhash = :minhash, stamp = :stamp,"
+    " findings = :findings WHERE lead_id = :lead_id"
 )
 
 
@@ -201,7 +194,6 @@ class LeadStore:
         analysis: Analysis,
         seen_at: str | None = None,
         evidence: Callable[[], EvidenceRef | None] | None = None,
-        registry: str = "",
         validators: tuple[str, str] = ("", ""),
         run_id: int | None = None,
     ) -> str:
@@ -243,7 +235,7 @@ class LeadStore:
             rowid = old["rowid"] if old is not None else 0
             if old is None or changed:
                 row = {
-                    **self._row(listing, analysis, columns, registry),
+                    **self._row(listing, analysis, columns),
                     "lead_id": ident,
                     "content_hash": digest,
                     "at": at,
@@ -284,12 +276,8 @@ class LeadStore:
             return "seen"
 
     @staticmethod
-    def _row(listing: Listing, analysis: Analysis, columns: dict[str, Any], registry: str) -> dict[str, Any]:
-        """The lead columns computed from a page's text: only for pages that are new or changed.
-
-        The title and body come folded from the detectors (``analysis.folded``, which read the same text).
-        """
-        text, extra = folded_fields(listing, analysis)
+    def _row(listing: Listing, analysis: Analysis, columns: dict[str, Any]) -> dict[str, Any]:
+        """The lead columns of a page that is new or changed: its fields and the engine's analysis of them."""
         evidence = by_category(analysis.findings)
         return {
             "url": listing.url,
@@ -303,10 +291,6 @@ class LeadStore:
             "district": listing.district,
             "price": listing.price,
             "posted_at": listing.posted_at,
-            "contacts": ";".join(contacts(f"{text}\n{extra}")),
-            "institutions": ";".join(institutions(f"{extra}\n{text}")),
-            "registry_status": registry,
-            "minhash": signature(text),
             "matched_text": matched_text(evidence),
             "findings": stored(evidence),
             **columns,

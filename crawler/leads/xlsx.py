@@ -149,6 +149,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("同一联系人编号", 14, lambda r, x: r["actor_id"]),
     Column("同一广告编号", 14, lambda r, x: r["case_id"]),
     Column("检测评分", 8, lambda r, x: round(r["score"], 2), "number"),
+    Column("检测版本", 30, lambda r, x: r["stamp"]),  # the engine's stamp: rule-set hash, registry, model, threshold
     Column("线索编号", 14, lambda r, x: r["lead_id"], hidden=True),
     Column("研判版本", 8, lambda r, x: r["verdict_rev"], "number", hidden=True),
 )

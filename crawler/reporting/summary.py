@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from crawler.errors import TutorWatchError
 from crawler.leads.explain import explain
 from crawler.leads.findings import loaded
 from crawler.leads.localtime import DEFAULT_TZ, shown
@@ -33,7 +34,6 @@ from crawler.reporting.counts import (
     trend,
 )
 from crawler.runs.health import SiteHealth, site_health
-from detectors.errors import TutorWatchError
 
 TREND_NIGHTS = 30
 SHOWN_LEADS = 100  # new or changed leads listed in a night's report; the daily CSV has them all
