@@ -59,6 +59,12 @@ def analysis_columns(analysis: Analysis) -> dict[str, Any]:
     }
 
 
+def evidence_columns(analysis: Analysis) -> dict[str, str]:
+    """The evidence by category, as the leads files and the workbook explain it (only for a row that is written)."""
+    evidence = by_category(analysis.findings)
+    return {"matched_text": matched_text(evidence), "findings": stored(evidence)}
+
+
 INSERT_LEAD = (
     "INSERT INTO leads (lead_id, url, site, platform, title, body, publisher, contact, city, district, price,"
     " posted_at, categories, rules, matched_text, basis, score, flagged, content_hash, first_seen, last_seen,"
@@ -278,7 +284,6 @@ class LeadStore:
     @staticmethod
     def _row(listing: Listing, analysis: Analysis, columns: dict[str, Any]) -> dict[str, Any]:
         """The lead columns of a page that is new or changed: its fields and the engine's analysis of them."""
-        evidence = by_category(analysis.findings)
         return {
             "url": listing.url,
             "site": listing.site,
@@ -291,8 +296,7 @@ class LeadStore:
             "district": listing.district,
             "price": listing.price,
             "posted_at": listing.posted_at,
-            "matched_text": matched_text(evidence),
-            "findings": stored(evidence),
+            **evidence_columns(analysis),
             **columns,
         }
 
