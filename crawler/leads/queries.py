@@ -135,23 +135,27 @@ class LeadQueries:
         ).fetchall()
 
     # exports
-    def workbook_rows(self, where: str, params: tuple, since: str, limit: int) -> Iterator[sqlite3.Row]:
-        """Leads for a workbook in triage order: new since ``since``, then changed, then by priority.
+    def workbook_rows(
+        self, where: str, params: tuple, since: str, limit: int, triage: bool = True
+    ) -> Iterator[sqlite3.Row]:
+        """Leads for a workbook: with ``triage`` new since ``since`` first, then changed, then by priority;
+        else highest score first (the read-only view: an index gives its first rows of a million at once).
 
         Each row adds ``fresh`` (0 new, 1 changed, 2 neither), ``actor_leads`` (leads sharing its
-        contact, itself included) and ``case_sites`` (sites its ad is posted on).
+        contact, itself included) and ``case_sites`` (sites its ad is posted on), each looked up by
+        its index for the rows that need it.
         """
         math_functions(self.conn)
         points = priority_sql("categories", "times_seen", "case_sites", "actor_leads")
+        order = f"fresh, {points} DESC, score DESC, first_seen, lead_id" if triage else ORDER.removeprefix(" ORDER BY ")
         return self.conn.execute(
-            f"SELECT {WORKBOOK_FIELDS}, coalesce(a.n, 1) AS actor_leads, coalesce(c.n, 1) AS case_sites,"
-            " CASE WHEN first_seen >= ? THEN 0 WHEN changed_at >= ? THEN 1 ELSE 2 END AS fresh FROM leads"
-            " LEFT JOIN (SELECT actor_id AS aid, count(*) AS n FROM leads WHERE actor_id != '' GROUP BY actor_id) a"
-            " ON a.aid = leads.actor_id"
-            " LEFT JOIN (SELECT case_id AS cid, count(DISTINCT site) AS n FROM leads WHERE case_id != ''"
-            " GROUP BY case_id) c ON c.cid = leads.case_id"
-            f"{where} ORDER BY fresh, {points} DESC, score DESC,"
-            " first_seen, lead_id LIMIT ?",
+            f"SELECT {WORKBOOK_FIELDS},"
+            " CASE WHEN actor_id = '' THEN 1 ELSE (SELECT count(*) FROM leads a WHERE a.actor_id = leads.actor_id)"
+            " END AS actor_leads,"
+            " CASE WHEN case_id = '' THEN 1 ELSE (SELECT count(DISTINCT site) FROM leads c WHERE c.case_id ="
+            " leads.case_id) END AS case_sites,"
+            " CASE WHEN first_seen >= ? THEN 0 WHEN changed_at >= ? THEN 1 ELSE 2 END AS fresh"
+            f" FROM leads{where} ORDER BY {order} LIMIT ?",
             (since, since, *params, limit),
         )
 

@@ -285,7 +285,7 @@ def _leads_sheet(book: Workbook, read: LeadQueries, spec: WorkbookSpec, where: s
     styles = CellStyles(sheet)
     wrapped = [(n, c.width) for n, c in enumerate(COLUMNS) if c.style == "wrap" and not c.hidden]
     written = 0
-    for row in read.workbook_rows(where, spec.params, spec.since, XLSX_MAX_ROWS):
+    for row in read.workbook_rows(where, spec.params, spec.since, XLSX_MAX_ROWS, triage=spec.kind == "review"):
         context["priority"] = priority(row["categories"], row["times_seen"], row["case_sites"], row["actor_leads"])
         values = [column.value(row, context) for column in COLUMNS]
         # Excel, WPS and LibreOffice keep a row's default height on opening: give it the height its text needs.
