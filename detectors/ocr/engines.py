@@ -26,11 +26,11 @@ class OcrEngine(Protocol):
 class RapidOcrEngine:
     """PP-OCRv4 through onnxruntime on the CPU: detect boxes, turn upside-down ones, recognise."""
 
-    # The detector sees the image at its own size (at most 2000 px a side). rapidocr's default
+    # The detector sees the image at its own size (at most max_side px a side). rapidocr's default
     # ("min", 736) scales the *shorter* side up to 736 px: several times the work on a wide banner.
-    DETECT: ClassVar[dict[str, object]] = {"det_limit_type": "max", "det_limit_side_len": 2000}
+    DETECT: ClassVar[dict[str, object]] = {"det_limit_type": "max"}
 
-    def __init__(self, threads: int, min_confidence: float, max_lines: int) -> None:
+    def __init__(self, threads: int, min_confidence: float, max_lines: int, max_side: int) -> None:
         import cv2
         from rapidocr_onnxruntime import RapidOCR
 
@@ -40,6 +40,7 @@ class RapidOcrEngine:
             inter_op_num_threads=threads,
             text_score=min_confidence,
             det_max_candidates=max_lines,
+            max_side_len=max_side,
             **self.DETECT,
         )
 
@@ -65,9 +66,9 @@ def engine_for(settings: OcrSettings) -> OcrEngine:
     """The engine for these settings, built once per process (loading the models takes ~0.3 s)."""
     if settings.engine != "rapidocr":
         raise ValueError(f"unknown OCR engine {settings.engine!r} (known: rapidocr)")
-    return _rapidocr(settings.threads, settings.min_confidence, settings.max_lines)
+    return _rapidocr(settings.threads, settings.min_confidence, settings.max_lines, settings.max_side)
 
 
 @cache
-def _rapidocr(threads: int, min_confidence: float, max_lines: int) -> RapidOcrEngine:
-    return RapidOcrEngine(threads, min_confidence, max_lines)
+def _rapidocr(threads: int, min_confidence: float, max_lines: int, max_side: int) -> RapidOcrEngine:
+    return RapidOcrEngine(threads, min_confidence, max_lines, max_side)

@@ -20,4 +20,8 @@ class OcrSettings:
     max_slices: int = 12  # a longer image is read down to this many slices and marked as cut
     min_confidence: float = 0.5  # recognised lines below it are dropped
     max_lines: int = 300  # text boxes the detector may return per slice: bounds recognition time
+    # The engine reads an image (or slice) scaled down to at most this many pixels a side: bounds
+    # its memory and time per slice (rapidocr's own 2000: same accuracy on the posters, a little
+    # more CPU, 0.85 vs 0.7 GB peak; 960 shrinks small print of big screenshots). docs/images-ocr.md
+    max_side: int = 1280
     threads: int = 1  # onnxruntime and OpenCV threads of the engine (one per core: the crawl has the others)

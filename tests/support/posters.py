@@ -101,7 +101,7 @@ def draw(text: PosterText, seed: int | None = None) -> Poster:
         canvas = _photographed(canvas, rng)
     out = io.BytesIO()
     if rng.random() < 0.4:
-        canvas.convert("RGB").save(out, "JPEG", quality=rng.randint(65, 90))
+        canvas.convert("RGB").save(out, "JPEG", quality=rng.randint(45, 90))
         return Poster(text, out.getvalue(), "JPEG")
     canvas.convert("RGB").save(out, "PNG")
     return Poster(text, out.getvalue(), "PNG")
@@ -173,7 +173,7 @@ def _row(
     elif layout == "long":
         size = rng.randint(28, 40)
     else:  # body lines, a few of them small print
-        size = int(width * rng.choice((0.035, 0.045, 0.05, 0.055, 0.065, 0.075)))
+        size = int(width * rng.choice((0.028, 0.035, 0.045, 0.05, 0.055, 0.065, 0.075)))
     drawn = []
     for k, piece in enumerate(pieces):
         piece_size = size if k == 0 or rng.random() < 0.5 else int(size * rng.uniform(1.1, 1.4))
