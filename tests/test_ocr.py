@@ -180,6 +180,14 @@ def test_every_image_mode_is_read(name: str, data) -> None:
     assert result.animated is (name == "animated-gif")
 
 
+def test_a_phone_photo_is_turned_upright_by_its_exif_orientation() -> None:
+    stored_sideways = picture().transpose(Image.Transpose.ROTATE_90)  # how the camera stored the pixels
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    result = read_image_text(encoded(stored_sideways, "JPEG", quality=90, exif=exif.tobytes()))
+    assert "钢琴" in result.text and result.width > result.height  # boxes are in the upright picture
+
+
 def test_hostile_images_stay_within_bounded_memory_and_load_no_model_from_the_network() -> None:
     """In a fresh process with no network: read a poster, then every hostile file; peak memory barely moves."""
     script = textwrap.dedent(

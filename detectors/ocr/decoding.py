@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from detectors.ocr.results import Problem
 from detectors.ocr.settings import OcrSettings
@@ -74,7 +74,7 @@ def _checked_and_loaded(image: Image.Image, settings: OcrSettings) -> Decoded | 
         if animated:
             image.seek(0)
         image.load()
-        pixels = np.asarray(_as_rgb(image), dtype=np.uint8)
+        pixels = np.asarray(_as_rgb(_upright(image)), dtype=np.uint8)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return Refused(Problem.TOO_MANY_PIXELS, _one_line(exc), **found)
     except (EOFError, OSError) as exc:
@@ -83,6 +83,14 @@ def _checked_and_loaded(image: Image.Image, settings: OcrSettings) -> Decoded | 
     except Exception as exc:  # MemoryError included: this image fails, the night goes on
         return Refused(Problem.MALFORMED, _one_line(exc), **found)
     return Decoded(pixels, found["format"], animated)
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Turned as its EXIF orientation says (a phone photo), as a browser shows it; bad EXIF is ignored."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:  # a malformed EXIF block does not make the pixels unreadable
+        return image
 
 
 def _claimed_format(data: bytes, formats: tuple[str, ...]) -> str:
