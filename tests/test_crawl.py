@@ -56,6 +56,7 @@ class CrawlResult:
     csv_second: bytes
     workspace: Workspace
     second_night_hits: dict[str, int]  # requests per path the second crawl made, all sites
+    workbooks: tuple[list[Path], list[Path]]  # the analyst's workbooks after the first and after the second crawl
 
 
 def hits(samples: Samples) -> dict[str, int]:
@@ -75,12 +76,14 @@ def crawled(tmp_path_factory: pytest.TempPathFactory, samples: Samples) -> Crawl
     ws = Workspace(tmp_path_factory.mktemp("crawl"), samples)
     first = ws.run("crawl")
     csv_first = (ws.reports / "leads.csv").read_bytes()
+    workbooks_first = sorted((ws.reports / "待研判").glob("*.xlsx"))
     before = hits(samples)
     second = ws.run("crawl")
     after = hits(samples)
     csv_second = (ws.reports / "leads.csv").read_bytes()
+    workbooks = (workbooks_first, sorted((ws.reports / "待研判").glob("*.xlsx")))
     second_night = {path: after[path] - before.get(path, 0) for path in after if after[path] > before.get(path, 0)}
-    return CrawlResult(first, second, csv_first, csv_second, ws, second_night)
+    return CrawlResult(first, second, csv_first, csv_second, ws, second_night, workbooks)
 
 
 def page_urls(db: Path) -> list[str]:
@@ -260,9 +263,10 @@ def test_crawl_killed_midway_continues_where_it_stopped(crawled: CrawlResult, wo
 
 
 def test_the_first_night_gives_the_analyst_a_workbook_and_an_unchanged_night_none(crawled: CrawlResult) -> None:
-    [workbook] = (crawled.workspace.reports / "待研判").glob("线索-全部-*.xlsx")
-    assert f"to review: {workbook}" in crawled.first.stdout.replace("\n", "")
-    assert "to review" not in crawled.second.stdout, "nothing new or changed: yesterday's file still holds the work"
+    first, second = crawled.workbooks
+    [workbook] = first
+    assert workbook.name.startswith("线索-全部-") and f"to review: {workbook}" in crawled.first.stdout.replace("\n", "")
+    assert second == first and "to review" not in crawled.second.stdout, "nothing new: yesterday's file holds the work"
     leads = rows(crawled.csv_second)
     sheet = load_workbook(workbook, read_only=True)["线索"]
     assert sum(1 for _ in sheet.iter_rows(min_row=2)) == len(leads), "every lead still waits for a verdict"
