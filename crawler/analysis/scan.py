@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from crawler.cli.scan_input import ScanItem
 from detectors.contract import analysis_json
 from detectors.engine import Engine
 from detectors.models import Analysis, Document
+
+if TYPE_CHECKING:  # not imported for real: a worker loading this module must not load the CLI
+    from crawler.cli.scan_input import ScanItem
 
 
 def scan_document(item: ScanItem) -> Document:
