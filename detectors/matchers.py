@@ -36,7 +36,7 @@ class Node:
     children: tuple[Node, ...] = ()
     within: int = 0
     needs: Needs = field(default=())  # (): nothing known, always evaluated
-    anchored: bool = False  # a regex whose every match starts with one of its literals: tried only there
+    starts: str = ""  # a regex whose every match starts with one of its literals: their hit key (tried only there)
 
 
 class Compiler:
@@ -63,8 +63,8 @@ class Compiler:
                 self.literals[node.key] = needed
                 node.needs = (frozenset([node.key]),)
             if starts is not None:  # where its matches can start: tried only there
-                self.literals[START_KEY + pattern] = starts
-                node.anchored = True
+                node.starts = node.key if starts == needed else START_KEY + pattern
+                self.literals[node.starts] = starts
         elif kind == "not_":
             node = Node(slot, NOT, children=(self.compile(expr.not_),))  # type: ignore[arg-type]
         else:
@@ -138,8 +138,8 @@ def _evaluate(node: Node, text: str, hits: Hits, memo: list) -> Spans | None:
     if op == REGEX:
         if node.needs and node.key not in hits:
             return None  # none of the literals it cannot match without occurs
-        if node.anchored:
-            starts = hits.get(START_KEY + node.pattern.pattern)  # type: ignore[union-attr]
+        if node.starts:
+            starts = hits.get(node.starts)
             return _matches_at(node.pattern, text, starts) if starts else None  # type: ignore[arg-type]
         return [m.span() for m in node.pattern.finditer(text) if m.end() > m.start()] or None  # type: ignore[union-attr]
     if op == NOT:
