@@ -23,13 +23,24 @@ BITS = 16
 MAX_CHARS = 4
 
 
-def preprocess(text: str) -> str:
-    """What scikit-learn's char analyzer does before cutting n-grams: lower case, runs of whitespace squeezed."""
+def squeeze(text: str) -> str:
+    """Lower case, every run of whitespace one space, none at the ends: a whitespace-only edit changes no feature.
+
+    The character block's preprocessor when the model is fitted (``TfidfVectorizer(preprocessor=squeeze)``).
+    """
+    return " ".join(text.lower().split())
+
+
+def sklearn_default(text: str) -> str:
+    """What scikit-learn's char analyzer does by default: lower case, runs of two or more whitespace squeezed."""
     return WHITESPACE.sub(" ", text.lower())
 
 
-def char_ngrams(text: str, low: int, high: int) -> list[str]:
-    """Character n-grams as scikit-learn's ``analyzer="char"`` makes them (the explanation of a feature)."""
+PREPROCESSORS = {"squeeze": squeeze, "sklearn": sklearn_default}  # a block's "preprocess" (absent: "sklearn")
+
+
+def char_ngrams(text: str, low: int, high: int, preprocess: Callable[[str], str] = squeeze) -> list[str]:
+    """Character n-grams as scikit-learn's ``analyzer="char"`` makes them after ``preprocess``."""
     text = preprocess(text)
     return [text[i : i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]
 
@@ -46,7 +57,10 @@ def _tfidf(docs: np.ndarray, columns: np.ndarray, width: int, idf: np.ndarray, c
 class CharBlock:
     """Character n-grams of one vocabulary, cut and looked up for a whole batch at once."""
 
-    def __init__(self, vocabulary: dict[str, int], ngrams: Sequence[int], idf: np.ndarray) -> None:
+    def __init__(
+        self, vocabulary: dict[str, int], ngrams: Sequence[int], idf: np.ndarray, preprocess: str = "sklearn"
+    ) -> None:
+        self.preprocess = PREPROCESSORS[preprocess]
         self.low, self.high = ngrams
         if self.high > MAX_CHARS:
             raise ValueError(f"character n-grams up to {MAX_CHARS} are packed into 64 bits, not {self.high}")
@@ -68,7 +82,7 @@ class CharBlock:
         return sum(self.char_ids[ord(c)] << (BITS * k) for k, c in enumerate(gram))
 
     def rows(self, texts: Sequence[str]) -> Rows:
-        texts = [preprocess(text) for text in texts]
+        texts = [self.preprocess(text) for text in texts]
         joined = "".join(texts)
         points = np.frombuffer(joined.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
         ids = self.table[points].astype(np.uint64)
@@ -116,5 +130,5 @@ class TokenBlock:
 def block(spec: dict[str, Any], tokens: Callable[[str], list[str]]) -> CharBlock | TokenBlock:
     """The feature block of a model's ``{"analyzer", "ngrams", "vocabulary", "idf"}``."""
     if spec["analyzer"] == "chars":
-        return CharBlock(spec["vocabulary"], spec["ngrams"], spec["idf"])
+        return CharBlock(spec["vocabulary"], spec["ngrams"], spec["idf"], spec.get("preprocess", "sklearn"))
     return TokenBlock(spec["vocabulary"], spec["ngrams"], spec["idf"], tokens)

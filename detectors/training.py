@@ -21,13 +21,14 @@ from detectors.categories import CATEGORIES
 from detectors.classifier import FORMAT_VERSION, MODELS_DIR, add_words, save_bundle, words
 from detectors.engine import Engine, EngineConfig
 from detectors.evaluation import Labelled, split_of
+from detectors.features import squeeze
 from detectors.models import Document
 
 # Character 1-3-grams alone: jieba's word features cost 5x the CPU of the whole rest of the
 # classifier (306 vs 58 us a listing) and added nothing on the dev split (combined F1 0.98 with
 # them, 0.99 without; docs/detection.md). "word_ngrams": [1, 2] brings them back.
 PARAMETERS: dict[str, Any] = {
-    "char_ngrams": [1, 3],
+    "char_ngrams": [1, 3],  # of the text squeezed: lower case, whitespace runs one space, none at the ends
     "word_ngrams": None,
     "min_df": 2,
     "max_features_chars": 80000,
@@ -82,6 +83,7 @@ def fit(items: list[Labelled], engine: Engine, parameters: dict[str, Any] | None
             "chars",
             TfidfVectorizer(
                 analyzer="char",
+                preprocessor=squeeze,
                 ngram_range=tuple(p["char_ngrams"]),
                 min_df=p["min_df"],
                 sublinear_tf=True,
@@ -131,6 +133,7 @@ def export(fitted: dict[str, Any]) -> dict[str, Any]:
         blocks.append(
             {
                 "analyzer": name,
+                "preprocess": "squeeze" if vectorizer.preprocessor is squeeze else "sklearn",
                 "ngrams": list(vectorizer.ngram_range),
                 "vocabulary": dict(vectorizer.vocabulary_),
                 "idf": vectorizer.idf_.copy(),

@@ -42,6 +42,10 @@ def analyze_batch(engine: Engine, docs: list[Document]) -> list[Analysis]:
     return engine.analyze_many(docs)
 
 
+def _ready(engine: Engine, _: object) -> str:
+    return engine.stamp.rules
+
+
 class EnginePool:
     """``workers`` processes, each with its own engine; ``map`` keeps the order, ``submit`` runs one task."""
 
@@ -51,6 +55,11 @@ class EnginePool:
         self._executor = ProcessPoolExecutor(
             workers, mp_context=get_context("spawn"), initializer=_start, initargs=(config,)
         )
+
+    def warm(self) -> None:
+        """Start every worker and wait until each has built its engine (a crawl waits here, before any fetch)."""
+        for started in [self.submit(_ready, None) for _ in range(self.workers)]:
+            started.result()
 
     def submit(self, task: Task, batch: Any) -> Future:
         return self._executor.submit(_run, task, batch)

@@ -47,13 +47,16 @@ class SharedPool:
 
     def __init__(self, config: EngineConfig, workers: int) -> None:
         self.pool = EnginePool(config, workers)
+        self.pool.warm()  # pages are not fetched faster than they can be analysed from the start
         self.users = 0
         self.waiting: list[tuple[Document, asyncio.Future]] = []
         self.timer: asyncio.TimerHandle | None = None
 
     @classmethod
     def acquire(cls, config: EngineConfig, workers: int) -> SharedPool:
-        shared = cls._open.setdefault((config, workers), cls(config, workers))
+        shared = cls._open.get((config, workers))
+        if shared is None:
+            shared = cls._open[(config, workers)] = cls(config, workers)
         shared.users += 1
         return shared
 
