@@ -69,6 +69,20 @@ class LeadQueries:
     def lead_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM leads").fetchone()[0]
 
+    def stored_leads(self, batch: int = 2000) -> Iterator[list[sqlite3.Row]]:
+        """Every lead's fields and analysis columns, in batches by rowid (a million leads never sit in memory)."""
+        after = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT rowid, lead_id, platform, title, body, publisher, contact, categories, rules, score, flagged,"
+                " contacts, minhash, case_id, stamp FROM leads WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (after, batch),
+            ).fetchall()
+            if not rows:
+                return
+            yield rows
+            after = rows[-1]["rowid"]
+
     def with_evidence(self) -> list[sqlite3.Row]:
         return self.conn.execute("SELECT * FROM leads WHERE evidence_file != '' ORDER BY lead_id").fetchall()
 
