@@ -13,6 +13,7 @@ from crawler.leads.findings import by_category
 from detectors import analyze
 from detectors.catalogue import load_catalogue
 from detectors.categories import BASIS, CATEGORIES
+from detectors.models import Finding, Span
 
 POLICY = CLAUSES.parent
 TO_SIMPLIFIED = OpenCC("t2s")
@@ -58,3 +59,22 @@ def test_an_explanation_names_category_evidence_and_clause_words() -> None:
     assert "「招聘家教/家庭教师」" in text and "原文“" in text
     assert "河源方案 三.2：禁止发布“一对一”“众筹私教”“家庭教师”等校外培训招聘需求信息" in text
     assert "YY " not in text and "HY " not in text, "clauses cited by their documents' names, not codes"
+
+
+def test_an_explanation_quotes_the_strongest_evidence_not_the_first() -> None:
+    """A weak finding listed first (the classifier's, a low-confidence rule's) never stands in for the real evidence."""
+
+    def finding(rule: str, confidence: str, *pieces: tuple[int, str]) -> Finding:
+        spans = tuple(Span(start, start + len(text), text) for start, text in pieces)
+        return Finding("one_on_one", rule, confidence, ("YY 四(二)",), spans[0], spans, "")
+
+    model = finding("model/tutorwatch", "medium", (0, "辅导"))
+    weak = finding("one_on_one/weak", "low", (3, "数学"))
+    strong = finding("one_on_one/price", "high", (40, "数学"), (80, "原价9800元现在一对一"))
+    [evidence] = by_category([model, weak, strong])
+    assert evidence.source == "rules" and evidence.strongest == "原价9800元现在一对一", "the longest piece, far apart"
+    assert evidence.pieces[0] == "数学" and "辅导" in evidence.pieces, "every piece kept, the strongest finding's first"
+    text = explain([evidence])
+    assert "原文“原价9800元现在一对一”" in text and "原文“辅导”" not in text and "原文“数学”" not in text
+    [alone] = by_category([model])
+    assert explain([alone]).startswith("「一对一/一对多学科辅导」分类模型判定"), "the classifier in Chinese too"
