@@ -11,9 +11,11 @@ import click
 from crawler.cli.display import print_analysis
 from crawler.cli.main import cli, console
 from crawler.cli.scan_input import guess_format, read_items
+from crawler.extraction.listing import cut_lengths
 from detectors import analyze
 from detectors.analysis import load_detectors, rule_detector
 from detectors.catalogue import RULES_DIR
+from detectors.clean_text import clean_text
 from detectors.contract import analysis_json
 from detectors.errors import ConfigError, TutorWatchError
 
@@ -41,39 +43,47 @@ def scan(source: str, fmt: str, platform: str | None, as_json: bool) -> None:
     line in the same order: {"id", "flagged", "score", "categories", "findings": [{"category",
     "rule", "text", "start", "end", "basis", ...}]}; start/end index title + "\\n" + text.
     """
-    try:
-        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-        content = data.decode("utf-8-sig")
-    except OSError as exc:
-        raise TutorWatchError(f"{source}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise TutorWatchError(
-            f"{'stdin' if source == '-' else source}: not UTF-8 text (byte {exc.start}); convert it"
-            " (e.g. iconv -f GBK -t UTF-8)"
-        ) from None
     if fmt == "auto":
         fmt = "text" if source == "-" else guess_format(source)
+    name = "stdin" if source == "-" else source
     load_detectors()
+    try:
+        stream = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise TutorWatchError(f"{source}: cannot read: {exc.strerror}") from None
     bad = 0
-    for item in read_items(content, fmt, platform, source):
-        if item.error is not None:
-            bad += 1
-            click.echo(f"tutorwatch: error: {item.error}", err=True)
-            record = {
-                "id": item.id,
-                "flagged": False,
-                "score": 0.0,
-                "categories": [],
-                "findings": [],
-                "error": item.error,
-            }
-            click.echo(json.dumps(record, ensure_ascii=False))
-            continue
-        analysis = analyze(item.title, item.text, item.platform)
-        if fmt == "jsonl" or as_json:
-            click.echo(json.dumps(analysis_json(item.id, analysis), ensure_ascii=False))
-        else:
-            print_analysis(console, item.title or str(item.id), analysis)
+    try:
+        for item in read_items(stream, fmt, platform, name):
+            if item.error is not None:
+                bad += 1
+                click.echo(f"tutorwatch: error: {item.error}", err=True)
+                record = {
+                    "id": item.id,
+                    "flagged": False,
+                    "score": 0.0,
+                    "categories": [],
+                    "findings": [],
+                    "error": item.error,
+                }
+                click.echo(json.dumps(record, ensure_ascii=False, allow_nan=False))
+                continue
+            cut = cut_lengths(item.text)
+            if cut is not None:
+                click.echo(
+                    f"tutorwatch: warning: {clean_text(str(item.id))}: only the first {cut[1]:,} of"
+                    f" {cut[0]:,} characters analysed",
+                    err=True,
+                )
+            analysis = analyze(item.title, item.text, item.platform)
+            if fmt == "jsonl" or as_json:
+                click.echo(json.dumps(analysis_json(item.id, analysis), ensure_ascii=False, allow_nan=False))
+            else:
+                print_analysis(console, item.title or str(item.id), analysis)
+    except OSError as exc:
+        raise TutorWatchError(f"{name}: cannot read: {exc.strerror}") from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
     if bad:
         sys.exit(1)
 

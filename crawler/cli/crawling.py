@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
+from rich.markup import escape
 
 from crawler.cli.display import print_analysis, print_sites
 from crawler.cli.main import PARTIAL_EXIT, cli, console
@@ -17,6 +18,7 @@ from crawler.config.site_config import load_sites
 from crawler.leads.encodings import decode_hand_edited
 from detectors import analyze
 from detectors.analysis import load_detectors
+from detectors.clean_text import clean_text
 from detectors.contract import analysis_json
 from detectors.errors import FetchError, TutorWatchError
 
@@ -194,7 +196,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
         if isinstance(result, str):
             out.append({"url": url, "error": result})
             if fmt == "text":
-                console.print(f"[bold yellow]FAILED[/] {url}: {result}")
+                console.print(f"[bold yellow]FAILED[/] {escape(clean_text(f'{url}: {result}'))}")
             continue
         analysis = result.analysis or analyze(result.listing.title, result.listing.body, result.listing.platform)
         out.append(

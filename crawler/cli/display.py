@@ -1,4 +1,8 @@
-"""Human-readable output at the terminal: findings with their evidence and policy clauses."""
+"""Human-readable output at the terminal: findings with their evidence and policy clauses.
+
+Everything shown comes from pages and files others wrote, so it passes ``clean_text`` (detectors/clean_text.py) first:
+an ESC/CSI/OSC sequence in a title must not clear or rewrite what the investigator reads.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,17 @@ from rich.table import Table
 
 from crawler.runs.health import SiteHealth
 from detectors.categories import CATEGORIES
+from detectors.clean_text import clean_text
 from detectors.models import Analysis
 
 
 def print_analysis(console: Console, heading: str, analysis: Analysis) -> None:
     verdict = "[bold red]FLAGGED[/]" if analysis.flagged else "[green]clean[/]"
-    console.print(f"{verdict} score {analysis.score:.2f}  {escape(heading)}")
+    console.print(f"{verdict} score {analysis.score:.2f}  {escape(clean_text(heading))}")
     for f in analysis.findings:
         console.print(
             f"  • [bold]{f.category}[/] ({CATEGORIES[f.category]}) [dim]{f.rule}[/]\n"
-            f"    「{escape(f.span.text)}」 at {f.span.start}-{f.span.end} · {escape('; '.join(f.basis))}"
+            f"    「{escape(clean_text(f.span.text))}」 at {f.span.start}-{f.span.end} · {escape('; '.join(f.basis))}"
         )
 
 
@@ -32,7 +37,7 @@ def print_sites(console: Console, rows: Sequence[SiteHealth]) -> None:
     styles = {"failed": "bold red", "low": "yellow", "ok": ""}
     for row in rows:
         table.add_row(
-            escape(row.site),
+            escape(clean_text(row.site)),
             str(row.pages),
             str(row.listings),
             str(row.errors),

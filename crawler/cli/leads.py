@@ -9,6 +9,7 @@ import click
 
 from crawler.cli.main import cli, console
 from detectors.categories import CATEGORIES
+from detectors.clean_text import clean_text
 from detectors.errors import TutorWatchError
 
 
@@ -135,12 +136,13 @@ def evidence_show(obj: dict, lead: str, extract: Path | None, screenshot: Path |
     page = kept_page(folder, *where)
     problem = verify(folder, *where, row["evidence_sha256"])
     png = f"PNG, {len(page.screenshot)} bytes" if page.screenshot is not None else "none (fetched over plain HTTP)"
-    click.echo(
+    shown = (  # the title, URL and headers are the site's: no escape sequence reaches the terminal
         f"lead {lead}: {row['title']}\nurl: {page.url}\nfetched: {row['fetched_at']}\n"
         f"file: {folder / row['evidence_file']} @ {row['evidence_offset']} ({row['evidence_length']} bytes)\n"
         f"sha256: {row['evidence_sha256']} ({'verified' if problem is None else problem})\n"
         f"screenshot: {png}\n\n{page.head.strip()}"
     )
+    click.echo(clean_text(shown))
     if extract is not None:
         write_atomic(extract, page.body)
         click.echo(f"\npage ({len(page.body)} bytes) written to {extract}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import logging
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -11,7 +13,7 @@ import click
 from rich.console import Console
 
 from crawler.config.site_config import SITES_DIR
-from crawler.leads.store import DEFAULT_DB
+from crawler.leads.store import DEFAULT_DB, database_error
 from detectors.errors import TutorWatchError
 
 REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
@@ -20,7 +22,12 @@ console = Console(highlight=False)
 
 
 class TutorWatchGroup(click.Group):
-    """Turns every TutorWatchError, and click's usage errors, into one line on stderr and its exit code."""
+    """Turns every TutorWatchError, and click's usage errors, into one line on stderr and its exit code.
+
+    So do the failures a command cannot foresee: a database that is corrupt, full or still locked
+    by another writer (sqlite3 errors: exit 7 when locked, else 8), and a file that cannot be
+    written (a full disk, a directory that is a file: exit 1).
+    """
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
@@ -34,10 +41,30 @@ class TutorWatchGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TutorWatchError as exc:
-            click.echo(f"tutorwatch: error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            _fail(exc)
         except click.UsageError as exc:  # a bad command, argument or option
             _usage_error(exc)
+        except sqlite3.Error as exc:
+            _fail(database_error((ctx.obj or {}).get("db", DEFAULT_DB), exc))
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(TutorWatchError(f"{where}{exc.strerror or exc}"))
+
+
+def _fail(exc: TutorWatchError) -> NoReturn:
+    click.echo(f"tutorwatch: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def _warnings_to_stderr() -> None:
+    """Warnings of the leads files (a lead written with characters replaced) as one line each on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("tutorwatch: warning: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logger = logging.getLogger("crawler.leads")
+    if not any(getattr(h, "tutorwatch", False) for h in logger.handlers):
+        handler.tutorwatch = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
 
 
 def _usage_error(exc: click.UsageError) -> NoReturn:
@@ -90,4 +117,5 @@ def cli(ctx: click.Context, db: Path, reports_dir: Path, sites_dir: Path, contac
     """
     if isinstance(sys.stdout, io.TextIOWrapper):  # crawled text must never crash a print (a lone surrogate)
         sys.stdout.reconfigure(errors="replace")
+    _warnings_to_stderr()
     ctx.obj = {"db": db, "reports": reports_dir, "sites": sites_dir, "verbose": verbose, "contact": contact}

@@ -2,30 +2,24 @@
 
 The analyst edits `status` (确认 / 排除 / 调查中) and `notes` in leads.xlsx or leads.csv, perhaps
 re-saved by Excel or WPS as GBK. Import is all or nothing: every row is checked first, and one
-bad row (unknown lead_id, a verdict that is not one of the three) writes nothing. A blank cell
-never erases a verdict or a note.
+bad row (unknown lead_id, a verdict that is not one of the three, the same lead twice with
+different verdicts or notes) writes nothing. A blank cell never erases a verdict or a note.
+The file itself is read within limits by crawler/leads/review_file.py.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.leads.columns import ESCAPE_PREFIX, FORMULA_STARTS, VERDICTS
-from crawler.leads.encodings import decode_hand_edited
+from crawler.leads.review_file import ReviewError, review_rows
 from crawler.leads.store import LeadStore, now
-from detectors.errors import TutorWatchError
+from detectors.clean_text import clean_text
 
 FROM_LABEL = {label: verdict for verdict, label in VERDICTS.items()} | {v: v for v in VERDICTS}
 REQUIRED = ("lead_id", "status", "notes")
-
-
-class ReviewError(TutorWatchError):
-    exit_code = 6
 
 
 @dataclass(frozen=True)
@@ -46,46 +40,43 @@ def _unescape(text: str) -> str:
     return text[1:] if text.startswith(ESCAPE_PREFIX) and text[1:].startswith(FORMULA_STARTS) else text
 
 
-def _csv_rows(path: Path) -> list[list[str]]:
-    text = decode_hand_edited(path.read_bytes())  # Excel/WPS on Chinese Windows re-save as GBK
-    if text is None:
-        raise ReviewError(f"{path}: neither UTF-8 nor GBK/GB18030 text")
-    return list(csv.reader(io.StringIO(text, newline="")))
-
-
-def _xlsx_rows(path: Path) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise ReviewError(f"{path}: not a readable .xlsx file ({type(exc).__name__})") from None
-    sheet = book["leads"] if "leads" in book.sheetnames else book.worksheets[0]
-    rows = [["" if value is None else str(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    book.close()
-    return rows
-
-
 def read_review(path: Path) -> list[ReviewRow]:
     """Rows of a review file, checked for shape; raises ReviewError naming the file and the problem."""
     if not path.is_file():
         raise ReviewError(f"{path}: no such file")
-    rows = _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
-    if not rows:
+    rows = review_rows(path)
+    first = next(rows, None)
+    if first is None:
         raise ReviewError(f"{path}: empty file")
-    header = [cell.strip().lstrip("\ufeff") for cell in rows[0]]
+    header = [cell.strip().lstrip("\ufeff") for cell in first]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise ReviewError(f"{path}: wrong header, missing column(s) {', '.join(missing)}")
     at = {name: header.index(name) for name in REQUIRED}
     out = []
-    for line, row in enumerate(rows[1:], start=2):
-        cells = [*row, *[""] * (len(header) - len(row))]
-        lead_id = cells[at["lead_id"]].strip()
-        if not lead_id and not any(c.strip() for c in cells):
+    for line, row in enumerate(rows, start=2):
+        lead_id, verdict, notes = (row[at[name]].strip() if at[name] < len(row) else "" for name in REQUIRED)
+        if not lead_id and not any(cell.strip() for cell in row):
             continue
-        out.append(ReviewRow(line, lead_id, cells[at["status"]].strip(), _unescape(cells[at["notes"]].strip())))
+        out.append(ReviewRow(line, clean_text(lead_id), clean_text(verdict), clean_text(_unescape(notes))))
     return out
+
+
+def conflicts(rows: list[ReviewRow]) -> list[str]:
+    """The same lead twice with different verdicts (or notes), naming the rows; a blank never conflicts."""
+    seen: dict[tuple[str, str], tuple[str, int]] = {}  # (lead_id, what) → (first value, its row)
+    problems = []
+    for row in rows:
+        for what, value in (("verdicts", FROM_LABEL.get(row.verdict, row.verdict)), ("notes", row.notes)):
+            if not value:
+                continue
+            first, line = seen.setdefault((row.lead_id, what), (value, row.line))
+            if value != first:
+                problems.append(
+                    f"rows {line} and {row.line}: lead_id {row.lead_id!r} twice with different {what}"
+                    f" ({label(first)!r}, {label(value)!r})"
+                )
+    return problems
 
 
 def known_ids(store: LeadStore, wanted: set[str]) -> set[str]:
@@ -103,7 +94,7 @@ def import_review(store: LeadStore, path: Path) -> tuple[int, int]:
     """Merge verdicts and notes; returns (verdicts set, notes set). Nothing is written on any error."""
     rows = read_review(path)
     known = known_ids(store, {row.lead_id for row in rows})
-    problems = []
+    problems = conflicts(rows)
     for row in rows:
         if row.lead_id not in known:
             problems.append(f"row {row.line}: unknown lead_id {row.lead_id!r}")

@@ -6,6 +6,11 @@ is shown, never evaluated. A workbook is for reading and marking leads, not for 
 province: it holds the XLSX_MAX_ROWS highest-scoring leads (leads.csv always holds all of
 them, and ``tutorwatch export --region`` gives a county its own complete workbook); the
 summary sheet says when rows were left out.
+
+Text is cleaned where it enters (detectors/clean_text.py), but a store written by an older
+TutorWatch may still hold characters XML cannot (U+FFFF, a control character): every cell goes
+through the same cleaning again, so one such lead never stops the workbook. It is written with
+those characters replaced, and its id is returned so the export can say so.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from urllib.parse import urlsplit
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -26,6 +31,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from crawler.leads.columns import LEAD_COLUMNS, ORDER, VALUES_SELECT, VERDICTS
 from crawler.leads.review import label
+from detectors.clean_text import UNWRITABLE, clean_text
 
 XLSX_MAX_ROWS = 20_000
 WIDTHS = {
@@ -47,7 +53,7 @@ BOLD = Font(bold=True)
 
 
 def _text(value: object) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
+    return clean_text("" if value is None else str(value))
 
 
 def _header(sheet: WriteOnlyWorksheet, names: list[str]) -> None:
@@ -74,7 +80,8 @@ def _inert(sheet: WriteOnlyWorksheet, value: object) -> object:
     return cell
 
 
-def _leads_sheet(book: Workbook, conn: sqlite3.Connection, select: str, params: tuple, rows: int) -> None:
+def _leads_sheet(book: Workbook, conn: sqlite3.Connection, select: str, params: tuple, rows: int) -> list[str]:
+    """The leads, highest score first; returns the ids of those written with characters replaced."""
     sheet = book.create_sheet("leads")
     last, end = get_column_letter(len(LEAD_COLUMNS)), max(rows + 1, 2)
     sheet.freeze_panes = "B2"
@@ -95,14 +102,18 @@ def _leads_sheet(book: Workbook, conn: sqlite3.Connection, select: str, params: 
     sheet.data_validations.append(choices)
     _header(sheet, list(LEAD_COLUMNS))
     url_at = LEAD_COLUMNS.index("url")
+    repaired = []
     for row in conn.execute(f"{select} LIMIT ?", (*params, XLSX_MAX_ROWS)):
         values = [_inert(sheet, value) for value in row]
-        url = str(row[url_at])
+        if any(isinstance(value, str) and UNWRITABLE.search(value) for value in row):
+            repaired.append(str(row[0]))
+        url = _text(row[url_at])
         if urlsplit(url).scheme in ("http", "https"):
-            link = WriteOnlyCell(sheet, value=_text(url))
+            link = WriteOnlyCell(sheet, value=url)
             link.hyperlink = url
             values[url_at] = link
         sheet.append(values)
+    return repaired
 
 
 def _groups_sheet(book: Workbook, conn: sqlite3.Connection, where: str, params: tuple, column: str) -> None:
@@ -124,13 +135,17 @@ def _groups_sheet(book: Workbook, conn: sqlite3.Connection, where: str, params: 
         sheet.append([key, leads, sites, _inert(sheet, places), _inert(sheet, "; ".join(found)), _inert(sheet, urls)])
 
 
-def _summary_sheet(book: Workbook, conn: sqlite3.Connection, where: str, params: tuple, total: int) -> None:
+def _summary_sheet(
+    book: Workbook, conn: sqlite3.Connection, where: str, params: tuple, total: int, repaired: list[str]
+) -> None:
     sheet = book.create_sheet("summary")
     sheet.column_dimensions["A"].width = 12
     sheet.column_dimensions["B"].width = 24
     _header(sheet, ["what", "value", "leads"])
     sheet.append(["leads", "in leads.csv", total])
     sheet.append(["leads", "in this workbook (highest scores)", min(total, XLSX_MAX_ROWS)])
+    if repaired:  # 含表格无法保存的字符，已替换为 �
+        sheet.append(["leads", "含无法写入表格的字符（已替换为 �）: " + " ".join(repaired[:50]), len(repaired)])
     categories: Counter[str] = Counter()
     for joined, count in conn.execute(f"SELECT categories, count(*) FROM leads{where} GROUP BY categories", params):
         for category in str(joined).split(";"):
@@ -147,16 +162,17 @@ def _summary_sheet(book: Workbook, conn: sqlite3.Connection, where: str, params:
             sheet.append([what, _inert(sheet, shown or "(none)"), count])
 
 
-def leads_xlsx(conn: sqlite3.Connection, out: BinaryIO, where: str, params: tuple) -> None:
+def leads_xlsx(conn: sqlite3.Connection, out: BinaryIO, where: str, params: tuple) -> list[str]:
     """Write the workbook to ``out``: 'leads' (columns as leads.csv), 'actors', 'cases' and 'summary'.
 
     ``where``/``params`` choose the leads (Filters.where). Read inside one transaction, every
-    sheet sees the same leads.
+    sheet sees the same leads. Returns the ids of leads written with characters replaced.
     """
     [(total,)] = conn.execute(f"SELECT count(*) FROM leads{where}", params)
     book = Workbook(write_only=True)
-    _leads_sheet(book, conn, VALUES_SELECT + where + ORDER, params, min(total, XLSX_MAX_ROWS))
+    repaired = _leads_sheet(book, conn, VALUES_SELECT + where + ORDER, params, min(total, XLSX_MAX_ROWS))
     _groups_sheet(book, conn, where, params, "actor_id")
     _groups_sheet(book, conn, where, params, "case_id")
-    _summary_sheet(book, conn, where, params, total)
+    _summary_sheet(book, conn, where, params, total, repaired)
     book.save(out)
+    return repaired
