@@ -138,7 +138,7 @@ CASES = {
         ("check", "http://127.0.0.1:{dead}/ad"),
         nothing,
         5,
-        ("could not fetch http://127.0.0.1:", "Connection refused"),
+        ("could not fetch http://127.0.0.1:", "robots.txt could not be read (connection refused)"),
         records_run=True,
     ),
     "site config not YAML": Case(

@@ -181,9 +181,10 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
     if render:
         require_browser("check --render")
     results: dict[str, Any] = {}
+    spider = CheckSpider.rendering(wanted) if render else CheckSpider
     run(
         "check",
-        [(CheckSpider.rendering() if render else CheckSpider, {"urls": wanted, "sites": sites, "results": results})],
+        [(spider, {"urls": wanted, "sites": sites, "results": results})],
         obj["db"],
         obj["reports"],
         obj["verbose"],

@@ -76,8 +76,13 @@ def readable(response: Response) -> TextResponse | str:
     return response
 
 
-def list_links(response: TextResponse, site: SiteConfig) -> tuple[list[str], list[str]]:
-    """(canonical detail URLs, further list-page URLs) found on one list page."""
+def list_links(response: TextResponse, site: SiteConfig, limit: int | None = None) -> tuple[list[str], list[str]]:
+    """(canonical detail URLs, further list-page URLs) found on one list page.
+
+    With ``limit``, at most ``limit + 1`` links come back (further list pages first), cut before
+    the costly part, so a page of 240,000 links costs no more than one of ``limit``; the caller
+    sees that there were more.
+    """
     spec = site.list
     if spec.format == "json":
         try:
@@ -89,6 +94,9 @@ def list_links(response: TextResponse, site: SiteConfig) -> tuple[list[str], lis
     else:
         detail = _select(response, spec.detail_links).getall()
         more = [v for q in (spec.next_page, spec.section_links) if q for v in _select(response, q).getall()]
+    if limit is not None:
+        more = more[: limit + 1]
+        detail = detail[: max(limit + 1 - len(more), 0)]
     details = list(dict.fromkeys(canonical_url(response.urljoin(u), site.canonical) for u in detail))
     return details, [response.urljoin(u) for u in more]
 

@@ -67,12 +67,20 @@ class Listing:
 
 @dataclass
 class CrawledListing:
-    """The Scrapy item: a listing, plus its analysis once the detect pipeline has run."""
+    """The Scrapy item: a listing, plus its analysis once the detect pipeline has run.
+
+    Its repr names the page only: Scrapy logs an item that failed in a pipeline, and a page's
+    text and findings would make that one log line megabytes long.
+    """
 
     listing: Listing
     capture: Capture | None = None  # the page as fetched, kept as evidence if it makes a lead
     analysis: Analysis | None = field(default=None)
     registry_status: str = ""  # licensed / not found / blacklisted / revoked / scope mismatch, or ''""
+
+    def __repr__(self) -> str:
+        findings = len(self.analysis.findings) if self.analysis is not None else "no"
+        return f"CrawledListing({self.listing.url!r}, {len(self.listing.body):,} characters, {findings} findings)"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from detectors.errors import DatabaseError, LockedError, TutorWatchError
 from detectors.models import Analysis
 
 BUSY_SECONDS = 10.0  # how long a reader or importer waits for the crawl's batch to commit (every 2 s) before giving up
+MAX_CONTACTS = 100  # contact keys kept per lead: a page listing thousands is spam, and groups.py looks each one up
 CACHE_MB = 256  # page cache per connection (bench/store_scale.py: commits of a night's batches)
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "tutorwatch.db"
 
@@ -306,7 +307,7 @@ class LeadStore:
             "district": listing.district,
             "price": listing.price,
             "posted_at": listing.posted_at,
-            "contacts": ";".join(contacts(f"{text}\n{extra}")),
+            "contacts": ";".join(contacts(f"{text}\n{extra}")[:MAX_CONTACTS]),
             "institutions": ";".join(institutions(f"{extra}\n{text}")),
             "registry_status": registry,
             "minhash": signature(text),
