@@ -8,7 +8,7 @@ Exports stream from one SQL query each (crawler/leads/columns.py), so a million 
 written at close to the speed of a plain ``SELECT`` → ``csv.writer`` dump, in constant memory.
 The workbook is written by a second process, from its own connection, while this one writes
 the CSV files: on two cores an export takes the longer of the two, not their sum. That process
-dies with its parent (``_die_with``): an export killed with SIGKILL leaves no workbook writer
+dies with its parent (``_workbook_process``): an export killed with SIGKILL leaves no workbook writer
 behind to replace leads.xlsx later. Each writer's temporary file carries its process id, so the
 next write of the same file removes those whose writer is gone (``_sweep``).
 """
@@ -22,6 +22,7 @@ import logging
 import os
 import signal
 import sqlite3
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -76,8 +77,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _die_with(parent: int) -> None:
-    """In the workbook process: be killed when the exporting process dies, however it dies (Linux)."""
+def _workbook_process(parent: int) -> None:
+    """The workbook process's start: killed when the exporting process dies, however it dies (Linux).
+
+    Its error reaches the exporting process as one exception; what openpyxl's half-written
+    streams raise again while they are collected (a full disk) is not printed beside it.
+    """
+    sys.unraisablehook = lambda unraisable: None
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the sweep still removes the temporary files
@@ -128,7 +134,7 @@ def export_store(
     conn: sqlite3.Connection = store.conn
     # spawn, not fork: the crawl that calls this has threads and an open connection.
     with ProcessPoolExecutor(
-        1, mp_context=get_context("spawn"), initializer=_die_with, initargs=(os.getpid(),)
+        1, mp_context=get_context("spawn"), initializer=_workbook_process, initargs=(os.getpid(),)
     ) as workbook_process:
         workbook = workbook_process.submit(write_workbook, store.path, reports_dir / "leads.xlsx", where, params)
         total = write_csv(conn.execute(CSV_SELECT + where + ORDER, params), reports_dir / "leads.csv")

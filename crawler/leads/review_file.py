@@ -149,6 +149,9 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
             )
         sheet.reset_dimensions()  # the declared rows are not trusted either: only rows present are read
         for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+            if row.count(None) == len(row):  # the reader fills gaps between rows with empty ones: cheap to skip
+                yield []
+                continue
             cells = ["" if value is None else str(value) for value in row]
             while cells and not cells[-1]:
                 cells.pop()
