@@ -44,7 +44,13 @@ from tests.support.sample_server import SITE_KINDS, load_listings
 
 PER_LIST = 100
 FACTS = (("发布者", "publisher"), ("联系电话", "contact"), ("区县", "district"), ("价格", "price"))
-FAST = {"obey_robots": False, "download_delay": 0, "concurrency": 16, "max_pages": 10**7}
+FAST = {
+    "obey_robots": False,
+    "robots_override_reason": "benchmark server on 127.0.0.1, started by this script",
+    "download_delay": 0,
+    "concurrency": 16,
+    "max_pages": 10**7,
+}
 SCRAPY_FAST = {"CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "LOG_LEVEL": "WARNING"}
 TUTORWATCH = str(Path(sys.executable).parent / "tutorwatch")
 

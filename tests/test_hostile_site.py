@@ -27,28 +27,14 @@ from crawler.leads.fingerprint import lead_id
 from crawler.leads.store import evidence_dir
 from detectors.clean_text import UNWRITABLE
 from tests.conftest import Samples, Workspace
-from tests.support.hostile_site import GOOD, HostileSite, big_page, serve_hostile_sites
-
-CONFIG = """name: 恶意测试站
-platform: tutoring
-start_urls: [{starts}]
-list:
-  detail_links: "a.item::attr(href)"
-  next_page: "a.next::attr(href)"
-detail:
-  title: "h1.t"
-  body: "div.b"
-politeness: {{download_delay: 0, concurrency: 4, download_timeout: 2, max_list_depth: 3,
-  max_links_per_page: 100, max_queued: 150, max_pages: 500}}
-{extra}"""
-ROBOTS_HOSTS = ("robots_big", "robots_slow", "robots_reset")
-
-
-def write_config(folder: Path, ports: dict[str, int], kinds: tuple[str, ...], extra: str = "") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    starts = ", ".join(f"http://127.0.0.1:{ports[kind]}/list/1.html" for kind in kinds)
-    (folder / "hostile_site.yaml").write_text(CONFIG.format(starts=starts, extra=extra), encoding="utf-8")
-    return folder
+from tests.support.hostile_site import (
+    GOOD,
+    ROBOTS_HOSTS,
+    HostileSite,
+    big_page,
+    serve_hostile_sites,
+    write_config,
+)
 
 
 @dataclass
@@ -180,9 +166,8 @@ def test_terminal_output_carries_no_escape_sequences(hostile: HostileCrawl, work
 
 def test_cookies_are_sent_back_only_to_a_site_that_opts_in(workspace: Workspace, tmp_path: Path) -> None:
     with serve_hostile_sites() as (ports, sites):
-        folder = write_config(tmp_path / "sites", ports, ("main",), "cookies: true\n")
-        text = (folder / "hostile_site.yaml").read_text(encoding="utf-8")
-        (folder / "hostile_site.yaml").write_text(text.replace("max_list_depth: 3", "max_list_depth: 1"), "utf-8")
+        politeness = "{download_delay: 0, download_timeout: 2, max_list_depth: 1, max_links_per_page: 10}"
+        folder = write_config(tmp_path / "sites", ports, ("main",), "cookies: true\n", politeness)
         result = Workspace(tmp_path, workspace.samples).run("crawl", sites_dir=folder)
         assert result.returncode == 0, result.stderr
         assert sum(sites["main"].cookies.values()) > 0

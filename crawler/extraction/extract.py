@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import html_text
 from parsel import Selector, SelectorList
+from parsel.csstranslator import css2xpath
 from scrapy.http import Response, TextResponse
 
 from crawler.config.site_config import SiteConfig
@@ -22,8 +23,18 @@ class ExtractionError(TutorWatchError):
     """A page that cannot be read as what its config says it is."""
 
 
-def _select(sel: Selector, query: str) -> SelectorList:
-    return sel.xpath(query[6:]) if query.startswith("xpath:") else sel.css(query)
+def _select(sel: Selector | TextResponse, query: str, limit: int | None = None) -> SelectorList:
+    """What a selector (CSS, or XPath after ``xpath:``) matches; with ``limit``, only the first ``limit`` nodes
+    become Python objects (a list page of 240,000 links would otherwise make 240,000 of them)."""
+    is_xpath = query.startswith("xpath:")
+    kind = sel.selector.type if isinstance(sel, TextResponse) else sel.type
+    if limit is not None and (is_xpath or kind == "html"):
+        xpath = query[6:] if is_xpath else css2xpath(query)  # parsel's own translation of CSS on HTML
+        try:
+            return sel.xpath(f"({xpath})[position() <= {limit}]")
+        except ValueError:  # not a node-set (count(), string()): taken whole
+            pass
+    return sel.xpath(query[6:]) if is_xpath else sel.css(query)
 
 
 def field_text(sel: Selector, query: str) -> str:
@@ -92,8 +103,9 @@ def list_links(response: TextResponse, site: SiteConfig, limit: int | None = Non
         detail = [str(v) for v in _json_path(doc, spec.detail_links)]
         more = [str(v) for q in (spec.next_page, spec.section_links) if q for v in _json_path(doc, q)]
     else:
-        detail = _select(response, spec.detail_links).getall()
-        more = [v for q in (spec.next_page, spec.section_links) if q for v in _select(response, q).getall()]
+        take = None if limit is None else limit + 1
+        detail = _select(response, spec.detail_links, take).getall()
+        more = [v for q in (spec.next_page, spec.section_links) if q for v in _select(response, q, take).getall()]
     if limit is not None:
         more = more[: limit + 1]
         detail = detail[: max(limit + 1 - len(more), 0)]

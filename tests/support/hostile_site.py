@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
 from tests.support.sample_server import serve_handlers
@@ -121,10 +122,10 @@ class HostileSite:
                 f"http://localhost:{other}/offsite",
             ]
             return 200, [*html, ("Set-Cookie", "tw=planted; Path=/")], list_page(links, "/links/1.html")
-        if path.startswith("/links/"):
+        if path.startswith("/links/"):  # compact markup: 240,000 links stay under the 10 MB page limit
             number = int(path.split("/")[2].split(".")[0])
-            links = [f"/many/{number}-{i}.html" for i in range(LINKS_PER_LIST)]
-            return 200, html, list_page(links, f"/links/{number + 1}.html")
+            links = "".join(f"<a class=item href=/many/{number}-{i}>.</a>" for i in range(LINKS_PER_LIST))
+            return 200, html, f"<html><body>{links}<a class=next href=/links/{number + 1}.html>下一页</a>".encode()
         if path.startswith(("/good/", "/many/")):
             return 200, html, detail(sum(map(ord, path)) % 9000)
         if path == "/escape.html":
@@ -197,6 +198,33 @@ def _handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
 
 
 KINDS = ("main", "robots_big", "robots_slow", "robots_reset", "other")
+ROBOTS_HOSTS = ("robots_big", "robots_slow", "robots_reset")
+CONFIG = """name: 恶意测试站
+platform: tutoring
+start_urls: [{starts}]
+list:
+  detail_links: "a.item::attr(href)"
+  next_page: "a.next::attr(href)"
+detail:
+  title: "h1.t"
+  body: "div.b"
+politeness: {politeness}
+{extra}"""
+TEST_LIMITS = (
+    "{download_delay: 0, concurrency: 4, download_timeout: 2, max_list_depth: 3,"
+    " max_links_per_page: 100, max_queued: 150, max_pages: 500}"
+)
+
+
+def write_config(
+    folder: Path, ports: dict[str, int], kinds: tuple[str, ...], extra: str = "", politeness: str = TEST_LIMITS
+) -> Path:
+    """``folder``/hostile_site.yaml: a config crawling the given servers (start at /list/1.html); returns ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    starts = ", ".join(f"http://127.0.0.1:{ports[kind]}/list/1.html" for kind in kinds)
+    text = CONFIG.format(starts=starts, politeness=politeness, extra=extra)
+    (folder / "hostile_site.yaml").write_text(text, encoding="utf-8")
+    return folder
 
 
 @contextmanager

@@ -1,0 +1,269 @@
+"""A night against hostile sites: its peak memory, and whether one heavy site slows the others down.
+
+    .venv/bin/python bench/hostile_night.py [--tiny] [--pages 3000] [--heavy 20] [--json]
+
+Every crawl is a real ``tutorwatch crawl`` process against servers on 127.0.0.1 run by this script.
+
+1. The hostile night: the four bundled sample sites (one renders its list pages in Chromium)
+   beside tests/support/hostile_site.py at the sizes of issue 16: a 9.5 MB page of dense ads,
+   110 MB of ``Set-Cookie`` headers, list pages of 240,000 links (9 MB each) chained page after
+   page, three hosts whose robots.txt is too big, too slow or reset, ``file://`` links, redirects
+   to the cloud metadata address, a page of escape sequences, crawled with the default link and
+   queue limits (max_links_per_page 2,000, max_queued 10,000), no delay, 4 at a time, and the
+   chain cut at 20 list pages (``max_list_depth``; the default 200 only makes the night longer:
+   each 9 MB list page costs a few seconds of parsing, not more memory). Reported: the peak resident
+   memory of the crawl's whole process tree (the crawl, its workbook process, Chromium), sampled
+   from /proc every 50 ms, and the peak number of tasks (threads) in it: the figures behind
+   MemoryMax= and TasksMax= in deploy/tutorwatch-nightly.service.
+2. Speed: a generated site of N ordinary listing pages (bench/crawl_speed.py's, no delay, 16 at
+   a time) crawled alone; beside a site serving one 10 MB page; beside a site whose every page
+   is 10 MB (``--heavy`` of them, the default politeness: 0.25 s apart, 2 at a time); alone
+   again; the modes taken in turn ``--rounds`` times. The ordinary site's pages per second come
+   from its own server's clock (first to last detail page), so each figure is that site's rate
+   while the other site was being crawled.
+
+``--tiny`` (run by tests/test_bench_hostile.py): 150 pages, one 10 MB page, two heavy pages, one round,
+the hostile site at the tests' sizes (4 MB of headers, 5,000 links a list page), no samples.
+Timings belong here, never in the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support and bench, from the checkout
+
+from bench.crawl_speed import generate
+from bench.crawl_speed import site_config as generated_site
+from tests.support import hostile_site
+from tests.support.hostile_site import big_page, serve_hostile_sites, write_config
+from tests.support.sample_server import SITE_KINDS, serve_handlers, serve_samples
+
+TUTORWATCH = str(Path(sys.executable).parent / "tutorwatch")
+HEAVY = """name: 大页面站
+platform: tutoring
+start_urls: [http://127.0.0.1:{port}/list/1.html]
+list: {{detail_links: "a.item::attr(href)"}}
+detail: {{title: "h1.t", body: "div.b"}}
+politeness: {{obey_robots: false, robots_override_reason: "bench server on 127.0.0.1"}}
+"""
+NIGHT_LIMITS = "{download_delay: 0, concurrency: 4, download_timeout: 5, max_pages: 3000, max_list_depth: 20}"
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and every process below it, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        children.setdefault(int(stat[stat.rindex(")") + 2 :].split()[1]), []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def usage(pids: list[int]) -> tuple[int, int]:
+    """(resident kB, tasks) summed over ``pids``."""
+    rss = tasks = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                rss += int(line.split()[1])
+            elif line.startswith("Threads:"):
+                tasks += int(line.split()[1])
+    return rss, tasks
+
+
+def crawl(root: Path, sites_dir: Path) -> dict[str, Any]:
+    """One ``tutorwatch crawl`` into a fresh store under ``root``; its exit, duration, peak memory and tasks."""
+    command = [TUTORWATCH, "--db", str(root / "leads.db"), "--reports-dir", str(root / "reports")]
+    started = time.monotonic()
+    process = subprocess.Popen([*command, "--sites-dir", str(sites_dir), "crawl"], stdout=subprocess.DEVNULL)
+    peak_kb = peak_tasks = 0
+    while process.poll() is None:
+        rss, tasks = usage(process_tree(process.pid))
+        peak_kb, peak_tasks = max(peak_kb, rss), max(peak_tasks, tasks)
+        time.sleep(0.05)
+    return {
+        "exit": process.returncode,
+        "seconds": round(time.monotonic() - started, 1),
+        "peak_mb": round(peak_kb / 1024),
+        "peak_tasks": peak_tasks,
+    }
+
+
+def write_sample_configs(ports: dict[str, int], sites_dir: Path) -> None:
+    from tests.conftest import write_sample_configs as write
+
+    write(ports, sites_dir)
+
+
+def hostile_night(work: Path, tiny: bool) -> dict[str, Any]:
+    if not tiny:  # the sizes issue 16 found
+        hostile_site.HEADER_FLOOD_BYTES = 110 * 2**20
+        hostile_site.LINKS_PER_LIST = 240_000
+    with serve_hostile_sites() as (ports, sites):
+        kinds = ("main", *hostile_site.ROBOTS_HOSTS)
+        sites_dir = write_config(
+            work / "sites", ports, kinds, politeness=hostile_site.TEST_LIMITS if tiny else NIGHT_LIMITS
+        )
+        if tiny:
+            return {**crawl(work, sites_dir), "hostile_pages": sum(sites["main"].hits.values())}
+        with serve_samples(dict.fromkeys(SITE_KINDS, 0)) as sample_ports:
+            write_sample_configs(sample_ports, sites_dir)
+            result = crawl(work, sites_dir)
+        return {**result, "hostile_pages": sum(sites["main"].hits.values())}
+
+
+class Clock:
+    """When each detail page of the ordinary site was asked for, by its server."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.lock = threading.Lock()
+
+    def rate(self) -> float:
+        times = sorted(self.times)
+        return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+
+
+def ordinary_handler(folder: Path, clock: Clock) -> type[SimpleHTTPRequestHandler]:
+    class Handler(SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.startswith("/post/"):
+                with clock.lock:
+                    clock.times.append(time.monotonic())
+            super().do_GET()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return partial(Handler, directory=str(folder))  # type: ignore[return-value]
+
+
+def heavy_handler(pages: int) -> type[SimpleHTTPRequestHandler]:
+    page = big_page()
+    links = "".join(f"<a class='item' href='/heavy/{n}.html'>{n}</a>" for n in range(pages))
+    listing = f"<html><head><meta charset='utf-8'></head><body>{links}</body></html>".encode()
+
+    class Handler(SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = listing if self.path == "/list/1.html" else page if self.path.startswith("/heavy/") else b""
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+@contextmanager
+def ordinary_site(work: Path, pages: int) -> Iterator[tuple[int, Clock]]:
+    folder = work / "ordinary"
+    generate(folder, pages)
+    clock = Clock()
+    with serve_handlers({"ordinary": (0, ordinary_handler(folder, clock))}) as ports:
+        yield ports["ordinary"], clock
+
+
+def speed(work: Path, pages: int, heavy: int, rounds: int) -> list[dict[str, Any]]:
+    """The ordinary site's rate in each mode, the modes taken in turn ``rounds`` times (the machine is shared:
+    its load drifts), then alone once more; each mode's rate is the mean of its rounds."""
+    modes = [("alone", 0), ("beside one 10 MB page", 1), (f"beside {heavy} pages of 10 MB", heavy)]
+    runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode, _ in modes}
+    with ordinary_site(work, pages) as (port, clock):
+        for number, (mode, heavy_pages) in enumerate([*modes * rounds, modes[0]]):
+            run = work / f"run-{number}"
+            run.mkdir()
+            sites_dir = generated_site(run / "sites", port)
+            with serve_handlers({"heavy": (0, heavy_handler(heavy_pages))}) as ports:
+                if heavy_pages:
+                    (sites_dir / "heavy.yaml").write_text(HEAVY.format(port=ports["heavy"]), encoding="utf-8")
+                clock.times.clear()
+                result = crawl(run, sites_dir)
+            runs[mode].append({"pages": len(clock.times), "pages_per_s": clock.rate(), **result})
+    rows = []
+    for mode, done in runs.items():
+        rates = [run["pages_per_s"] for run in done]
+        rows.append(
+            {
+                "mode": mode,
+                "runs": len(done),
+                "pages": done[0]["pages"],
+                "pages_per_s": round(sum(rates) / len(rates), 1),
+                "spread": [round(rate, 1) for rate in rates],
+                "peak_mb": max(run["peak_mb"] for run in done),
+                "exit": [run["exit"] for run in done],
+            }
+        )
+    for row in rows:
+        row["vs_alone"] = round(row["pages_per_s"] / rows[0]["pages_per_s"], 2) if rows[0]["pages_per_s"] else 0.0
+    return rows
+
+
+def report(night: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    print("## The hostile night\n")
+    print("| exit | seconds | hostile-site requests | peak memory (process tree) | peak tasks |")
+    print("|---|---|---|---|---|")
+    print(
+        f"| {night['exit']} | {night['seconds']} | {night['hostile_pages']} | {night['peak_mb']} MB"
+        f" | {night['peak_tasks']} |"
+    )
+    print("\n## The ordinary site's speed beside a heavy one\n")
+    print("| ordinary site crawled | its pages | its pages/s | vs alone | crawl peak memory |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row['mode']} | {row['pages']} | {row['pages_per_s']} | {row['vs_alone']:.2f} | {row['peak_mb']} MB |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tiny", action="store_true", help="the suite's quick run")
+    parser.add_argument("--pages", type=int, default=3000, help="pages of the ordinary site")
+    parser.add_argument("--heavy", type=int, default=20, help="10 MB pages of the heavy site")
+    parser.add_argument("--rounds", type=int, default=2, help="times each mode is crawled, in turn")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    args = parser.parse_args()
+    pages, heavy, rounds = (150, 2, 1) if args.tiny else (args.pages, args.heavy, args.rounds)
+    with tempfile.TemporaryDirectory(prefix="hostile-night-") as tmp:
+        work = Path(tmp)
+        (work / "night").mkdir()
+        night = hostile_night(work / "night", args.tiny)
+        rows = speed(work, pages, heavy, rounds)
+    if args.json:
+        print(json.dumps({"night": night, "speed": rows}, ensure_ascii=False))
+    else:
+        report(night, rows)
+
+
+if __name__ == "__main__":
+    main()
