@@ -81,20 +81,22 @@ def process_tree(root: int) -> list[int]:
     return found
 
 
-def usage(pids: list[int]) -> tuple[int, int]:
-    """(resident kB, tasks) summed over ``pids``."""
+def usage(pids: list[int]) -> tuple[int, int, dict[str, int]]:
+    """(resident kB, tasks) summed over ``pids``, and the resident kB by kind of process (crawl, chromium, …)."""
     rss = tasks = 0
+    kinds: dict[str, int] = {}
     for pid in pids:
         try:
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                rss += int(line.split()[1])
-            elif line.startswith("Threads:"):
-                tasks += int(line.split()[1])
-    return rss, tasks
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        kb = int(fields.get("VmRSS", "0 kB").split()[0])
+        rss += kb
+        tasks += int(fields.get("Threads", "0").split()[0])
+        kind = "chromium" if "chrom" in fields["Name"] else fields["Name"].strip()
+        kinds[kind] = kinds.get(kind, 0) + kb
+    return rss, tasks, kinds
 
 
 def crawl(root: Path, sites_dir: Path) -> dict[str, Any]:
@@ -103,15 +105,19 @@ def crawl(root: Path, sites_dir: Path) -> dict[str, Any]:
     started = time.monotonic()
     process = subprocess.Popen([*command, "--sites-dir", str(sites_dir), "crawl"], stdout=subprocess.DEVNULL)
     peak_kb = peak_tasks = 0
+    peaks: dict[str, int] = {}  # each kind's own peak (they need not peak together)
     while process.poll() is None:
-        rss, tasks = usage(process_tree(process.pid))
+        rss, tasks, kinds = usage(process_tree(process.pid))
         peak_kb, peak_tasks = max(peak_kb, rss), max(peak_tasks, tasks)
+        for kind, kb in kinds.items():
+            peaks[kind] = max(peaks.get(kind, 0), kb)
         time.sleep(0.05)
     return {
         "exit": process.returncode,
         "seconds": round(time.monotonic() - started, 1),
         "peak_mb": round(peak_kb / 1024),
         "peak_tasks": peak_tasks,
+        "peak_mb_by_kind": {kind: round(kb / 1024) for kind, kb in sorted(peaks.items())},
     }
 
 
@@ -230,18 +236,21 @@ def speed(work: Path, pages: int, heavy: int, rounds: int) -> list[dict[str, Any
 
 def report(night: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     print("## The hostile night\n")
-    print("| exit | seconds | hostile-site requests | peak memory (process tree) | peak tasks |")
-    print("|---|---|---|---|---|")
+    print("| exit | seconds | hostile-site requests | peak memory (process tree) | each kind's own peak | peak tasks |")
+    print("|---|---|---|---|---|---|")
+    kinds = ", ".join(f"{kind} {mb} MB" for kind, mb in night["peak_mb_by_kind"].items())
     print(
-        f"| {night['exit']} | {night['seconds']} | {night['hostile_pages']} | {night['peak_mb']} MB"
+        f"| {night['exit']} | {night['seconds']} | {night['hostile_pages']} | {night['peak_mb']} MB | {kinds}"
         f" | {night['peak_tasks']} |"
     )
     print("\n## The ordinary site's speed beside a heavy one\n")
-    print("| ordinary site crawled | its pages | its pages/s | vs alone | crawl peak memory |")
+    print("| ordinary site crawled | its pages | its pages/s (mean; each run) | vs alone | crawl peak memory |")
     print("|---|---|---|---|---|")
     for row in rows:
+        each = ", ".join(map(str, row["spread"]))
         print(
-            f"| {row['mode']} | {row['pages']} | {row['pages_per_s']} | {row['vs_alone']:.2f} | {row['peak_mb']} MB |"
+            f"| {row['mode']} | {row['pages']} | {row['pages_per_s']} ({each}) | {row['vs_alone']:.2f}"
+            f" | {row['peak_mb']} MB |"
         )
 
 

@@ -175,6 +175,18 @@ def test_a_full_disk_is_one_line_and_the_old_files_stay(many: Path, tmp_path: Pa
     assert line == "tutorwatch: error: File too large"
     assert {name: digest(many / "reports" / name) for name in before} == before
     assert leftovers(many / "reports") == []
+    review = tmp_path / "review.csv"
+    review.write_text(f"lead_id,status,notes\n{lead_of(many)},调查中,\n", encoding="utf-8")
+    imported = tutorwatch(many, "review", "import", str(review), preexec=limits(file_bytes=256 * 1024))
+    assert imported.returncode == 1 and "1 verdicts and 0 notes imported" in imported.stdout
+    [line] = imported.stderr.strip().splitlines()
+    assert "the verdicts are imported, but the leads files could not be rewritten (File too large)" in line
+    with sqlite3.connect(many / "leads.db") as conn:
+        assert conn.execute("SELECT status FROM leads WHERE lead_id = ?", (lead_of(many),)).fetchone() == (
+            "investigating",
+        )
+    conn.close()
+    assert {name: digest(many / "reports" / name) for name in before} == before
 
 
 def children(pid: int) -> list[int]:

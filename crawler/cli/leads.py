@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,15 @@ def review_import(obj: dict, file: Path) -> None:
 
     with LeadStore(obj["db"]) as store:
         verdicts, notes = import_review(store, file)
-        export_store(store, obj["reports"])
-    console.print(f"{verdicts} verdicts and {notes} notes imported from {file}")
+        console.print(f"{verdicts} verdicts and {notes} notes imported from {file}")
+        try:
+            export_store(store, obj["reports"])
+        except (OSError, sqlite3.Error) as exc:  # the verdicts are safe: say so, not only that something failed
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise TutorWatchError(
+                f"the verdicts are imported, but the leads files could not be rewritten ({why});"
+                " run `tutorwatch export` once that is fixed"
+            ) from None
 
 
 @review.command("labels")

@@ -34,7 +34,7 @@ from typing import BinaryIO
 
 from crawler.leads.columns import CSV_SELECT, LEAD_COLUMNS, ORDER
 from crawler.leads.filters import Filters
-from crawler.leads.store import LeadStore
+from crawler.leads.store import BUSY_SECONDS, LeadStore
 from crawler.leads.xlsx import leads_xlsx
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -159,7 +159,7 @@ def write_workbook(db: Path, path: Path, where: str, params: tuple) -> list[str]
 
     Returns the ids of leads written with characters replaced (see crawler/leads/xlsx.py).
     """
-    conn = sqlite3.connect(db, isolation_level=None)
+    conn = sqlite3.connect(db, isolation_level=None, timeout=BUSY_SECONDS)
     try:
         conn.execute("PRAGMA query_only=1")
         conn.execute("BEGIN")  # one read snapshot for every sheet
