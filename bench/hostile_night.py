@@ -1,29 +1,30 @@
 """A night against hostile sites: its peak memory, and whether one heavy site slows the others down.
 
-    .venv/bin/python bench/hostile_night.py [--tiny] [--pages 3000] [--heavy 20] [--json]
+    .venv/bin/python bench/hostile_night.py [--tiny] [--pages 3000] [--heavy 20] [--rounds 2] [--json]
 
 Every crawl is a real ``tutorwatch crawl`` process against servers on 127.0.0.1 run by this script.
 
-1. The hostile night: the four bundled sample sites (one renders its list pages in Chromium)
-   beside tests/support/hostile_site.py at the sizes of issue 16: a 9.5 MB page of dense ads,
-   110 MB of ``Set-Cookie`` headers, list pages of 240,000 links (9 MB each) chained page after
-   page, three hosts whose robots.txt is too big, too slow or reset, ``file://`` links, redirects
-   to the cloud metadata address, a page of escape sequences, crawled with the default link and
-   queue limits (max_links_per_page 2,000, max_queued 10,000), no delay, 4 at a time, and the
-   chain cut at 20 list pages (``max_list_depth``; the default 200 only makes the night longer:
-   each 9 MB list page costs a few seconds of parsing, not more memory). Reported: the peak resident
-   memory of the crawl's whole process tree (the crawl, its workbook process, Chromium), sampled
-   from /proc every 50 ms, and the peak number of tasks (threads) in it: the figures behind
-   MemoryMax= and TasksMax= in deploy/tutorwatch-nightly.service.
+1. Two nights: the four bundled sample sites (one renders its list pages in Chromium), then the
+   same beside tests/support/hostile_site.py at the sizes of issue 16: a 9.5 MB page of dense
+   ads, 110 MB of ``Set-Cookie`` headers, list pages of 240,000 links (9 MB each) chained page
+   after page, three hosts whose robots.txt is too big, too slow or reset, ``file://`` links,
+   redirects to the cloud metadata address, a page of escape sequences; crawled with the default
+   link and queue limits (max_links_per_page 2,000, max_queued 10,000), no delay, 4 at a time,
+   the chain cut at 20 list pages (``max_list_depth``; the default 200 only makes the night
+   longer: each 9 MB list page costs seconds of parsing, not more memory). Reported: the peak
+   memory (PSS) of the crawl's whole process tree (the crawl, its workbook process, Chromium,
+   Playwright's driver), sampled from /proc every 100 ms, each kind's own peak, and the peak
+   number of tasks (threads): the figures behind MemoryMax= and TasksMax= in
+   deploy/tutorwatch-nightly.service.
 2. Speed: a generated site of N ordinary listing pages (bench/crawl_speed.py's, no delay, 16 at
    a time) crawled alone; beside a site serving one 10 MB page; beside a site whose every page
-   is 10 MB (``--heavy`` of them, the default politeness: 0.25 s apart, 2 at a time); alone
-   again; the modes taken in turn ``--rounds`` times. The ordinary site's pages per second come
-   from its own server's clock (first to last detail page), so each figure is that site's rate
-   while the other site was being crawled.
+   is 10 MB (``--heavy`` of them, the default politeness: 0.25 s apart, 2 at a time); the modes
+   taken in turn ``--rounds`` times, then alone once more. The ordinary site's pages per second
+   come from its own server's clock (first to last detail page), so each figure is that site's
+   rate while the other site was being crawled; the machine is shared, so each run is shown.
 
-``--tiny`` (run by tests/test_bench_hostile.py): 150 pages, one 10 MB page, two heavy pages, one round,
-the hostile site at the tests' sizes (4 MB of headers, 5,000 links a list page), no samples.
+``--tiny`` (run by tests/test_bench_hostile.py): the hostile site alone at the tests' sizes (4 MB
+of headers, 5,000 links a list page); 150 ordinary pages, one round, two heavy pages.
 Timings belong here, never in the tests.
 """
 
@@ -82,21 +83,30 @@ def process_tree(root: int) -> list[int]:
 
 
 def usage(pids: list[int]) -> tuple[int, int, dict[str, int]]:
-    """(resident kB, tasks) summed over ``pids``, and the resident kB by kind of process (crawl, chromium, …)."""
-    rss = tasks = 0
+    """(proportional set size in kB, tasks) summed over ``pids``, and the kB by kind of process (crawl, chromium …).
+
+    PSS, not RSS: Chromium's dozen processes share most of their pages, and summing their RSS would
+    count those pages a dozen times; PSS gives each process its share, so the sum is what the tree
+    really holds (what a cgroup's MemoryMax= charges, page cache aside).
+    """
+    pss = tasks = 0
     kinds: dict[str, int] = {}
     for pid in pids:
         try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        kb = int(fields.get("VmRSS", "0 kB").split()[0])
-        rss += kb
+        kb = next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
+        pss += kb
         tasks += int(fields.get("Threads", "0").split()[0])
-        kind = "chromium" if "chrom" in fields["Name"] else fields["Name"].strip()
+        name = fields["Name"].strip()
+        kind = (
+            "chromium" if "chrom" in name or name == "exe" else "playwright driver" if name.startswith("node") else name
+        )
         kinds[kind] = kinds.get(kind, 0) + kb
-    return rss, tasks, kinds
+    return pss, tasks, kinds
 
 
 def crawl(root: Path, sites_dir: Path) -> dict[str, Any]:
@@ -111,7 +121,7 @@ def crawl(root: Path, sites_dir: Path) -> dict[str, Any]:
         peak_kb, peak_tasks = max(peak_kb, rss), max(peak_tasks, tasks)
         for kind, kb in kinds.items():
             peaks[kind] = max(peaks.get(kind, 0), kb)
-        time.sleep(0.05)
+        time.sleep(0.1)
     return {
         "exit": process.returncode,
         "seconds": round(time.monotonic() - started, 1),
@@ -127,21 +137,34 @@ def write_sample_configs(ports: dict[str, int], sites_dir: Path) -> None:
     write(ports, sites_dir)
 
 
-def hostile_night(work: Path, tiny: bool) -> dict[str, Any]:
+def hostile_night(work: Path, tiny: bool) -> list[dict[str, Any]]:
+    """The night without the hostile site, then with it (tiny: the hostile site alone)."""
     if not tiny:  # the sizes issue 16 found
         hostile_site.HEADER_FLOOD_BYTES = 110 * 2**20
         hostile_site.LINKS_PER_LIST = 240_000
-    with serve_hostile_sites() as (ports, sites):
+    nights = []
+    with serve_hostile_sites() as (ports, sites), serve_samples(dict.fromkeys(SITE_KINDS, 0)) as sample_ports:
         kinds = ("main", *hostile_site.ROBOTS_HOSTS)
-        sites_dir = write_config(
-            work / "sites", ports, kinds, politeness=hostile_site.TEST_LIMITS if tiny else NIGHT_LIMITS
+        limits = hostile_site.TEST_LIMITS if tiny else NIGHT_LIMITS
+        plans = (
+            [("hostile site alone", False, True)]
+            if tiny
+            else [("sample sites", True, False), ("sample sites + hostile site", True, True)]
         )
-        if tiny:
-            return {**crawl(work, sites_dir), "hostile_pages": sum(sites["main"].hits.values())}
-        with serve_samples(dict.fromkeys(SITE_KINDS, 0)) as sample_ports:
-            write_sample_configs(sample_ports, sites_dir)
-            result = crawl(work, sites_dir)
-        return {**result, "hostile_pages": sum(sites["main"].hits.values())}
+        for name, samples, hostile in plans:
+            root = work / f"night-{len(nights)}"
+            root.mkdir()
+            sites_dir = root / "sites"
+            sites_dir.mkdir()
+            if samples:
+                write_sample_configs(sample_ports, sites_dir)
+            if hostile:
+                write_config(sites_dir, ports, kinds, politeness=limits)
+            before = sum(sites["main"].hits.values())
+            nights.append(
+                {"night": name, **crawl(root, sites_dir), "hostile_pages": sum(sites["main"].hits.values()) - before}
+            )
+    return nights
 
 
 class Clock:
@@ -234,15 +257,18 @@ def speed(work: Path, pages: int, heavy: int, rounds: int) -> list[dict[str, Any
     return rows
 
 
-def report(night: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-    print("## The hostile night\n")
-    print("| exit | seconds | hostile-site requests | peak memory (process tree) | each kind's own peak | peak tasks |")
-    print("|---|---|---|---|---|---|")
-    kinds = ", ".join(f"{kind} {mb} MB" for kind, mb in night["peak_mb_by_kind"].items())
+def report(nights: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
+    print("## A night with and without the hostile site\n")
     print(
-        f"| {night['exit']} | {night['seconds']} | {night['hostile_pages']} | {night['peak_mb']} MB | {kinds}"
-        f" | {night['peak_tasks']} |"
+        "| night | exit | seconds | hostile-site requests | peak memory (PSS, tree) | each kind's peak | peak tasks |"
     )
+    print("|---|---|---|---|---|---|---|")
+    for night in nights:
+        kinds = ", ".join(f"{kind} {mb} MB" for kind, mb in night["peak_mb_by_kind"].items())
+        print(
+            f"| {night['night']} | {night['exit']} | {night['seconds']} | {night['hostile_pages']}"
+            f" | {night['peak_mb']} MB | {kinds} | {night['peak_tasks']} |"
+        )
     print("\n## The ordinary site's speed beside a heavy one\n")
     print("| ordinary site crawled | its pages | its pages/s (mean; each run) | vs alone | crawl peak memory |")
     print("|---|---|---|---|---|")
@@ -265,13 +291,12 @@ def main() -> None:
     pages, heavy, rounds = (150, 2, 1) if args.tiny else (args.pages, args.heavy, args.rounds)
     with tempfile.TemporaryDirectory(prefix="hostile-night-") as tmp:
         work = Path(tmp)
-        (work / "night").mkdir()
-        night = hostile_night(work / "night", args.tiny)
+        nights = hostile_night(work, args.tiny)
         rows = speed(work, pages, heavy, rounds)
     if args.json:
-        print(json.dumps({"night": night, "speed": rows}, ensure_ascii=False))
+        print(json.dumps({"nights": nights, "speed": rows}, ensure_ascii=False))
     else:
-        report(night, rows)
+        report(nights, rows)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ def test_hostile_night_benchmark_tiny() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     figures = json.loads(result.stdout.strip().splitlines()[-1])
-    night = figures["night"]
+    [night] = figures["nights"]
     assert night["exit"] == 0 and night["hostile_pages"] > 10
     assert night["peak_mb"] > 50 and night["peak_tasks"] >= 1
     modes = [row["mode"] for row in figures["speed"]]
