@@ -39,15 +39,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
-from http.server import SimpleHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support and bench, from the checkout
 
-from bench.crawl_speed import generate
-from bench.crawl_speed import site_config as generated_site
+from bench.crawl_speed import site_pages
+from bench.crawl_speed import write_config as generated_site
 from tests.support import hostile_site
 from tests.support.hostile_site import big_page, serve_hostile_sites, write_config
 from tests.support.sample_server import SITE_KINDS, serve_handlers, serve_samples
@@ -179,26 +178,31 @@ class Clock:
         return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
 
 
-def ordinary_handler(folder: Path, clock: Clock) -> type[SimpleHTTPRequestHandler]:
-    class Handler(SimpleHTTPRequestHandler):
+def ordinary_handler(pages: dict[str, bytes], clock: Clock) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             if self.path.startswith("/post/"):
                 with clock.lock:
                     clock.times.append(time.monotonic())
-            super().do_GET()
+            page = pages.get(self.path.split("?", 1)[0])
+            self.send_response(200 if page is not None else 404)
+            self.send_header("Content-Type", "text/plain" if self.path.endswith(".txt") else "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page or b"")))
+            self.end_headers()
+            self.wfile.write(page or b"")
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    return partial(Handler, directory=str(folder))  # type: ignore[return-value]
+    return Handler
 
 
-def heavy_handler(pages: int) -> type[SimpleHTTPRequestHandler]:
+def heavy_handler(pages: int) -> type[BaseHTTPRequestHandler]:
     page = big_page()
     links = "".join(f"<a class='item' href='/heavy/{n}.html'>{n}</a>" for n in range(pages))
     listing = f"<html><head><meta charset='utf-8'></head><body>{links}</body></html>".encode()
 
-    class Handler(SimpleHTTPRequestHandler):
+    class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             body = listing if self.path == "/list/1.html" else page if self.path.startswith("/heavy/") else b""
             self.send_response(200 if body else 404)
@@ -214,11 +218,10 @@ def heavy_handler(pages: int) -> type[SimpleHTTPRequestHandler]:
 
 
 @contextmanager
-def ordinary_site(work: Path, pages: int) -> Iterator[tuple[int, Clock]]:
-    folder = work / "ordinary"
-    generate(folder, pages)
+def ordinary_site(pages: int) -> Iterator[tuple[int, Clock]]:
+    """bench/crawl_speed.py's generated site, served here so its requests are timed."""
     clock = Clock()
-    with serve_handlers({"ordinary": (0, ordinary_handler(folder, clock))}) as ports:
+    with serve_handlers({"ordinary": (0, ordinary_handler(site_pages(pages), clock))}) as ports:
         yield ports["ordinary"], clock
 
 
@@ -227,7 +230,7 @@ def speed(work: Path, pages: int, heavy: int, rounds: int) -> list[dict[str, Any
     its load drifts), then alone once more; each mode's rate is the mean of its rounds."""
     modes = [("alone", 0), ("beside one 10 MB page", 1), (f"beside {heavy} pages of 10 MB", heavy)]
     runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode, _ in modes}
-    with ordinary_site(work, pages) as (port, clock):
+    with ordinary_site(pages) as (port, clock):
         for number, (mode, heavy_pages) in enumerate([*modes * rounds, modes[0]]):
             run = work / f"run-{number}"
             run.mkdir()

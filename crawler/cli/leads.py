@@ -9,9 +9,9 @@ from typing import Any
 import click
 
 from crawler.cli.main import cli, console
+from crawler.errors import TutorWatchError
 from detectors.categories import CATEGORIES
 from detectors.clean_text import clean_text
-from detectors.errors import TutorWatchError
 
 
 @cli.command("export")

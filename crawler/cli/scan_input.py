@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from crawler.extraction.listing import cut_body
+from crawler.errors import TutorWatchError
+from crawler.extraction.listing import cut_body, cut_field
 from crawler.extraction.main_text import main_text
 from detectors.categories import PLATFORMS
 from detectors.clean_text import clean_text
-from detectors.errors import TutorWatchError
 
 MAX_LINE_BYTES = 8 * 1024 * 1024  # one JSON line: ASCII-escaped CJK is 6 bytes a character; the text is cut anyway
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024  # one text or HTML document: the crawl's page size limit
@@ -35,6 +35,8 @@ class ScanItem:
     text: str
     platform: str | None
     error: str | None = None
+    publisher: str = ""
+    contact: str = ""
 
 
 def guess_format(name: str) -> str:
@@ -57,8 +59,10 @@ def _finite(text: str) -> float:
     return number
 
 
-def _item(ident: Any, title: str, text: str, platform: str | None) -> ScanItem:
-    return ScanItem(ident, clean_text(title), cut_body(clean_text(text)), platform)
+def _item(ident: Any, title: str, text: str, platform: str | None, publisher: str = "", contact: str = "") -> ScanItem:
+    """An item cleaned and cut as a crawled Listing is (crawler/extraction/listing.py)."""
+    title, publisher, contact = (cut_field(clean_text(value)) for value in (title, publisher, contact))
+    return ScanItem(ident, title, cut_body(clean_text(text)), platform, publisher=publisher, contact=contact)
 
 
 def _jsonl_item(number: int, line: str) -> ScanItem:
@@ -72,11 +76,12 @@ def _jsonl_item(number: int, line: str) -> ScanItem:
         return ScanItem(None, "", "", None, f"line {number}: expected a JSON object")
     ident = obj.get("id")
     title, text, platform = obj.get("title", ""), obj.get("text", ""), obj.get("platform")
-    if not isinstance(title, str) or not isinstance(text, str):
-        return ScanItem(ident, "", "", None, f"line {number}: 'title' and 'text' must be strings")
+    publisher, contact = obj.get("publisher", ""), obj.get("contact", "")
+    if not all(isinstance(value, str) for value in (title, text, publisher, contact)):
+        return ScanItem(ident, "", "", None, f"line {number}: 'title', 'text' (and others) must be strings")
     if platform is not None and platform not in PLATFORMS:
         return ScanItem(ident, "", "", None, f"line {number}: unknown platform {clean_text(str(platform))!r}")
-    return _item(ident, title, text, platform)
+    return _item(ident, title, text, platform, publisher, contact)
 
 
 def _lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, bytes | None]]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 
 from crawler.evidence.warc import Capture
 from detectors.clean_text import clean_text
-from detectors.models import Analysis
+from detectors.models import Analysis, Document
 
 # A listing's body is analysed up to this many characters (about 0.5 s of detection on a page of dense
 # ads; a real listing holds a few thousand): a 10 MB page cannot hold the crawl for a minute or take
@@ -30,6 +30,11 @@ def cut_body(text: str, limit: int = MAX_ANALYSED_CHARS) -> str:
     note = CUT_NOTE.format(total=len(text), kept=limit)
     kept = limit - len(note)
     return text[:kept] + CUT_NOTE.format(total=len(text), kept=kept)
+
+
+def cut_field(text: str) -> str:
+    """A field other than the body, cut at MAX_FIELD_CHARS (its last character then an ellipsis)."""
+    return text if len(text) <= MAX_FIELD_CHARS else text[: MAX_FIELD_CHARS - 1] + "…"
 
 
 def cut_lengths(body: str) -> tuple[int, int] | None:
@@ -60,9 +65,13 @@ class Listing:
             value = clean_text(getattr(self, name.name))
             if name.name == "body":
                 value = cut_body(value)
-            elif name.name not in NOT_CUT and len(value) > MAX_FIELD_CHARS:
-                value = value[: MAX_FIELD_CHARS - 1] + "…"
+            elif name.name not in NOT_CUT:
+                value = cut_field(value)
             object.__setattr__(self, name.name, value)
+
+    def document(self) -> Document:
+        """What the engine analyses of this listing (every path builds it here, so all get the same answer)."""
+        return Document(self.title, self.body, self.platform, self.publisher, self.contact)
 
 
 @dataclass
@@ -76,7 +85,6 @@ class CrawledListing:
     listing: Listing
     capture: Capture | None = None  # the page as fetched, kept as evidence if it makes a lead
     analysis: Analysis | None = field(default=None)
-    registry_status: str = ""  # licensed / not found / blacklisted / revoked / scope mismatch, or ''""
 
     def __repr__(self) -> str:
         findings = len(self.analysis.findings) if self.analysis is not None else "no"

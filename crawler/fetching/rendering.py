@@ -25,8 +25,8 @@ from scrapy.http import Response
 from scrapy.settings.default_settings import RETRY_EXCEPTIONS
 from scrapy_playwright.page import PageMethod
 
+from crawler.errors import ConfigError
 from crawler.fetching.addresses import download_handlers
-from detectors.errors import ConfigError
 
 if TYPE_CHECKING:
     from playwright.async_api import Request as BrowserRequest

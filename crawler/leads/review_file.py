@@ -27,8 +27,8 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from crawler.errors import TutorWatchError
 from crawler.leads.encodings import hand_edited_encoding
-from detectors.errors import TutorWatchError
 
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a county's leads.csv of 200,000 leads is about 100 MB
 MAX_COLUMNS = 200  # a leads file has 29; Excel allows 16,384
