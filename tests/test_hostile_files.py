@@ -211,25 +211,26 @@ def running(pid: int) -> bool:
 
 def test_kill_9_of_export_leaves_no_workbook_writer_and_no_temp_files(many: Path) -> None:
     reports = many / "reports"
+    before = digest(reports / "leads.xlsx")
     command = [TUTORWATCH, "--db", str(many / "leads.db"), "--reports-dir", str(reports), "export"]
     export = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     writer: list[int] = []
-    for _ in range(600):  # the workbook process: a spawned python child of the export
+    for _ in range(3000):  # until the workbook process (a spawned child of the export) is writing leads.xlsx
         writer = [pid for pid in children(export.pid) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
-        if writer and leftovers(reports):
+        if writer and list(reports.glob(".leads.xlsx.*.tmp")):
             break
         time.sleep(0.02)
-    assert writer, "the export started its workbook process"
-    before = digest(reports / "leads.xlsx")
+    assert writer and list(reports.glob(".leads.xlsx.*.tmp")), "the export's workbook process is writing"
     os.kill(export.pid, signal.SIGKILL)
     export.wait()
-    for _ in range(100):
+    for _ in range(200):
         if not any(running(pid) for pid in writer):
             break
         time.sleep(0.05)
     assert not any(running(pid) for pid in writer), "the workbook process died with the export"
     time.sleep(3)  # long enough for a surviving writer to have replaced it
     assert digest(reports / "leads.xlsx") == before
+    assert leftovers(reports), "the killed export left its temporary files"
     assert tutorwatch(many, "export").returncode == 0
     assert leftovers(reports) == [], "the next export removed what the killed one left"
 
