@@ -214,7 +214,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
         if fmt == "text":
             print_analysis(console, f"{url} — {result.listing.title}", analysis)
     if fmt == "json":
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False))
     if failed and len(failed) == len(wanted):
         raise FetchError(f"could not fetch {failed[0]}: {results.get(failed[0], 'not fetched')}")
     if failed:
