@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from crawler.extraction.listing import MAX_ANALYSED_CHARS, Listing
+from crawler.extraction.listing import MAX_ANALYSED_CHARS, Listing, cut_body, cut_field
 from crawler.leads.columns import FORMULA_STARTS, LEAD_COLUMNS, NUMBERS, safe_cell
 from crawler.leads.export import export_store
 from crawler.leads.store import LeadStore
@@ -178,3 +178,14 @@ def test_megabyte_lines_cost_bounded_work() -> None:
     assert scanned.returncode == 0 and all(record["flagged"] for record in read_jsonl(scanned.stdout))
     warning = re.search(r"ads: only the first ([\d,]+) of 1,000,000 characters analysed", scanned.stderr)
     assert warning and int(warning.group(1).replace(",", "")) < MAX_ANALYSED_CHARS
+
+
+def test_a_long_body_is_cut_then_cleaned_with_the_same_result_as_cleaning_it_whole() -> None:
+    """Listing cuts before cleaning (a 4 M-character body is never cleaned whole); since clean_text keeps the
+    length, the stored body is what cleaning everything first would give, hostile characters across the cut too."""
+    body = ("一对一\ufffe\x1b[2J\ud800\r" * 20_000)[: MAX_ANALYSED_CHARS * 2]
+    title = "\x07标题\uffff" * 1_000
+    listing = Listing(url="http://127.0.0.1/1", fetched_url="", site="s", platform="tutoring", title=title, body=body)
+    assert listing.body == cut_body(clean_text(body))
+    assert listing.title == cut_field(clean_text(title))
+    assert not UNWRITABLE.search(listing.body + listing.title)

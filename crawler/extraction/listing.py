@@ -60,14 +60,15 @@ class Listing:
 
     def __post_init__(self) -> None:
         """Crawled text is hostile: cleaned once here (detectors/clean_text.py) so every writer can write it,
-        and bounded so one page cannot stall or exhaust the crawl."""
+        and bounded so one page cannot stall or exhaust the crawl. Cut before cleaning: clean_text keeps the
+        length, so the result is the same, and a 4 M-character body is not cleaned whole (0.3 s in the event loop)."""
         for name in fields(self):
-            value = clean_text(getattr(self, name.name))
+            value = getattr(self, name.name)
             if name.name == "body":
                 value = cut_body(value)
             elif name.name not in NOT_CUT:
                 value = cut_field(value)
-            object.__setattr__(self, name.name, value)
+            object.__setattr__(self, name.name, clean_text(value))
 
     def document(self) -> Document:
         """What the engine analyses of this listing (every path builds it here, so all get the same answer)."""
