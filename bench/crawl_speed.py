@@ -118,6 +118,7 @@ def child_plain(start_url: str, log: Path) -> dict[str, Any]:
 
     class Plain(scrapy.Spider):
         name = "plain"
+        known_hosts = ("127.0.0.1",)  # the address guard lets the bench's own loopback site through
 
         async def start(self):  # type: ignore[override]
             yield scrapy.Request(start_url, callback=self.parse_list)
@@ -232,6 +233,8 @@ def main() -> None:
     lists = (args.pages + PER_LIST - 1) // PER_LIST
     print(f"{args.pages} detail pages (+{lists} list pages), served by {args.server} on 127.0.0.1")
     for name, r in results.items():
+        if not r["pages"]:
+            sys.exit(f"bench: the {name} crawl fetched no page (see its log)")
         rss = f"  max RSS {r['max_rss_mb']:.0f} MB" if "max_rss_mb" in r else ""
         cpu = f"  CPU {r['cpu'] / r['pages'] * 1000:.1f} ms/page" if "cpu" in r else ""
         if name == "full":

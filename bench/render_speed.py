@@ -29,7 +29,7 @@ from twisted.internet import defer, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support: the sample servers, from the checkout
 
-from crawler.fetching.rendering import BROWSER_SETTINGS, render_meta
+from crawler.fetching.rendering import browser_settings, render_meta
 from tests.support.sample_server import load_listings, serve_samples
 
 SITE = "tongcheng_circle"
@@ -83,7 +83,7 @@ def measure(urls: list[str], concurrency: int) -> Generator[Any, Any, list[tuple
             "CONCURRENT_REQUESTS": concurrency,
             "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
             "DOWNLOAD_DELAY": 0,
-            **(BROWSER_SETTINGS if meta is not None else {}),
+            **(browser_settings(urls[:1]) if meta is not None else {}),
             "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": concurrency,
         }
         times: list[float] = []

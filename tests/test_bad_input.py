@@ -15,6 +15,7 @@ import pickle
 import shutil
 import socket
 import sqlite3
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,72 @@ def write(name: str, data: bytes) -> Setup:
     return setup
 
 
+def corrupted_database(root: Path) -> dict[str, str]:
+    """The store with every page after the first (the schema) overwritten: SQLite opens it, then finds it malformed.
+
+    Every page's b-tree header goes, whatever the crawl's order put on it: sparing a page let the lookup of a
+    lead find an intact, empty-looking page now and then ("unknown lead_id" instead of the refusal)."""
+    data = bytearray((root / "leads.db").read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    for start in range(page, len(data), page):
+        data[start : start + 100] = b"\xff" * 100
+    (root / "leads.db").write_bytes(bytes(data))
+    return {}
+
+
+def nested_yaml(root: Path) -> dict[str, str]:
+    (root / "sites").mkdir()
+    (root / "sites" / "broken_site.yaml").write_text("a: " + "[" * 100_000, encoding="utf-8")
+    return {}
+
+
+def edited_xlsx(sheet: Callable[[bytes], bytes] = lambda xml: xml, big_member: str = "") -> Setup:
+    """The exported leads.xlsx as review.xlsx, its leads sheet edited; ``big_member``: a 300 MB string added."""
+
+    def setup(root: Path) -> dict[str, str]:
+        with (
+            zipfile.ZipFile(root / "reports" / "leads.xlsx") as source,
+            zipfile.ZipFile(root / "review.xlsx", "w", zipfile.ZIP_DEFLATED) as target,
+        ):
+            for info in source.infolist():
+                data = source.read(info)
+                target.writestr(info, sheet(data) if info.filename == "xl/worksheets/sheet1.xml" else data)
+            if big_member:
+                with target.open(big_member, "w", force_zip64=True) as member:  # streamed: never 300 MB in memory
+                    member.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>')
+                    for _ in range(300):
+                        member.write(b"A" * 2**20)
+                    member.write(b"</t></si></sst>")
+        return {}
+
+    return setup
+
+
+def declared_everything(xml: bytes) -> bytes:
+    """A dimension of A1:XFD1048576 and one cell in the last row: the reader would pad a million rows of 16,384."""
+    far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    return xml.replace(b"</sheetPr>", b'</sheetPr><dimension ref="A1:XFD1048576"/>').replace(
+        b"</sheetData>", far + b"</sheetData>"
+    )
+
+
+def long_cell(xml: bytes) -> bytes:
+    """A row with a notes cell of a million characters (inline, under the part size limits)."""
+    cell = b'<row r="9999"><c r="T9999" t="inlineStr"><is><t>' + b"A" * 1_000_000 + b"</t></is></c></row>"
+    return xml.replace(b"</sheetData>", cell + b"</sheetData>")
+
+
+def sparse(name: str, size: int) -> Setup:
+    """A file of ``size`` bytes that takes no disk (beside the workspace, so the hashes do not read it)."""
+
+    def setup(root: Path) -> dict[str, str]:
+        with (root.parent / name).open("wb") as handle:
+            handle.truncate(size)
+        return {}
+
+    return setup
+
+
 def nothing(root: Path) -> dict[str, str]:
     return {}
 
@@ -138,7 +205,7 @@ CASES = {
         ("check", "http://127.0.0.1:{dead}/ad"),
         nothing,
         5,
-        ("could not fetch http://127.0.0.1:", "Connection refused"),
+        ("could not fetch http://127.0.0.1:", "robots.txt could not be read (connection refused)"),
         records_run=True,
     ),
     "site config not YAML": Case(
@@ -226,6 +293,70 @@ CASES = {
         ("scan", "{root}/ad.txt"), write("ad.txt", "初中数学一对一".encode("gbk")), 1, ("ad.txt", "not UTF-8 text")
     ),
     "scan file missing": Case(("scan", "{root}/nosuch.jsonl"), nothing, 1, ("nosuch.jsonl", "cannot read")),
+    "scan of /dev/zero": Case(("scan", "--format", "jsonl", "/dev/zero"), nothing, 1, ("/dev/zero", "NUL bytes")),
+    "site config: invalid XPath selector": Case(
+        ("crawl",),
+        site_config(GOOD_SITE.replace('title: "h1.post-title"', 'title: "xpath://h1[@class="')),
+        4,
+        ("broken_site.yaml", "'detail.title'", "not a valid XPath selector"),
+        sites="root",
+    ),
+    "site config nested 100,000 deep": Case(
+        ("crawl",), nested_yaml, 4, ("broken_site.yaml", "nested too deeply"), sites="root"
+    ),
+    "database corrupted": Case(
+        ("review", "import", "{root}/reports/leads.csv"),
+        corrupted_database,
+        8,
+        ("leads.db", "the leads database refused: database disk image is malformed"),
+    ),
+    "--db under a regular file": Case(
+        ("--db", "{root}/reports/leads.csv/leads.db", "export"),
+        nothing,
+        8,
+        ("leads.csv/leads.db", "cannot create the database's directory"),
+    ),
+    "review file: one lead twice with different verdicts": Case(
+        ("review", "import", "{root}/review.csv"),
+        review_csv("lead_id,status,notes\n{first},确认,\n{second},排除,\n{first},排除,\n"),
+        6,
+        (
+            "review.csv",
+            "nothing was imported",
+            "row 4: lead",
+            "is also on row 2 with another verdict or note",
+        ),
+    ),
+    "review file: 500,000-column header": Case(
+        ("review", "import", "{root}/review.csv"),
+        review_csv("lead_id,status,notes" + ",x" * 500_000 + "\n{first},确认,\n"),
+        6,
+        ("review.csv", "the header has 500,003 columns; a review file has at most 200"),
+    ),
+    "review file: 6 GB": Case(
+        ("review", "import", "{root}/../huge.csv"),
+        sparse("huge.csv", 6 * 2**30),
+        6,
+        ("huge.csv", "6,144 MB; a review file may be at most 256 MB"),
+    ),
+    "review file: XLSX declaring A1:XFD1048576": Case(
+        ("review", "import", "{root}/review.xlsx"),
+        edited_xlsx(declared_everything),
+        6,
+        ("review.xlsx", "declares 16,384 columns; a review file has at most 200"),
+    ),
+    "review file: XLSX holding a 300 MB string": Case(
+        ("review", "import", "{root}/review.xlsx"),
+        edited_xlsx(big_member="xl/sharedStrings.xml"),
+        6,
+        ("review.xlsx", "part xl/sharedStrings.xml inflates to 300 MB (at most 128 MB)"),
+    ),
+    "review file: XLSX cell longer than Excel allows": Case(
+        ("review", "import", "{root}/review.xlsx"),
+        edited_xlsx(long_cell),
+        6,
+        ("review.xlsx", "longer than Excel's 32,767 characters"),
+    ),
 }
 
 

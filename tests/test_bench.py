@@ -31,7 +31,10 @@ TINY = {
 }
 
 
-ELSEWHERE = {"ocr_engines.py": "tests/test_ocr.py"}  # benchmarks whose tiny run lives beside their own tests
+ELSEWHERE = {  # benchmarks whose tiny run lives beside their own tests
+    "ocr_engines.py": "tests/test_ocr.py",
+    "hostile_night.py": "tests/test_bench_hostile.py",
+}
 
 
 def test_every_benchmark_has_a_tiny_run() -> None:

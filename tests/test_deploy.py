@@ -57,6 +57,16 @@ def test_service_runs_the_crawl_as_its_own_user_with_the_paths_from_the_environm
     } == ENV_VARS
 
 
+def test_service_caps_memory_and_tasks_with_measured_headroom() -> None:
+    """MemoryMax= and TasksMax= are set, above what bench/hostile_night.py measured (the comment cites it)."""
+    service = unit("tutorwatch-nightly.service")["Service"]
+    [memory], [tasks] = service["MemoryMax"], service["TasksMax"]
+    assert memory.endswith("G") and float(memory[:-1]) >= 3, "twice the measured peak of a hostile night (1.5 GB)"
+    assert tasks.isdigit() and int(tasks) >= 256, "above the measured peak tasks, Chromium included"
+    text = (DEPLOY / "tutorwatch-nightly.service").read_text(encoding="utf-8")
+    assert "bench/hostile_night.py" in text
+
+
 def test_timer_is_nightly_persistent_and_randomised() -> None:
     timer = unit("tutorwatch-nightly.timer")
     assert timer["Timer"]["Persistent"] == ["true"]

@@ -24,9 +24,9 @@ from crawler.leads.review import ReviewError, import_review
 from crawler.leads.store import LeadStore
 from crawler.leads.wording import VERDICTS
 from detectors import analyze, default_engine
+from detectors.clean_text import SURROGATE, UNWRITABLE
 from detectors.contacts import LANDLINE, MOBILE, contacts
 from detectors.normalize import normalize
-from detectors.surrogates import SURROGATE
 
 # Text as hostile pages write it: any code point (lone surrogates too), key terms and their evasions,
 # invisible and bidi marks, separators between characters.
@@ -94,7 +94,7 @@ def test_fuzz_site_extraction_of_arbitrary_bytes(body: bytes, head: str) -> None
             assert site.list.format == "json", "only a JSON list page can be unreadable"
         listing = extract_listing(response, site)
         assert listing.url == "http://127.0.0.1:8701/post/1.html"
-        assert not any(SURROGATE.search(value) for value in vars(listing).values())
+        assert not any(UNWRITABLE.search(value) for value in vars(listing).values()), "cleaned where it enters"
     assert isinstance(generic_listing(response).title, str)
 
 

@@ -38,5 +38,5 @@ def json_lines(engine: Engine, items: list[ScanItem]) -> list[tuple[str, str | N
             }
         else:
             record = analysis_json(item.id, analysis)
-        out.append((json.dumps(record, ensure_ascii=False), item.error))
+        out.append((json.dumps(record, ensure_ascii=False, allow_nan=False), item.error))
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,11 +13,14 @@ from crawler.analysis.pool import run_tasks
 from crawler.analysis.scan import analysed, json_lines
 from crawler.cli.display import print_analysis
 from crawler.cli.main import cli, console
-from crawler.cli.scan_input import guess_format, read_items
+from crawler.cli.scan_input import ScanItem, guess_format, read_items
 from crawler.errors import ConfigError, TutorWatchError
-from detectors.engine import Engine, batches
+from crawler.extraction.listing import cut_lengths
+from detectors.clean_text import clean_text
+from detectors.engine import Engine
 
 SCAN_BATCH = 256  # JSON lines analysed together (one batch of the engine, one task of a worker)
+SCAN_BATCH_CHARS = 1_000_000  # … or fewer, so a run of long lines is never held or folded all at once
 
 
 @cli.command()
@@ -51,35 +55,63 @@ def scan(obj: dict, source: str, fmt: str, platform: str | None, as_json: bool, 
     "findings": [{"category", "rule", "text", "start", "end", "basis", ...}], "stamp"}; start/end
     index title + "\\n" + text (then + "\\n" + publisher, + "\\n" + contact when given).
     """
-    try:
-        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-        content = data.decode("utf-8-sig")
-    except OSError as exc:
-        raise TutorWatchError(f"{source}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise TutorWatchError(
-            f"{'stdin' if source == '-' else source}: not UTF-8 text (byte {exc.start}); convert it"
-            " (e.g. iconv -f GBK -t UTF-8)"
-        ) from None
     if fmt == "auto":
         fmt = "text" if source == "-" else guess_format(source)
-    items = read_items(content, fmt, platform, source)
+    name = "stdin" if source == "-" else source
+    try:
+        stream = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise TutorWatchError(f"{source}: cannot read: {exc.strerror}") from None
     bad = 0
-    if fmt == "jsonl" or as_json:
-        for lines in run_tasks(obj["engine"], jobs, json_lines, batches(items, SCAN_BATCH)):
-            for line, error in lines:
-                if error is not None:
-                    bad += 1
-                    click.echo(f"tutorwatch: error: {error}", err=True)
-                click.echo(line)
-    else:
-        engine = Engine.shared(obj["engine"])
-        for item in items:
-            [analysis] = analysed(engine, [item])
-            assert analysis is not None
-            print_analysis(console, item.title or str(item.id), analysis)
+    try:
+        items = _warned(read_items(stream, fmt, platform, name))
+        if fmt == "jsonl" or as_json:
+            for lines in run_tasks(obj["engine"], jobs, json_lines, _batches(items)):
+                for line, error in lines:
+                    if error is not None:
+                        bad += 1
+                        click.echo(f"tutorwatch: error: {error}", err=True)
+                    click.echo(line)
+        else:
+            engine = Engine.shared(obj["engine"])
+            for item in items:
+                [analysis] = analysed(engine, [item])
+                assert analysis is not None
+                print_analysis(console, item.title or str(item.id), analysis)
+    except OSError as exc:
+        raise TutorWatchError(f"{name}: cannot read: {exc.strerror}") from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
     if bad:
         sys.exit(1)
+
+
+def _warned(items: Iterator[ScanItem]) -> Iterator[ScanItem]:
+    """The items, saying on stderr which were cut before analysis (crawler/extraction/listing.py's cut_body)."""
+    for item in items:
+        cut = cut_lengths(item.text)
+        if cut is not None:
+            click.echo(
+                f"tutorwatch: warning: {clean_text(str(item.id))}: only the first {cut[1]:,} of {cut[0]:,}"
+                " characters analysed",
+                err=True,
+            )
+        yield item
+
+
+def _batches(items: Iterator[ScanItem]) -> Iterator[list[ScanItem]]:
+    """Batches of at most SCAN_BATCH items and about SCAN_BATCH_CHARS characters, read as they are needed."""
+    chunk: list[ScanItem] = []
+    size = 0
+    for item in items:
+        chunk.append(item)
+        size += len(item.title) + len(item.text)
+        if len(chunk) >= SCAN_BATCH or size >= SCAN_BATCH_CHARS:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 @cli.group()

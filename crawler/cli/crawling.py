@@ -10,12 +10,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
+from rich.markup import escape
 
 from crawler.cli.display import print_analysis, print_page_facts, print_sites
 from crawler.cli.main import PARTIAL_EXIT, cli, console, export_settings
 from crawler.config.site_config import load_sites
 from crawler.errors import FetchError, TutorWatchError
 from crawler.leads.encodings import decode_hand_edited
+from detectors.clean_text import clean_text
 from detectors.engine import Engine
 
 
@@ -194,9 +196,10 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
     if render:
         require_browser("check --render")
     results: dict[str, Any] = {}
+    spider = CheckSpider.rendering(wanted) if render else CheckSpider
     outcome = run(
         "check",
-        [(CheckSpider.rendering() if render else CheckSpider, {"urls": wanted, "sites": sites, "results": results})],
+        [(spider, {"urls": wanted, "sites": sites, "results": results})],
         obj["db"],
         obj["reports"],
         obj["verbose"],
@@ -212,7 +215,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
             if isinstance(result, str):
                 out.append({"url": url, "error": result})
                 if fmt == "text":
-                    console.print(f"[bold yellow]FAILED 未能取回[/] {url}: {result}")
+                    console.print(f"[bold yellow]FAILED 未能取回[/] {escape(clean_text(f'{url}: {result}'))}")
                 continue
             listing = result.listing
             analysis = result.analysis or engine.analyze(listing.document())
@@ -224,7 +227,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
                 print_analysis(console, f"{url} — {listing.title}", analysis)
                 print_page_facts(console, facts)
     if fmt == "json":
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False))
     if failed and len(failed) == len(wanted):
         raise FetchError(f"could not fetch {failed[0]}: {results.get(failed[0], 'not fetched')}")
     if failed:

@@ -1,4 +1,8 @@
-"""Human-readable output at the terminal, in Chinese: findings by category with their evidence and clauses."""
+"""Human-readable output at the terminal, in Chinese: findings by category with their evidence and clauses.
+
+Everything shown comes from pages and files others wrote, so it passes ``shown`` (detectors/clean_text.py, then
+rich's markup escape) first: an ESC/CSI/OSC sequence in a title must not clear or rewrite what the investigator reads.
+"""
 
 from __future__ import annotations
 
@@ -14,23 +18,29 @@ from crawler.leads.explain import clause_part, one_line, what_was_found
 from crawler.leads.findings import by_category
 from crawler.leads.wording import category_name
 from crawler.runs.health import SiteHealth
+from detectors.clean_text import clean_text
 from detectors.models import Analysis
+
+
+def shown(text: object) -> str:
+    """Crawled or hand-written text made safe for the terminal: no control sequence, no rich markup."""
+    return escape(clean_text(str(text)))
 
 
 def print_analysis(console: Console, heading: str, analysis: Analysis) -> None:
     """The verdict, then each category once: what was found (every piece), the rules, the clause and its words."""
     verdict = "[bold red]疑似违规 FLAGGED[/]" if analysis.flagged else "[green]未发现违规 clean[/]"
-    console.print(f"{verdict} 评分 {analysis.score:.2f}  {escape(heading)}")
+    console.print(f"{verdict} 评分 {analysis.score:.2f}  {shown(heading)}")
     table = clause_table()
     for e in by_category(analysis.findings):
-        pieces = "".join(f"「{escape(one_line(p))}」" for p in e.pieces)
-        console.print(f"  • [bold]{escape(category_name(e.category))}[/] [dim]{e.category}[/]")
-        console.print(f"    {escape(what_was_found(e))}")
+        pieces = "".join(f"「{shown(one_line(p))}」" for p in e.pieces)
+        console.print(f"  • [bold]{shown(category_name(e.category))}[/] [dim]{e.category}[/]")
+        console.print(f"    {shown(what_was_found(e))}")
         if len(e.pieces) > 1:
             console.print(f"    全部证据：{pieces}")
-        console.print(f"    [dim]规则 {escape('、'.join(e.rules))}[/]")
+        console.print(f"    [dim]规则 {shown('、'.join(e.rules))}[/]")
         if e.basis:
-            console.print(f"    {escape(clause_part(e, table))}")
+            console.print(f"    {shown(clause_part(e, table))}")
 
 
 def print_page_facts(console: Console, facts: dict) -> None:
@@ -40,21 +50,21 @@ def print_page_facts(console: Console, facts: dict) -> None:
         console.print("  库中记录：无（不是线索，未记录）")
     else:
         known = "此前已在库" if lead["known_before"] else "本次新记录"
-        note = f"，备注：{escape(lead['notes'])}" if lead["notes"] else ""
+        note = f"，备注：{shown(lead['notes'])}" if lead["notes"] else ""
         console.print(
             f"  库中记录：{known} 线索 {lead['lead_id']}，研判结论 {lead['verdict_label']}{note}；"
             f"首次发现 {lead['first_seen_local']}，共发现 {lead['times_seen']} 次"
         )
-    named = "；".join(escape(c["label"]) for c in facts["contacts"]) or "无"
+    named = "；".join(shown(c["label"]) for c in facts["contacts"]) or "无"
     console.print(f"  联系方式：{named}")
     kept = facts.get("evidence")
     if kept:
-        where = f"{escape(kept['file'])} @ {kept['offset']}（{kept['length']} 字节）"
+        where = f"{shown(kept['file'])} @ {kept['offset']}（{kept['length']} 字节）"
         console.print(f"  证据：{where} SHA-256 {kept['sha256']}")
     else:
         console.print("  证据：未留存（只有线索的页面留存为证据）")
     if facts.get("stamp"):
-        console.print(f"  [dim]检测版本：{escape(facts['stamp'])}[/]")
+        console.print(f"  [dim]检测版本：{shown(facts['stamp'])}[/]")
 
 
 def print_sites(console: Console, rows: Sequence[SiteHealth]) -> None:
@@ -65,7 +75,7 @@ def print_sites(console: Console, rows: Sequence[SiteHealth]) -> None:
     styles = {"failed": "bold red", "low": "yellow", "ok": ""}
     for row in rows:
         table.add_row(
-            escape(row.site),
+            shown(row.site),
             str(row.pages),
             str(row.listings),
             str(row.errors),

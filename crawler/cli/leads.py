@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from crawler.cli.main import PARTIAL_EXIT, cli, console, export_settings, site_n
 from crawler.errors import TutorWatchError
 from crawler.leads.wording import FROM_LABEL, VERDICT_CHOICES
 from detectors.categories import CATEGORIES
+from detectors.clean_text import clean_text
 
 
 @cli.command("export")
@@ -67,15 +69,28 @@ def review_import(obj: dict, file: Path, reviewer: str | None) -> None:
     keeps the newer one: the file's is reported as a conflict (exit 3). A blank cell never erases
     a verdict or a note. The CSVs and the read-only leads.xlsx are rewritten afterwards.
     """
-    from crawler.leads.export import export_store
     from crawler.leads.review import import_review
     from crawler.leads.store import LeadStore
 
     with LeadStore(obj["db"]) as store:
         applied = import_review(store, file, reviewer)
-        export_store(store, obj["reports"], settings=export_settings(obj))
-    console.print(f"{applied.verdicts} 条研判结论、{applied.notes} 条备注已从 {file} 导入")
+        console.print(f"{applied.verdicts} 条研判结论、{applied.notes} 条备注已从 {file} 导入")
+        _rewrite_files(store, obj)
     _report_conflicts(applied.conflicts)
+
+
+def _rewrite_files(store: Any, obj: dict) -> None:
+    """The leads files after verdicts changed; if that fails the verdicts are safe, and the error says so."""
+    from crawler.leads.export import export_store
+
+    try:
+        export_store(store, obj["reports"], settings=export_settings(obj))
+    except (OSError, sqlite3.Error) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise TutorWatchError(
+            f"the verdicts are imported, but the leads files could not be rewritten ({why});"
+            " run `tutorwatch export` once that is fixed"
+        ) from None
 
 
 def _report_conflicts(conflicts: list) -> None:
@@ -83,12 +98,12 @@ def _report_conflicts(conflicts: list) -> None:
 
     for c in conflicts:
         asked = label(c.change.status) if c.change.status is not None else "(未改)"
-        click.echo(
+        said = (
             f"tutorwatch: conflict: {c.change.where}: {c.change.lead_id}: 文件中为 {asked or '待研判'}，"
             f"库中已是较新的 {label(c.status) or '待研判'}（{c.at} {c.reviewer or '(未注明)'}，来自 {c.source}）；"
-            "此线索未改动",
-            err=True,
+            "此线索未改动"
         )
+        click.echo(clean_text(said), err=True)
     if conflicts:
         newer = f"{len(conflicts)} lead(s) not changed: the database has newer verdicts"
         click.echo(f"tutorwatch: warning: {newer}", err=True)
@@ -106,7 +121,6 @@ def review_set(obj: dict, leads: tuple[str, ...], verdict: str, note: str | None
 
     Recorded in the verdict history like an imported file; an unknown lead changes nothing.
     """
-    from crawler.leads.export import export_store
     from crawler.leads.store import LeadStore
     from crawler.leads.verdicts import Change, set_verdicts
 
@@ -116,7 +130,7 @@ def review_set(obj: dict, leads: tuple[str, ...], verdict: str, note: str | None
             raise TutorWatchError(f"no lead {', '.join(unknown)}; nothing was changed")
         changes = [Change(lead, FROM_LABEL[verdict], note or None) for lead in dict.fromkeys(leads)]
         applied = set_verdicts(store, changes, reviewer or getpass.getuser(), "tutorwatch review set")
-        export_store(store, obj["reports"], settings=export_settings(obj))
+        _rewrite_files(store, obj)
     same = len(changes) - len(applied.changed)
     console.print(f"{applied.verdicts} 条研判结论、{applied.notes} 条备注已记录（{same} 条未变）")
 
@@ -135,8 +149,8 @@ def review_history(obj: dict, lead: str) -> None:
         history = store.read.history(lead)
     if row is None:
         raise TutorWatchError(f"no lead {lead!r}")
-    click.echo(f"{lead}: {row['title']}")
-    click.echo(f"现在：{label(row['status']) or '待研判'}  备注：{row['notes'] or '(无)'}")
+    click.echo(clean_text(f"{lead}: {row['title']}"))
+    click.echo(clean_text(f"现在：{label(row['status']) or '待研判'}  备注：{row['notes'] or '(无)'}"))
     if not history:
         click.echo("尚无研判记录")
     tz = zone(obj["tz"])
@@ -144,10 +158,11 @@ def review_history(obj: dict, lead: str) -> None:
         old, new = label(change["old_status"]) or "待研判", label(change["new_status"]) or "待研判"
         verdict = f"{old} → {new}" if old != new else f"{new}（未变）"
         note = f"  备注：{change['new_notes']}" if change["new_notes"] != change["old_notes"] else ""
-        click.echo(
+        line = (
             f"#{change['rev']} {shown(change['at'], tz)}  {change['reviewer'] or '(未注明)'}  {verdict}{note}"
             f"  来自 {change['source']}"
         )
+        click.echo(clean_text(line))
 
 
 @review.command("labels")
@@ -226,7 +241,7 @@ def evidence_show(obj: dict, lead: str, extract: Path | None, screenshot: Path |
     page = kept_page(folder, *where)
     problem = verify(folder, *where, row["evidence_sha256"])
     png = f"PNG, {len(page.screenshot)} bytes" if page.screenshot is not None else "none (fetched over plain HTTP)"
-    click.echo(
+    shown = (  # the title, URL and headers are the site's: no escape sequence reaches the terminal
         f"lead {lead}: {row['title']}\nurl: {page.url}\nfetched: {row['fetched_at']}\n"
         f"file: {folder / row['evidence_file']} @ {row['evidence_offset']} ({row['evidence_length']} bytes)\n"
         f"sha256: {row['evidence_sha256']} ({'verified' if problem is None else problem})\n"
@@ -234,6 +249,7 @@ def evidence_show(obj: dict, lead: str, extract: Path | None, screenshot: Path |
         f"analysed with: {row['stamp'] or 'no stamp (analysed before stamps; `tutorwatch rescan` stamps it)'}\n\n"
         f"{page.head.strip()}"
     )
+    click.echo(clean_text(shown))
     if extract is not None:
         write_atomic(extract, page.body)
         click.echo(f"\npage ({len(page.body)} bytes) written to {extract}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import logging
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -14,7 +16,7 @@ from crawler.cli.engine_options import engine_config, engine_options
 from crawler.config.site_config import SITES_DIR, load_sites
 from crawler.errors import TutorWatchError
 from crawler.leads.localtime import DEFAULT_TZ, zone
-from crawler.leads.store import DEFAULT_DB
+from crawler.leads.store import DEFAULT_DB, database_error
 from detectors.errors import ConfigError as DetectorConfigError
 from detectors.errors import DetectorError
 
@@ -29,7 +31,12 @@ console.soft_wrap = not console.is_terminal  # piped to a file: whole lines, nev
 
 
 class TutorWatchGroup(click.Group):
-    """Turns every TutorWatchError, and click's usage errors, into one line on stderr and its exit code."""
+    """Turns every TutorWatchError, and click's usage errors, into one line on stderr and its exit code.
+
+    So do the failures a command cannot foresee: a database that is corrupt, full or still locked
+    by another writer (sqlite3 errors: exit 7 when locked, else 8), and a file that cannot be
+    written (a full disk, a directory that is a file: exit 1).
+    """
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
@@ -43,13 +50,32 @@ class TutorWatchGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TutorWatchError as exc:
-            click.echo(f"tutorwatch: error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            _fail(exc)
         except DetectorError as exc:  # the library's own errors: a bad rule file or model is a config error
-            click.echo(f"tutorwatch: error: {exc}", err=True)
-            sys.exit(CONFIG_EXIT if isinstance(exc, DetectorConfigError) else 1)
+            _fail(TutorWatchError(str(exc)), CONFIG_EXIT if isinstance(exc, DetectorConfigError) else 1)
         except click.UsageError as exc:  # a bad command, argument or option
             _usage_error(exc)
+        except sqlite3.Error as exc:
+            _fail(database_error((ctx.obj or {}).get("db", DEFAULT_DB), exc))
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(TutorWatchError(f"{where}{exc.strerror or exc}"))
+
+
+def _fail(exc: TutorWatchError, code: int | None = None) -> NoReturn:
+    click.echo(f"tutorwatch: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True)
+    sys.exit(exc.exit_code if code is None else code)
+
+
+def _warnings_to_stderr() -> None:
+    """Warnings of the leads files (a lead written with characters replaced) as one line each on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("tutorwatch: warning: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logger = logging.getLogger("crawler.leads")
+    if not any(getattr(h, "tutorwatch", False) for h in logger.handlers):
+        handler.tutorwatch = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
 
 
 def _usage_error(exc: click.UsageError) -> NoReturn:
@@ -130,6 +156,7 @@ def cli(
     """
     if isinstance(sys.stdout, io.TextIOWrapper):  # crawled text must never crash a print (a lone surrogate)
         sys.stdout.reconfigure(errors="replace")
+    _warnings_to_stderr()
     ctx.obj = {
         "db": db,
         "reports": reports_dir,

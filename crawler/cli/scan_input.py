@@ -1,15 +1,31 @@
-"""Documents for ``scan``: plain text, HTML or JSON Lines, from a file or stdin."""
+"""Documents for ``scan``: plain text, HTML or JSON Lines, from a file or stdin, read with limits.
+
+Input is hostile too. It is read as a stream, never whole: a JSON line longer than MAX_LINE_BYTES
+is answered with an error in its place (the rest of the line skipped, not kept), a text or HTML
+document longer than MAX_DOCUMENT_BYTES is refused, and a NUL byte means the input is not text
+(``/dev/zero`` is refused at once). A line nested too deeply for the JSON parser, or whose id is
+NaN or ±Infinity (which no JSON output may hold), gets its error in place; the lines after it
+are answered as usual. Text is cleaned (detectors/clean_text.py) and cut (Listing's cut_body) the
+way crawled text is.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
+from crawler.errors import TutorWatchError
+from crawler.extraction.listing import cut_body, cut_field
 from crawler.extraction.main_text import main_text
 from detectors.categories import PLATFORMS
-from detectors.surrogates import replace_surrogates
+from detectors.clean_text import clean_text
+
+MAX_LINE_BYTES = 8 * 1024 * 1024  # one JSON line: ASCII-escaped CJK is 6 bytes a character; the text is cut anyway
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024  # one text or HTML document: the crawl's page size limit
+CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -32,34 +48,98 @@ def guess_format(name: str) -> str:
     return "text"
 
 
+def _not_finite(word: str) -> float:
+    raise ValueError(f"{word} is not a number JSON can carry")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is too large for a number")
+    return number
+
+
+def _item(ident: Any, title: str, text: str, platform: str | None, publisher: str = "", contact: str = "") -> ScanItem:
+    """An item cleaned and cut as a crawled Listing is (crawler/extraction/listing.py)."""
+    title, publisher, contact = (cut_field(clean_text(value)) for value in (title, publisher, contact))
+    return ScanItem(ident, title, cut_body(clean_text(text)), platform, publisher=publisher, contact=contact)
+
+
 def _jsonl_item(number: int, line: str) -> ScanItem:
     try:
-        obj = json.loads(line)
+        obj = json.loads(line, parse_constant=_not_finite, parse_float=_finite)
     except ValueError as exc:
-        return ScanItem(None, "", "", None, f"line {number}: not JSON ({exc.msg})")
+        return ScanItem(None, "", "", None, f"line {number}: not JSON ({getattr(exc, 'msg', exc)})")
+    except RecursionError:
+        return ScanItem(None, "", "", None, f"line {number}: not JSON (nested too deeply)")
     if not isinstance(obj, dict):
         return ScanItem(None, "", "", None, f"line {number}: expected a JSON object")
+    ident = obj.get("id")
     title, text, platform = obj.get("title", ""), obj.get("text", ""), obj.get("platform")
     publisher, contact = obj.get("publisher", ""), obj.get("contact", "")
     if not all(isinstance(value, str) for value in (title, text, publisher, contact)):
-        return ScanItem(obj.get("id"), "", "", None, f"line {number}: 'title', 'text' (and others) must be strings")
+        return ScanItem(ident, "", "", None, f"line {number}: 'title', 'text' (and others) must be strings")
     if platform is not None and platform not in PLATFORMS:
-        return ScanItem(obj.get("id"), "", "", None, f"line {number}: unknown platform {platform!r}")
-    clean = replace_surrogates
-    return ScanItem(
-        obj.get("id"), clean(title), clean(text), platform, publisher=clean(publisher), contact=clean(contact)
-    )
+        return ScanItem(ident, "", "", None, f"line {number}: unknown platform {clean_text(str(platform))!r}")
+    return _item(ident, title, text, platform, publisher, contact)
 
 
-def read_items(content: str, fmt: str, platform: str | None, name: str) -> Iterator[ScanItem]:
-    """Plain text: first line is the title. HTML: main text. JSONL: one object per non-empty line."""
-    if fmt == "jsonl":
-        for number, line in enumerate(content.splitlines(), start=1):
-            if line.strip():
-                yield _jsonl_item(number, line)
-    elif fmt == "html":
-        title, text = main_text(content)
-        yield ScanItem(name, title, text, platform)
-    else:
-        title, _, text = content.partition("\n")
-        yield ScanItem(name, title, text, platform)
+def _lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes), or (number, None) for a line longer than MAX_LINE_BYTES (skipped, never held)."""
+    number = 0
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        if b"\0" in line:
+            raise TutorWatchError(f"{name}: line {number} holds NUL bytes: not text")
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):  # skip the rest of it in bounded reads
+                line = stream.readline(CHUNK)
+                if b"\0" in line:
+                    raise TutorWatchError(f"{name}: line {number} holds NUL bytes: not text")
+            yield number, None
+            continue
+        yield number, line
+
+
+def _document(stream: BinaryIO, name: str) -> str:
+    data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise TutorWatchError(f"{name}: larger than {MAX_DOCUMENT_BYTES // 2**20} MB; scan it in parts")
+    if b"\0" in data:
+        raise TutorWatchError(f"{name}: holds NUL bytes: not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TutorWatchError(
+            f"{name}: not UTF-8 text (byte {exc.start}); convert it (e.g. iconv -f GBK -t UTF-8)"
+        ) from None
+
+
+def read_items(stream: BinaryIO, fmt: str, platform: str | None, name: str) -> Iterator[ScanItem]:
+    """Plain text: first line is the title. HTML: main text. JSONL: one object per non-empty line.
+
+    Raises TutorWatchError for input that is not text at all (or a document over the limit);
+    a bad JSON line is an item with ``error`` set, in its place.
+    """
+    if fmt != "jsonl":
+        content = _document(stream, name)
+        if fmt == "html":
+            title, text = main_text(content)
+        else:
+            title, _, text = content.partition("\n")
+        yield _item(name, title, text, platform)
+        return
+    for number, raw in _lines(stream, name):
+        if raw is None:
+            yield ScanItem(None, "", "", None, f"line {number}: longer than {MAX_LINE_BYTES // 2**20} MB, not analysed")
+            continue
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            yield ScanItem(None, "", "", None, f"line {number}: not UTF-8 text (byte {exc.start})")
+            continue
+        if line.strip():
+            yield _jsonl_item(number, line)

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from crawler.fetching.addresses import download_handlers
 from detectors.engine import EngineConfig
 
 ENGINE_SETTING = "TUTORWATCH_ENGINE"  # the EngineConfig the detect pipeline builds its engine from
@@ -24,7 +25,10 @@ def user_agent(contact: str) -> str:
 def base_settings(log_file: Path | None, contact: str = "") -> dict[str, Any]:
     """What every crawling process shares (single process, scale-out worker): politeness, retries, log.
 
-    Scrapy's log goes to ``log_file`` (stderr when None, i.e. --verbose).
+    Scrapy's log goes to ``log_file`` (stderr when None, i.e. --verbose). Only http(s) is fetched,
+    to public addresses unless a site config names the host (crawler/fetching/addresses.py), with
+    the response headers capped (crawler/fetching/header_limit.py); cookies are off unless a site
+    opts in (``cookies: true``), so one site cannot plant what is sent back to it.
     """
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -33,7 +37,10 @@ def base_settings(log_file: Path | None, contact: str = "") -> dict[str, Any]:
         "USER_AGENT": user_agent(contact),
         "ROBOTSTXT_OBEY": True,
         "AUTOTHROTTLE_ENABLED": True,
+        "DOWNLOAD_HANDLERS": download_handlers(),
+        "COOKIES_ENABLED": False,
         "DOWNLOADER_MIDDLEWARES": {
+            "crawler.fetching.addresses.AddressGuard": 60,  # after the off-site filter (50), before robots.txt
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.fetching.backoff.BackoffRetryMiddleware": 550,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,

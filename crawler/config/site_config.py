@@ -1,7 +1,9 @@
 """SiteConfig: everything the generic spider needs to know about one site, from crawler/sites/<site_id>.yaml.
 
 Adding a site needs no Python. Configs are validated when loaded; an error names the file and
-the field, so a typo fails the crawl at start instead of silently yielding nothing.
+the field, so a typo fails the crawl at start instead of silently yielding nothing. Selectors
+are tried on an empty page when the config loads, so an invalid CSS or XPath selector is refused
+then, not on every page at run time.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 import yaml
+from parsel import Selector
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from crawler.errors import ConfigError
@@ -21,8 +24,23 @@ SITES_DIR = Path(__file__).resolve().parents[1] / "sites"
 TRACKING_PARAMS = ("from", "ref", "src", "source", "spm", "utm_*", "share*", "fbclid", "gclid", "_t", "timestamp")
 
 
+EMPTY_PAGE = Selector(text="<html><body></body></html>")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def compiled(query: str | None) -> str | None:
+    """``query`` if it is a selector parsel can run (CSS, or XPath after ``xpath:``); else a ValueError saying why."""
+    if query is None:
+        return None
+    kind = "XPath" if query.startswith("xpath:") else "CSS"
+    try:
+        EMPTY_PAGE.xpath(query[6:]) if kind == "XPath" else EMPTY_PAGE.css(query)
+    except Exception as exc:  # lxml, cssselect and parsel each raise their own kind
+        raise ValueError(f"{query!r} is not a valid {kind} selector: {exc}") from None
+    return query
 
 
 class ListPages(_Strict):
@@ -37,6 +55,13 @@ class ListPages(_Strict):
     next_page: str | None = None
     section_links: str | None = None
 
+    @model_validator(mode="after")
+    def _selectors(self) -> ListPages:
+        if self.format == "html":
+            for query in (self.detail_links, self.next_page, self.section_links):
+                compiled(query)
+        return self
+
 
 class DetailFields(_Strict):
     """Selectors (CSS, or ``xpath:``-prefixed XPath) for the fields of a detail page."""
@@ -49,6 +74,11 @@ class DetailFields(_Strict):
     district: str | None = None
     price: str | None = None
     posted_at: str | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        return compiled(value)
 
 
 class Canonical(_Strict):
@@ -75,7 +105,9 @@ class Politeness(_Strict):
     max_list_depth: int = Field(default=200, ge=1)  # list pages followed in a chain: stops pagination traps
     revisit_hours: float = Field(default=72, ge=0)
     download_timeout: float = Field(default=30, gt=0, le=600)
-    max_page_mb: float = Field(default=10, gt=0, le=200)
+    max_page_mb: float = Field(default=10, gt=0, le=200)  # decompressed; a rendered page's HTML too
+    max_links_per_page: int = Field(default=2000, ge=1)  # links taken from one list page (the rest: a fault)
+    max_queued: int = Field(default=10_000, ge=1)  # requests waiting in the site's queue; more links wait a night
 
     @model_validator(mode="after")
     def _robots_reason(self) -> Politeness:
@@ -95,6 +127,8 @@ class SiteConfig(_Strict):
     canonical: Canonical = Canonical()
     politeness: Politeness = Politeness()
     render: bool | Literal["lists", "details"] = False  # which pages a browser renders; true = all
+    render_hosts: tuple[str, ...] = ()  # other host[:port]s the browser may load for this site (a CDN); else none
+    cookies: bool = False  # keep the site's cookies and send them back (a site that needs a session)
 
     @field_validator("site_id")
     @classmethod
@@ -135,6 +169,11 @@ class SiteConfig(_Strict):
         """host[:port] of every start URL; ``check`` uses it to pick the config for a URL."""
         return {urlsplit(url).netloc for url in self.start_urls}
 
+    @property
+    def hosts(self) -> set[str]:
+        """Host names of every start URL: the hosts this config makes known (see crawler/fetching/addresses.py)."""
+        return {urlsplit(url).hostname or "" for url in self.start_urls}
+
 
 def load_site(path: Path) -> SiteConfig:
     """Load one site config; errors say which file and which field."""
@@ -144,6 +183,8 @@ def load_site(path: Path) -> SiteConfig:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not a site config: nested too deeply") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of fields")
     try:

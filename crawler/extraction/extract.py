@@ -8,8 +8,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import html_text
-from parsel import Selector, SelectorList
+from parsel import SelectorList
+from parsel.csstranslator import css2xpath
 from scrapy.http import Response, TextResponse
+from scrapy.selector import Selector
 
 from crawler.config.site_config import SiteConfig
 from crawler.errors import TutorWatchError
@@ -22,8 +24,27 @@ class ExtractionError(TutorWatchError):
     """A page that cannot be read as what its config says it is."""
 
 
-def _select(sel: Selector, query: str) -> SelectorList:
-    return sel.xpath(query[6:]) if query.startswith("xpath:") else sel.css(query)
+def page_selector(response: TextResponse) -> Selector:
+    """A selector over the page, not cached on the response.
+
+    ``response.selector`` and its response hold each other: a cycle that only Python's slowest
+    garbage collection frees, so on a crawl of 9 MB list pages each page's lxml tree (a few hundred
+    MB) outlived it and memory grew by that much a page. This one is freed when extraction ends.
+    """
+    return Selector(response=response)
+
+
+def _select(sel: Selector, query: str, limit: int | None = None) -> SelectorList:
+    """What a selector (CSS, or XPath after ``xpath:``) matches; with ``limit``, only the first ``limit`` nodes
+    become Python objects (a list page of 240,000 links would otherwise make 240,000 of them)."""
+    is_xpath = query.startswith("xpath:")
+    if limit is not None and (is_xpath or sel.type == "html"):
+        xpath = query[6:] if is_xpath else css2xpath(query)  # parsel's own translation of CSS on HTML
+        try:
+            return sel.xpath(f"({xpath})[position() <= {limit}]")
+        except ValueError:  # not a node-set (count(), string()): taken whole
+            pass
+    return sel.xpath(query[6:]) if is_xpath else sel.css(query)
 
 
 def field_text(sel: Selector, query: str) -> str:
@@ -76,8 +97,13 @@ def readable(response: Response) -> TextResponse | str:
     return response
 
 
-def list_links(response: TextResponse, site: SiteConfig) -> tuple[list[str], list[str]]:
-    """(canonical detail URLs, further list-page URLs) found on one list page."""
+def list_links(response: TextResponse, site: SiteConfig, limit: int | None = None) -> tuple[list[str], list[str]]:
+    """(canonical detail URLs, further list-page URLs) found on one list page.
+
+    With ``limit``, at most ``limit + 1`` links come back (further list pages first), cut before
+    the costly part, so a page of 240,000 links costs no more than one of ``limit``; the caller
+    sees that there were more.
+    """
     spec = site.list
     if spec.format == "json":
         try:
@@ -87,8 +113,12 @@ def list_links(response: TextResponse, site: SiteConfig) -> tuple[list[str], lis
         detail = [str(v) for v in _json_path(doc, spec.detail_links)]
         more = [str(v) for q in (spec.next_page, spec.section_links) if q for v in _json_path(doc, q)]
     else:
-        detail = _select(response, spec.detail_links).getall()
-        more = [v for q in (spec.next_page, spec.section_links) if q for v in _select(response, q).getall()]
+        take, page = None if limit is None else limit + 1, page_selector(response)
+        detail = _select(page, spec.detail_links, take).getall()
+        more = [v for q in (spec.next_page, spec.section_links) if q for v in _select(page, q, take).getall()]
+    if limit is not None:
+        more = more[: limit + 1]
+        detail = detail[: max(limit + 1 - len(more), 0)]
     details = list(dict.fromkeys(canonical_url(response.urljoin(u), site.canonical) for u in detail))
     return details, [response.urljoin(u) for u in more]
 
@@ -96,7 +126,8 @@ def list_links(response: TextResponse, site: SiteConfig) -> tuple[list[str], lis
 def extract_listing(response: TextResponse, site: SiteConfig) -> Listing:
     """The listing on a detail page, by the site's field selectors."""
     fields = site.detail
-    values = {name: field_text(response, query) for name, query in fields.model_dump().items() if query is not None}
+    page = page_selector(response)
+    values = {name: field_text(page, query) for name, query in fields.model_dump().items() if query is not None}
     return Listing(
         url=canonical_url(response.url, site.canonical),
         fetched_url=response.url,

@@ -6,18 +6,27 @@ or a browser; within that spider only requests carrying ``render_meta()`` go to 
 rest stay plain HTTP. The browser is Debian's chromium (never a downloaded one). When it dies,
 scrapy-playwright launches a new one for the next request (PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER)
 and Scrapy's retry middleware retries the requests that failed with it (RETRY_EXCEPTIONS).
+
+A rendered page runs the site's scripts, which may try to reach anything (another host, a
+POST to an internal service). ``BrowserGuard`` lets the browser load only the page's own site
+(the scheme, host and port of the site's start URLs, or of the URL ``check`` was given) and the
+hosts a site config allows (``render_hosts``); everything else is aborted, as are images, fonts
+and media. Service workers, which could fetch around that check, are blocked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrapy.http import Response
 from scrapy.settings.default_settings import RETRY_EXCEPTIONS
 from scrapy_playwright.page import PageMethod
 
 from crawler.errors import ConfigError
+from crawler.fetching.addresses import download_handlers
 
 if TYPE_CHECKING:
     from playwright.async_api import Request as BrowserRequest
@@ -33,26 +42,55 @@ CHROMIUM_ARGS = (
 )
 BLOCKED_RESOURCES = frozenset({"image", "font", "media"})
 PAGE_TIMEOUT_MS = 30_000
-HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+HANDLER = "crawler.fetching.browser_handler.BrowserHandler"  # loaded by Scrapy only in a spider that renders
 SCREENSHOT = "screenshot"
-
-BROWSER_SETTINGS: dict[str, Any] = {
-    "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
-    "PLAYWRIGHT_BROWSER_TYPE": "chromium",
-    "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": str(CHROMIUM), "headless": True, "args": list(CHROMIUM_ARGS)},
-    "PLAYWRIGHT_ABORT_REQUEST": "crawler.fetching.rendering.blocked",
-    "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": PAGE_TIMEOUT_MS,
-    "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
-    "PLAYWRIGHT_MAX_CONTEXTS": 1,
-    "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 4,
-    # a page lost with a dying browser is fetched again, by the browser launched in its place
-    "RETRY_EXCEPTIONS": [*RETRY_EXCEPTIONS, "playwright.async_api.Error"],
-}
+NO_NETWORK = ("data", "blob", "about")  # schemes a page loads without a request leaving the browser
+DEFAULT_PORTS = {"http": 80, "https": 443}
+CONTEXT = {"service_workers": "block"}  # a service worker could fetch around BrowserGuard
 
 
-def blocked(request: BrowserRequest) -> bool:
-    """Images, fonts and media are never fetched: the text is what is judged, and they cost most."""
-    return request.resource_type in BLOCKED_RESOURCES
+def origin(url: str) -> str:
+    """host:port of a URL, the port made explicit (http://a/ and http://a:80/ are one site)."""
+    parts = urlsplit(url if "//" in url else f"//{url}")
+    return f"{parts.hostname or ''}:{parts.port or DEFAULT_PORTS.get(parts.scheme, '*')}"
+
+
+class BrowserGuard:
+    """PLAYWRIGHT_ABORT_REQUEST: True (abort) for anything but the allowed sites' own http(s) requests."""
+
+    def __init__(self, sites: Iterable[str]) -> None:
+        allowed = set()
+        for site in sites:
+            key = origin(site)
+            allowed |= {key} if not key.endswith(":*") else {key[:-1] + "80", key[:-1] + "443"}
+        self.allowed = frozenset(allowed)
+
+    def __call__(self, request: BrowserRequest) -> bool:
+        if request.resource_type in BLOCKED_RESOURCES:
+            return True
+        scheme = urlsplit(request.url).scheme
+        if scheme in NO_NETWORK:
+            return False
+        return scheme not in DEFAULT_PORTS or origin(request.url) not in self.allowed
+
+
+def browser_settings(sites: Iterable[str]) -> dict[str, Any]:
+    """Settings of a spider that renders: the browser handler, allowed to load only ``sites``.
+
+    ``sites`` are URLs (their scheme, host and port) or ``host[:port]`` entries (a bare host: ports 80 and 443).
+    """
+    return {
+        "DOWNLOAD_HANDLERS": download_handlers(HANDLER),
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": str(CHROMIUM), "headless": True, "args": list(CHROMIUM_ARGS)},
+        "PLAYWRIGHT_ABORT_REQUEST": BrowserGuard(sites),
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": PAGE_TIMEOUT_MS,
+        "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
+        "PLAYWRIGHT_MAX_CONTEXTS": 1,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 4,
+        # a page lost with a dying browser is fetched again, by the browser launched in its place
+        "RETRY_EXCEPTIONS": [*RETRY_EXCEPTIONS, "playwright.async_api.Error"],
+    }
 
 
 def require_browser(who: str) -> None:
@@ -64,7 +102,8 @@ def require_browser(who: str) -> None:
 def render_meta(screenshot: bool) -> dict[str, Any]:
     """Request meta that sends one request through the browser, with a full-page PNG if asked."""
     methods = {SCREENSHOT: PageMethod("screenshot", full_page=True, type="png")} if screenshot else {}
-    return {"playwright": True, "playwright_page_methods": methods}
+    # the context is made by the first request that needs it (a startup context would launch a browser per handler)
+    return {"playwright": True, "playwright_page_methods": methods, "playwright_context_kwargs": CONTEXT}
 
 
 def screenshot_of(response: Response) -> bytes | None:

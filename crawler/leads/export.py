@@ -14,17 +14,24 @@ An export writes, in its folder (reports/, or reports/<地区>/ for a county):
 Exports stream from one SQL query each (crawler/leads/queries.py), so a million leads are
 written at close to the speed of a plain ``SELECT`` → ``csv.writer`` dump, in constant memory.
 The workbooks are written by a second process, from its own connection, while this one writes
-the CSV files: on two cores an export takes the longer of the two, not their sum.
+the CSV files: on two cores an export takes the longer of the two, not their sum. That process
+dies with its parent (``_workbook_process``): an export killed with SIGKILL leaves no workbook writer
+behind to replace leads.xlsx later. Each writer's temporary file carries its process id, so the
+next write of the same file removes those whose writer is gone (``_sweep``).
 """
 
 from __future__ import annotations
 
 import csv
+import ctypes
 import io
 import json
+import logging
 import os
 import secrets
+import signal
 import sqlite3
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -39,12 +46,14 @@ from typing import BinaryIO, TypeVar
 from crawler.leads.columns import LEAD_COLUMNS
 from crawler.leads.filters import Filters
 from crawler.leads.localtime import DEFAULT_TZ
-from crawler.leads.store import LeadStore, now
-from crawler.leads.xlsx import WorkbookSpec, leads_xlsx
+from crawler.leads.store import BUSY_SECONDS, LeadStore, now
+from crawler.leads.xlsx import WorkbookSpec, Written, leads_xlsx
 
 ALL = "全部"  # the scope of an export without --region
 REVIEW_FOLDER = "待研判"
 T = TypeVar("T")
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,8 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
 def _temp_file(path: Path) -> Iterator[tuple[BinaryIO, str]]:
     """A flushed, synced temp file beside ``path`` (removed if the block fails or leaves it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _sweep(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would hide the reports from the analysts' accounts
         with os.fdopen(fd, "wb") as handle:
@@ -87,6 +97,39 @@ def _temp_file(path: Path) -> Iterator[tuple[BinaryIO, str]]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _sweep(path: Path) -> None:
+    """Remove temporary files of ``path`` left by writers that were killed (their process is gone)."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = stale.name.removeprefix(f".{path.name}.").split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _workbook_process(parent: int) -> None:
+    """The workbook process's start: killed when the exporting process dies, however it dies (Linux).
+
+    Its error reaches the exporting process as one exception; what openpyxl's half-written
+    streams raise again while they are collected (a full disk) is not printed beside it.
+    """
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the sweep still removes the temporary files
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def write_new(wanted: Path, write: Callable[[BinaryIO], T]) -> tuple[Path, T]:
@@ -183,7 +226,9 @@ def export_store(
     )
     review = replace(spec, kind="review", export_id=_export_id(day)) if wanted else None
     # spawn, not fork: the crawl that calls this has threads and an open connection.
-    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as workbook_process:
+    with ProcessPoolExecutor(
+        1, mp_context=get_context("spawn"), initializer=_workbook_process, initargs=(os.getpid(),)
+    ) as workbook_process:
         view = workbook_process.submit(write_workbook, store.path, reports_dir / "leads.xlsx", spec)
         named = reports_dir / REVIEW_FOLDER / f"线索-{scope}-{day.isoformat()}.xlsx"
         own = workbook_process.submit(write_review_workbook, store.path, named, review) if review else None
@@ -192,12 +237,23 @@ def export_store(
         todays = write_csv(
             store.read.csv_rows(todays_where, (*params, day.isoformat())), reports_dir / f"leads-{day.isoformat()}.csv"
         )
-        view_leads = view.result()  # its error, if any, is raised here
-        path, leads = own.result() if own is not None else (None, 0)
-    store.record_export(spec.export_id, "view", scope, at, str(reports_dir / "leads.xlsx"), view_leads, spec.filters)
+        shown: Written = view.result()  # its error, if any, is raised here
+        path, mine = own.result() if own is not None else (None, Written(0, []))
+    _say_repaired(shown.repaired)
+    store.record_export(spec.export_id, "view", scope, at, str(reports_dir / "leads.xlsx"), shown.leads, spec.filters)
     if review is not None and path is not None:
-        store.record_export(review.export_id, "review", scope, at, str(path), leads, spec.filters)
-    return Exported(reports_dir, total, todays, path, leads)
+        store.record_export(review.export_id, "review", scope, at, str(path), mine.leads, spec.filters)
+    return Exported(reports_dir, total, todays, path, mine.leads)
+
+
+def _say_repaired(repaired: list[str]) -> None:
+    if repaired:
+        log.warning(
+            "%d lead(s) hold characters a workbook cannot (U+FFFF, control characters), written to leads.xlsx"
+            " replaced by U+FFFD: %s",
+            len(repaired),
+            " ".join(repaired[:20]) + (" …" if len(repaired) > 20 else ""),
+        )
 
 
 def _export_id(day: date) -> str:
@@ -211,7 +267,7 @@ def _described(chosen: Filters) -> str:
 @contextmanager
 def _snapshot(db: Path) -> Iterator[sqlite3.Connection]:
     """A read-only connection of its own inside one read transaction: every sheet sees the same leads."""
-    conn = sqlite3.connect(db, isolation_level=None)
+    conn = sqlite3.connect(db, isolation_level=None, timeout=BUSY_SECONDS)
     try:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA query_only=1")
@@ -221,13 +277,13 @@ def _snapshot(db: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-def write_workbook(db: Path, path: Path, spec: WorkbookSpec) -> int:
-    """The read-only view (leads.xlsx), replaced atomically; its lead count."""
+def write_workbook(db: Path, path: Path, spec: WorkbookSpec) -> Written:
+    """The read-only view (leads.xlsx), replaced atomically; its lead count and leads with characters replaced."""
     with _snapshot(db) as conn, atomic_file(path) as handle:
         return leads_xlsx(conn, handle, spec)
 
 
-def write_review_workbook(db: Path, wanted: Path, spec: WorkbookSpec) -> tuple[Path, int]:
+def write_review_workbook(db: Path, wanted: Path, spec: WorkbookSpec) -> tuple[Path, Written]:
     """The analyst's workbook under a name of its own (never replacing a file); its path and lead count."""
     with _snapshot(db) as conn:
         return write_new(wanted, lambda handle: leads_xlsx(conn, handle, spec))

@@ -6,25 +6,25 @@ checked on its own: read the rows (``read_review``), check every row against the
 states (``check_rows``: one bad row refuses the whole file, and every bad row is named), then
 apply per lead (crawler.leads.verdicts: a verdict older than the stored one is a conflict,
 reported, that lead unchanged); the states are read once and written under one lock. A blank
-cell never erases a verdict or a note.
+cell never erases a verdict or a note. The file itself is read within limits by
+crawler/leads/review_file.py (a returned file is hostile input).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.errors import TutorWatchError
 from crawler.leads.columns import ESCAPE_PREFIX, FORMULA_STARTS
-from crawler.leads.encodings import decode_hand_edited
 from crawler.leads.queries import VerdictState
+from crawler.leads.review_file import ReviewError, review_rows, workbook_facts
 from crawler.leads.store import LeadStore
 from crawler.leads.verdicts import Applied, Change, apply_changes, verdict_lock
 from crawler.leads.wording import FROM_LABEL, VERDICT_CHOICES, verdict_name
+from detectors.clean_text import clean_text
+
+__all__ = ["ReviewError", "import_review", "read_review"]
 
 # The columns import reads, by the names the CSV (ids) and the workbook (Chinese) give them.
 HEADERS = {
@@ -34,13 +34,6 @@ HEADERS = {
     "verdict_rev": ("verdict_rev", "研判版本"),
 }
 REQUIRED = ("lead_id", "status", "notes")
-LEADS_SHEETS = ("线索", "leads")
-INFO_SHEET = "导出信息"  # the workbook's hidden sheet: export id, time, scope
-WRITER = "TutorWatch"  # the workbook's creator and last-modified-by until a person saves it
-
-
-class ReviewError(TutorWatchError):
-    exit_code = 6
 
 
 @dataclass(frozen=True)
@@ -70,62 +63,28 @@ def _unescape(text: str) -> str:
     return text[1:] if text.startswith(ESCAPE_PREFIX) and text[1:].startswith(FORMULA_STARTS) else text
 
 
-def _csv_rows(path: Path) -> list[list[str]]:
-    text = decode_hand_edited(path.read_bytes())  # Excel/WPS on Chinese Windows re-save as GBK
-    if text is None:
-        raise ReviewError(f"{path}: neither UTF-8 nor GBK/GB18030 text")
-    return list(csv.reader(io.StringIO(text, newline="")))
-
-
-def _cells(values: tuple) -> list[str]:
-    return ["" if value is None else str(value) for value in values]
-
-
-def _xlsx(path: Path) -> tuple[list[list[str]], str, str]:
-    """The leads sheet's rows, the export id of the hidden sheet, and who saved the workbook last."""
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise ReviewError(f"{path}: not a readable .xlsx file ({type(exc).__name__})") from None
-    try:
-        name = next((n for n in LEADS_SHEETS if n in book.sheetnames), book.sheetnames[0])
-        rows = [_cells(row) for row in book[name].iter_rows(values_only=True)]
-        info = {}
-        if INFO_SHEET in book.sheetnames:
-            info = {r[0]: r[1] for r in (_cells(v) for v in book[INFO_SHEET].iter_rows(values_only=True)) if len(r) > 1}
-        by = book.properties.lastModifiedBy or ""
-    finally:
-        book.close()
-    return rows, info.get("export_id", ""), "" if by == WRITER else by
-
-
 def read_review(path: Path) -> ReviewFile:
     """Rows of a review file, checked for shape; raises ReviewError naming the file and the problem."""
     if not path.is_file():
         raise ReviewError(f"{path}: no such file")
-    export_id = modified_by = ""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        rows, export_id, modified_by = _xlsx(path)
-    else:
-        rows = _csv_rows(path)
-    if not rows:
+    rows = review_rows(path)
+    first = next(rows, None)
+    if first is None:
         raise ReviewError(f"{path}: empty file")
-    header = [cell.strip().lstrip("\ufeff") for cell in rows[0]]
+    header = [cell.strip().lstrip("\ufeff") for cell in first]
     at = {key: next((header.index(n) for n in names if n in header), -1) for key, names in HEADERS.items()}
     missing = [key for key in REQUIRED if at[key] < 0]
     if missing:
         raise ReviewError(f"{path}: wrong header, missing column(s) {', '.join(missing)}")
     out = []
-    for line, row in enumerate(rows[1:], start=2):
-        cells = [*row, *[""] * (len(header) - len(row))]
-        lead_id = cells[at["lead_id"]].strip()
-        if not lead_id and not any(c.strip() for c in cells):
+    for line, row in enumerate(rows, start=2):
+        lead_id, verdict, notes, rev = (
+            row[at[key]].strip() if 0 <= at[key] < len(row) else "" for key in (*REQUIRED, "verdict_rev")
+        )
+        if not lead_id and not any(cell.strip() for cell in row):
             continue
-        rev = cells[at["verdict_rev"]].strip() if at["verdict_rev"] >= 0 else ""
-        notes = _unescape(cells[at["notes"]].strip())
-        out.append(ReviewRow(line, lead_id, cells[at["status"]].strip(), notes, rev))
+        out.append(ReviewRow(line, clean_text(lead_id), clean_text(verdict), clean_text(_unescape(notes)), rev))
+    export_id, modified_by = workbook_facts(path) if path.suffix.lower() in (".xlsx", ".xlsm") else ("", "")
     return ReviewFile(path, out, export_id, modified_by)
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.errors import DatabaseError
+from crawler.errors import DatabaseError, LockedError, TutorWatchError
 from crawler.evidence.warc import EvidenceRef
 from crawler.extraction.listing import Listing
 from crawler.leads.findings import by_category, matched_text, stored
@@ -25,6 +25,8 @@ from crawler.leads.migrations import migrate, schema_version
 from crawler.leads.queries import LeadQueries
 from detectors.models import Analysis
 
+BUSY_SECONDS = 10.0  # how long a reader or importer waits for the crawl's batch to commit (every 2 s) before giving up
+MAX_CONTACTS = 100  # contact keys kept per lead: a page listing thousands is spam, and groups.py looks each one up
 CACHE_MB = 256  # page cache per connection (bench/store_scale.py: commits of a night's batches)
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "tutorwatch.db"
 
@@ -32,6 +34,17 @@ DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "tutorwatch.db"
 def evidence_dir(db: Path) -> Path:
     """Evidence WARC files live beside the database they belong to."""
     return db.parent / "evidence"
+
+
+def database_error(path: Path, exc: sqlite3.Error) -> TutorWatchError:
+    """One line for a database that cannot be used: still locked by another writer (7), or refused (8)."""
+    message = str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in message or "busy" in message):
+        return LockedError(
+            f"{path}: the leads database stayed locked by another writer for {BUSY_SECONDS:.0f} s"
+            f" ({message}); nothing was done, try again"
+        )
+    return DatabaseError(f"{path}: the leads database refused: {message}")
 
 
 def now() -> str:
@@ -51,7 +64,7 @@ def analysis_columns(analysis: Analysis) -> dict[str, Any]:
         "basis": "; ".join(dict.fromkeys(clause for f in findings for clause in f.basis)),
         "score": analysis.score,
         "flagged": int(analysis.flagged),
-        "contacts": ";".join(analysis.contacts),
+        "contacts": ";".join(analysis.contacts[:MAX_CONTACTS]),
         "institutions": ";".join(analysis.institutions),
         "registry_status": analysis.registry,
         "minhash": analysis.signature,
@@ -90,14 +103,17 @@ class LeadStore:
         self.path = path
         self.commit_every = commit_every  # pages per transaction
         self.pending = 0  # pages written since the last commit
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # --db under a regular file, a read-only or full disk
+            raise DatabaseError(f"{path}: cannot create the database's directory: {exc.strerror}") from None
         try:
             self.conn = sqlite3.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
             raise DatabaseError(f"{path}: cannot open the leads database: {exc}") from None
         try:
             self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA busy_timeout=10000")
+            self.conn.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
             schema_version(self.conn)  # a foreign or newer file is refused before anything is written to it
             self.conn.execute("PRAGMA journal_mode=WAL")
             # In WAL mode NORMAL loses no committed write when the process is killed (only on power loss).
@@ -107,10 +123,12 @@ class LeadStore:
             self.conn.execute("PRAGMA wal_autocheckpoint=20000")
             migrate(self.conn)
             self.read = LeadQueries(self.conn)  # every read query the application makes
-        except (sqlite3.DatabaseError, DatabaseError) as exc:
+        except DatabaseError as exc:
             self.conn.close()
-            problem = exc if isinstance(exc, DatabaseError) else f"cannot open the leads database: {exc}"
-            raise DatabaseError(f"{path}: {problem}") from None
+            raise DatabaseError(f"{path}: {exc}") from None
+        except sqlite3.Error as exc:
+            self.conn.close()
+            raise database_error(path, exc) from None
 
     def __enter__(self) -> LeadStore:
         return self

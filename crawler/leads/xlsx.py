@@ -13,6 +13,11 @@ header on every page. Ids stay in hidden columns (线索编号, 研判版本) so
 hidden sheet (导出信息) carries the export's id and time. Written in openpyxl's write-only mode,
 streamed from the store: every crawled cell that a spreadsheet could read as a formula is forced
 to a text cell. A workbook holds at most XLSX_MAX_ROWS leads (leads.csv always holds all).
+
+Text is cleaned where it enters (detectors/clean_text.py), but a store written by an older
+TutorWatch may still hold characters XML cannot (U+FFFF, a control character): every cell goes
+through the same cleaning again, so one such lead never stops the workbook. It is written with
+those characters replaced, and its id is returned (``Written.repaired``) so the export can say so.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
@@ -55,6 +60,7 @@ from crawler.leads.wording import (
     registry_name,
     verdict_name,
 )
+from detectors.clean_text import UNWRITABLE, clean_text
 
 XLSX_MAX_ROWS = 20_000
 LINE_POINTS, MAX_LINES = 14, 14  # a wrapped row's height: 15 pt a line, at most 14 lines (the rest scrolls)
@@ -86,6 +92,14 @@ class WorkbookSpec:
     filters: str  # the export's filters as given, for the record
     tz: str = "Asia/Shanghai"
     site_names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a workbook holds: its lead count, and the ids of leads written with characters replaced."""
+
+    leads: int
+    repaired: list[str]
 
 
 @dataclass(frozen=True)
@@ -157,7 +171,7 @@ HEADERS = tuple(c.header for c in COLUMNS)
 
 
 def _text(value: object) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
+    return clean_text("" if value is None else str(value))
 
 
 def _inert(sheet: WriteOnlyWorksheet, value: object) -> object:
@@ -251,7 +265,7 @@ def _print_setup(sheet: WriteOnlyWorksheet, end: int) -> None:
     sheet.print_area = f"A1:{get_column_letter(PRINTED)}{end}"
 
 
-def _leads_sheet(book: Workbook, read: LeadQueries, spec: WorkbookSpec, where: str, rows: int) -> int:
+def _leads_sheet(book: Workbook, read: LeadQueries, spec: WorkbookSpec, where: str, rows: int) -> Written:
     sheet = book.create_sheet(LEADS_SHEET)
     last, end = get_column_letter(len(COLUMNS)), max(rows + 1, 2)
     sheet.freeze_panes = FROZEN
@@ -284,16 +298,18 @@ def _leads_sheet(book: Workbook, read: LeadQueries, spec: WorkbookSpec, where: s
     context = {"tz": ZoneInfo(spec.tz), "site_names": spec.site_names}
     styles = CellStyles(sheet)
     wrapped = [(n, c.width) for n, c in enumerate(COLUMNS) if c.style == "wrap" and not c.hidden]
-    written = 0
+    written, repaired = 0, []
     for row in read.workbook_rows(where, spec.params, spec.since, XLSX_MAX_ROWS, triage=spec.kind == "review"):
         context["priority"] = priority(row["categories"], row["times_seen"], row["case_sites"], row["actor_leads"])
         values = [column.value(row, context) for column in COLUMNS]
+        if any(isinstance(value, str) and UNWRITABLE.search(value) for value in row):
+            repaired.append(str(row["lead_id"]))
         # Excel, WPS and LibreOffice keep a row's default height on opening: give it the height its text needs.
         lines = max(text_lines(_text(getattr(values[n], "text", values[n])), width) for n, width in wrapped)
         sheet.row_dimensions[written + 2].height = LINE_POINTS * min(lines, MAX_LINES)
         sheet.append([_styled(sheet, styles, value, c.style) for value, c in zip(values, COLUMNS, strict=True)])
         written += 1
-    return written
+    return Written(written, repaired)
 
 
 def _groups_sheet(book: Workbook, read: LeadQueries, spec: WorkbookSpec, column: str) -> None:
@@ -314,7 +330,7 @@ def _groups_sheet(book: Workbook, read: LeadQueries, spec: WorkbookSpec, column:
         )
 
 
-def _summary_sheet(book: Workbook, read: LeadQueries, spec: WorkbookSpec, total: int, written: int) -> None:
+def _summary_sheet(book: Workbook, read: LeadQueries, spec: WorkbookSpec, total: int, written: Written) -> None:
     sheet = book.create_sheet("汇总")
     sheet.column_dimensions["A"].width = 12
     sheet.column_dimensions["B"].width = 40
@@ -326,7 +342,10 @@ def _summary_sheet(book: Workbook, read: LeadQueries, spec: WorkbookSpec, total:
     _header(sheet, ["项目", "值", "线索数"])
     scope = "需要研判的线索" if spec.kind == "review" else "全部线索"
     sheet.append(["线索", f"范围内{scope}", total])
-    sheet.append(["线索", "本文件中（按新线索、优先级排序）", written])
+    sheet.append(["线索", "本文件中（按新线索、优先级排序）", written.leads])
+    if written.repaired:
+        ids = " ".join(written.repaired[:50])
+        sheet.append(["线索", f"含无法写入表格的字符（已替换为 �）：{ids}", len(written.repaired)])
     categories: Counter[str] = Counter()
     for joined, count in read.counts_by(spec.where, spec.params, "categories"):
         categories.update({c: count for c in str(joined).split(";") if c})
@@ -357,7 +376,7 @@ def _info_sheet(book: Workbook, spec: WorkbookSpec, written: int) -> None:
         sheet.append([key, _inert(sheet, value)])
 
 
-def leads_xlsx(conn: sqlite3.Connection, out: BinaryIO, spec: WorkbookSpec) -> int:
+def leads_xlsx(conn: sqlite3.Connection, out: BinaryIO, spec: WorkbookSpec) -> Written:
     """Write the workbook to ``out``: 线索, 同一联系人, 同一广告, 汇总 and the hidden 导出信息; its lead count.
 
     Read inside the caller's transaction, every sheet sees the same leads.
@@ -373,6 +392,6 @@ def leads_xlsx(conn: sqlite3.Connection, out: BinaryIO, spec: WorkbookSpec) -> i
     _groups_sheet(book, read, spec, "actor_id")
     _groups_sheet(book, read, spec, "case_id")
     _summary_sheet(book, read, spec, total, written)
-    _info_sheet(book, spec, written)
+    _info_sheet(book, spec, written.leads)
     book.save(out)
     return written

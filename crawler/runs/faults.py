@@ -21,6 +21,8 @@ from scrapy.exceptions import (
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.fetching.header_limit import MAX_HEADER_BYTES, TOO_LARGE
+
 MAX_PER_SITE = 500  # faults kept per site and run; the count goes on in the stats
 REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (DownloadTimeoutError, "timed out (politeness.download_timeout)"),
@@ -41,6 +43,8 @@ def reason_of(failure: Failure) -> str:
         return "larger than the maximum page size once decompressed (a compression bomb?)"
     if isinstance(error, IgnoreRequest):
         return f"not fetched: {str(error)[:200]}" if str(error) else "not fetched (filtered)"
+    if isinstance(error, DownloadFailedError) and TOO_LARGE in str(error):
+        return f"{TOO_LARGE} {MAX_HEADER_BYTES // 1024} KB: given up before the body"
     for kind, reason in REASONS:
         if isinstance(error, kind):
             return reason

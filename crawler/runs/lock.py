@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from crawler.errors import LockedError
+from crawler.errors import DatabaseError, LockedError
 from crawler.leads.store import now
 
 
@@ -25,8 +25,11 @@ def lock_path(db: Path) -> Path:
 def crawl_lock(db: Path) -> Iterator[Path]:
     """Hold the database's crawl lock for the block; raise LockedError at once if another process has it."""
     path = lock_path(db)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # --db under a regular file, or a directory nobody may write
+        raise DatabaseError(f"{db}: cannot create the crawl's lock file {path}: {exc.strerror}") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

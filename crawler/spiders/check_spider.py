@@ -1,4 +1,9 @@
-"""``check URL``: fetch given pages now, extract with the matching site config or generically."""
+"""``check URL``: fetch given pages now, extract with the matching site config or generically.
+
+The URLs come from complaints, so they are hostile too: they and their redirects reach only
+public addresses unless a site config names the host (crawler/fetching/addresses.py), and with
+--render the browser loads only the asked URL's own site.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from crawler.config.site_config import Politeness, SiteConfig
 from crawler.evidence.warc import capture
 from crawler.extraction.extract import ExtractionError, extract_listing, generic_listing
 from crawler.extraction.listing import CrawledListing
-from crawler.fetching.rendering import BROWSER_SETTINGS, render_meta
+from crawler.fetching.rendering import browser_settings, render_meta
 
 # One investigator's few URLs: the default per-site delay, not AutoThrottle's 5 s start delay
 # (an unreachable host took 30 s to report: robots.txt and the page, each tried three times).
@@ -33,16 +38,16 @@ class CheckSpider(scrapy.Spider):
     custom_settings = CHECK_SETTINGS
 
     @classmethod
-    def rendering(cls) -> type[CheckSpider]:
-        """``check --render``: every URL rendered in the browser, a screenshot kept."""
-        return type(
-            "RenderingCheckSpider", (cls,), {"render": True, "custom_settings": {**CHECK_SETTINGS, **BROWSER_SETTINGS}}
-        )
+    def rendering(cls, urls: list[str]) -> type[CheckSpider]:
+        """``check --render``: every URL rendered (the browser loads only their sites), a screenshot kept."""
+        settings = {**CHECK_SETTINGS, **browser_settings(urls)}
+        return type("RenderingCheckSpider", (cls,), {"render": True, "custom_settings": settings})
 
     def __init__(self, urls: list[str], sites: list[SiteConfig], results: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.urls = urls
         self.by_domain = {domain: site for site in sites for domain in site.domains}
+        self.known_hosts = frozenset(host for site in sites for host in site.hosts)
         self.results = results
 
     async def start(self) -> AsyncIterator[Any]:

@@ -1,4 +1,11 @@
-"""The one generic spider: list pages → detail pages → listings, all driven by a SiteConfig."""
+"""The one generic spider: list pages → detail pages → listings, all driven by a SiteConfig.
+
+A site controls what its pages hold, so the spider counts before it works: links taken from one
+list page (``politeness.max_links_per_page``), requests waiting in the site's queue
+(``max_queued``: further links wait for another night), links only over http(s), a rendered page's
+HTML within ``max_page_mb`` (a plain page is cut off by Scrapy's DOWNLOAD_MAXSIZE while it
+downloads). Each cut is a fault of the run, so the morning report says what was left out.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +17,16 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.config.site_config import SiteConfig
 from crawler.evidence.warc import capture
 from crawler.extraction.extract import ExtractionError, extract_listing, list_links, readable
-from crawler.extraction.listing import CrawledListing, Item, KnownPage
+from crawler.extraction.listing import CrawledListing, Item, KnownPage, cut_lengths
+from crawler.fetching.addresses import SCHEMES
 from crawler.fetching.canonical import canonical_url
-from crawler.fetching.rendering import BROWSER_SETTINGS, render_meta
+from crawler.fetching.rendering import browser_settings, render_meta
 from crawler.fetching.revisit import Action, KnownPages, Revisit
 from crawler.runs.faults import MAX_PER_SITE, reason_of
 
@@ -32,15 +40,17 @@ class SiteSpider(scrapy.Spider):
     def for_site(cls, site: SiteConfig) -> type[SiteSpider]:
         """A spider class named after the site, with its politeness (and the browser, if it renders) as settings."""
         polite = site.politeness
-        browser = BROWSER_SETTINGS if site.render else {}
+        browser = browser_settings([*site.start_urls, *site.render_hosts]) if site.render else {}
         return type(
             f"SiteSpider_{site.site_id}",
             (cls,),
             {
                 "name": site.site_id,
                 "site": site,
-                "allowed_domains": sorted({urlsplit(u).hostname or "" for u in site.start_urls}),
+                "allowed_domains": sorted(site.hosts),
+                "known_hosts": frozenset(site.hosts),  # trusted by crawler/fetching/addresses.py
                 "custom_settings": {
+                    "COOKIES_ENABLED": site.cookies,
                     "ROBOTSTXT_OBEY": polite.obey_robots,
                     "DOWNLOAD_DELAY": polite.download_delay,
                     "CONCURRENT_REQUESTS_PER_DOMAIN": polite.concurrency,
@@ -88,15 +98,15 @@ class SiteSpider(scrapy.Spider):
             self.known.close()
 
     def parse_list(self, response: Response) -> Iterator[scrapy.Request | KnownPage]:
-        page = readable(response)
-        if isinstance(page, str):
-            self.fault(response.url, f"list page {page}")
+        page = self.usable(response, "list page")
+        if page is None:
             return
         try:
-            details, more = list_links(page, self.site)
+            details, more = list_links(page, self.site, self.site.politeness.max_links_per_page)
         except ExtractionError as exc:
             self.fault(response.url, str(exc))
             return
+        details, more = self.bounded(response.url, details, more)
         for url in details:
             yield self.detail_request(url)
         depth = response.meta.get("list_depth", 0) + 1
@@ -105,6 +115,38 @@ class SiteSpider(scrapy.Spider):
             return
         for url in more:
             yield self.list_request(url, depth)
+
+    def bounded(self, url: str, details: list[str], more: list[str]) -> tuple[list[str], list[str]]:
+        """The links of one list page that may be followed: http(s) only, within the page and queue limits."""
+        polite = self.site.politeness
+        if len(details) + len(more) > polite.max_links_per_page:  # list_links gave one more than the limit
+            self.fault(url, f"more than {polite.max_links_per_page:,} links: only those taken (max_links_per_page)")
+            more = more[: polite.max_links_per_page]
+            details = details[: polite.max_links_per_page - len(more)]
+        followed = [link for link in details if urlsplit(link).scheme in SCHEMES]
+        further = [link for link in more if urlsplit(link).scheme in SCHEMES]
+        if len(followed) + len(further) < len(details) + len(more):
+            refused = len(details) + len(more) - len(followed) - len(further)
+            self.fault(url, f"{refused} link(s) not http(s) (file:, ftp: …): not followed")
+        scheduler = self.crawler.engine.scheduler if self.crawler.engine is not None else None
+        room = polite.max_queued - (len(scheduler) if scheduler is not None else 0)  # type: ignore[arg-type]
+        if len(followed) + len(further) > room:
+            self.fault(url, f"the site's queue holds {polite.max_queued:,} requests (max_queued): links left for later")
+            further = further[: max(room, 0)]
+            followed = followed[: max(room - len(further), 0)]
+        return followed, further
+
+    def usable(self, response: Response, what: str) -> TextResponse | None:
+        """The page as text to extract from, or None (and a fault) when it cannot be used."""
+        limit = int(self.site.politeness.max_page_mb * 1024 * 1024)
+        if len(response.body) > limit:  # a rendered page's HTML: the browser is not held to DOWNLOAD_MAXSIZE
+            self.fault(response.url, f"{what} larger than the maximum page size ({len(response.body):,} bytes)")
+            return None
+        page = readable(response)
+        if isinstance(page, str):
+            self.fault(response.url, f"{what} {page}")
+            return None
+        return page
 
     def detail_request(self, url: str) -> scrapy.Request | KnownPage:
         """A request for a detail page, conditional when the site gave validators; none when fetched recently."""
@@ -125,13 +167,20 @@ class SiteSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("tutorwatch/detail/not_modified")
             yield KnownPage(canonical_url(response.url, self.site.canonical), self.site.site_id, fetched=True)
             return
-        page = readable(response)
-        if isinstance(page, str):
-            self.fault(response.url, f"detail page {page}")
+        page = self.usable(response, "detail page")
+        if page is None:
             return
         if page is not response:
             self.fault(response.url, f"declared charset {response.encoding} is wrong: read as {page.encoding}")
-        yield CrawledListing(extract_listing(page, self.site), capture(page))
+        listing = extract_listing(page, self.site)
+        cut = cut_lengths(listing.body)
+        if cut is not None:
+            self.fault(
+                response.url,
+                f"text of {cut[0]:,} characters: only the first {cut[1]:,} analysed and stored"
+                " (all of it is in the evidence)",
+            )
+        yield CrawledListing(listing, capture(page))
 
     def failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
