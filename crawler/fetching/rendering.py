@@ -17,6 +17,7 @@ from scrapy.http import Response
 from scrapy.settings.default_settings import RETRY_EXCEPTIONS
 from scrapy_playwright.page import PageMethod
 
+from crawler.fetching.render_wait import Settled, WaitPlan, settle, track_network
 from detectors.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ BLOCKED_RESOURCES = frozenset({"image", "font", "media"})
 PAGE_TIMEOUT_MS = 30_000
 HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 SCREENSHOT = "screenshot"
+SETTLE = "settle"
 
 BROWSER_SETTINGS: dict[str, Any] = {
     "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
@@ -61,10 +63,23 @@ def require_browser(who: str) -> None:
         raise ConfigError(f"{who} needs a browser but {CHROMIUM} is missing (apt-get install -y chromium)")
 
 
-def render_meta(screenshot: bool) -> dict[str, Any]:
-    """Request meta that sends one request through the browser, with a full-page PNG if asked."""
-    methods = {SCREENSHOT: PageMethod("screenshot", full_page=True, type="png")} if screenshot else {}
-    return {"playwright": True, "playwright_page_methods": methods}
+def render_meta(screenshot: bool, wait: WaitPlan | None = None) -> dict[str, Any]:
+    """Request meta that sends one request through the browser: read once ``wait`` is satisfied
+    (crawler/fetching/render_wait.py), with a full-page PNG if asked."""
+    methods: dict[str, PageMethod] = {}
+    meta: dict[str, Any] = {"playwright": True, "playwright_page_methods": methods}
+    if wait is not None:
+        methods[SETTLE] = PageMethod(settle, wait)
+        meta["playwright_page_init_callback"] = track_network
+    if screenshot:
+        methods[SCREENSHOT] = PageMethod("screenshot", full_page=True, type="png")
+    return meta
+
+
+def settled_of(response: Response) -> Settled | None:
+    """How the wait for a rendered page ended, or None (not rendered, or rendered without a wait)."""
+    method = (response.meta.get("playwright_page_methods") or {}).get(SETTLE)
+    return method.result if method is not None and isinstance(method.result, Settled) else None
 
 
 def screenshot_of(response: Response) -> bytes | None:

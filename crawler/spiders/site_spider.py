@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -15,12 +16,14 @@ from twisted.python.failure import Failure
 
 from crawler.config.site_config import SiteConfig
 from crawler.evidence.warc import capture
-from crawler.extraction.extract import ExtractionError, extract_listing, list_links, readable
+from crawler.extraction.extract import ExtractionError, api_listings, extract_listing, json_doc, list_links, readable
 from crawler.extraction.listing import CrawledListing, Item, KnownPage
+from crawler.extraction.sitemaps import sitemap_links
 from crawler.fetching.canonical import canonical_url
-from crawler.fetching.rendering import BROWSER_SETTINGS, render_meta
+from crawler.fetching.rendering import BROWSER_SETTINGS, render_meta, settled_of
 from crawler.fetching.revisit import Action, KnownPages, Revisit
 from crawler.runs.faults import MAX_PER_SITE, reason_of
+from crawler.spiders.list_requests import FIRST, api_request, next_api_value, wait_plan
 
 
 class SiteSpider(scrapy.Spider):
@@ -75,36 +78,103 @@ class SiteSpider(scrapy.Spider):
         for url in self.site.start_urls:
             yield self.list_request(url)
 
-    def list_request(self, url: str, depth: int = 0) -> scrapy.Request:
+    def list_request(self, url: str, depth: int = 0, value: Any = FIRST) -> scrapy.Request:
+        """A list page: HTML (rendered if the site says so), a sitemap, or a JSON API page (``value``: its
+        page number, offset or cursor; FIRST for the paginate's start)."""
+        spec = self.site.list
         meta = {**self.meta("lists"), "list_depth": depth}
+        if spec.format == "sitemap":
+            return scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, meta=meta)
+        if spec.format == "json":
+            return api_request(spec, url, value, meta, callback=self.parse_list, errback=self.failed)
         return scrapy.Request(url, callback=self.parse_list, errback=self.failed, meta=meta)
 
     def meta(self, page: Literal["lists", "details"]) -> dict[str, Any]:
-        """Browser meta for the pages this site renders; detail pages get a screenshot as evidence."""
-        return render_meta(screenshot=page == "details") if self.site.renders(page) else {}
+        """Browser meta for the pages this site renders, read once their content is there (a list's links,
+        a detail page's title); detail pages get a screenshot as evidence."""
+        if not self.site.renders(page):
+            return {}
+        return render_meta(screenshot=page == "details", wait=wait_plan(self.site, page))
 
     def closed(self, reason: str) -> None:
         if hasattr(self, "known"):
             self.known.close()
 
-    def parse_list(self, response: Response) -> Iterator[scrapy.Request | KnownPage]:
+    def parse_list(self, response: Response) -> Iterator[scrapy.Request | Item]:
         page = readable(response)
         if isinstance(page, str):
             self.fault(response.url, f"list page {page}")
             return
+        spec = self.site.list
+        following: Any = None
         try:
-            details, more = list_links(page, self.site)
+            doc = json_doc(page) if spec.format == "json" else None
+            details, more = list_links(page, self.site, doc)
+            found = len(details)
+            if self.site.detail.source == "items":
+                listings, nameless = api_listings(page, self.site, doc)
+                found = len(listings) + nameless
+                if nameless:
+                    self.fault(response.url, f"{nameless} API items without the fields list.item_url names")
+                evidence = capture(page)  # the API response is the evidence of every listing in it
+                for listing in listings:
+                    yield CrawledListing(listing, evidence)
+            if spec.paginate is not None:
+                following = next_api_value(spec.paginate, response.meta.get("api_value"), doc, found)
         except ExtractionError as exc:
             self.fault(response.url, str(exc))
             return
+        self.judge_rendered_list(response, found)
         for url in details:
             yield self.detail_request(url)
         depth = response.meta.get("list_depth", 0) + 1
-        if more and depth > self.site.politeness.max_list_depth:
+        if (more or following is not None) and depth > self.site.politeness.max_list_depth:
             self.fault(response.url, f"list pages go deeper than max_list_depth ({depth - 1}): a pagination trap?")
             return
         for url in more:
             yield self.list_request(url, depth)
+        if following is not None:
+            yield self.list_request(response.meta["api_base"], depth, following)
+
+    def judge_rendered_list(self, response: Response, links: int) -> None:
+        """A rendered list page read too early, or never complete, is a fault: never a silent empty page."""
+        settled = settled_of(response)
+        if settled is None:
+            return
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value("tutorwatch/render/lists")
+            stats.inc_value(f"tutorwatch/render/ended/{settled.ended}")
+            stats.inc_value("tutorwatch/render/lists_with_links", int(links > 0))
+        if settled.ended == "timeout":
+            self.fault(
+                response.url,
+                f"rendered list page: its list did not appear within list.wait_timeout"
+                f" ({self.site.list.wait_timeout:g} s); read with {links} detail links",
+            )
+        elif not links:
+            self.fault(
+                response.url,
+                f"rendered list page had no detail links once the {settled.ended} wait ended after"
+                f" {settled.waited_ms} ms (a list that loads later: set list.idle_ends_wait: false or list.wait_for)",
+            )
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request | KnownPage]:
+        """robots.txt, a sitemap index or a urlset: further sitemaps are followed, page URLs taken as detail pages."""
+        found = sitemap_links(response, int(self.settings.getint("DOWNLOAD_MAXSIZE")))
+        if isinstance(found, str):
+            self.fault(response.url, f"sitemap {found}")
+            return
+        sitemaps, pages = found
+        depth = response.meta.get("list_depth", 0) + 1
+        if sitemaps and depth > self.site.politeness.max_list_depth:
+            self.fault(response.url, f"sitemaps nest deeper than max_list_depth ({depth - 1})")
+            return
+        for url in sitemaps:
+            yield self.list_request(url, depth)
+        wanted = re.compile(self.site.list.detail_links or "")
+        for url in dict.fromkeys(canonical_url(u, self.site.canonical) for u in pages if wanted.search(u)):
+            yield self.detail_request(url)
 
     def detail_request(self, url: str) -> scrapy.Request | KnownPage:
         """A request for a detail page, conditional when the site gave validators; none when fetched recently."""

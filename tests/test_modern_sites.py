@@ -1,0 +1,198 @@
+"""Sites as they are built today, crawled for real: APIs paged by number, offset and cursor, a POST
+API with required headers, listings only in an API, sitemaps, rendered lists that load late, feeds."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.evidence.warc import Capture, EvidenceWriter
+from tests.conftest import Samples, Workspace
+from tests.support.modern_sites import MODERN_KINDS
+from tests.support.sample_server import load_listings
+
+API_SITES = ("paged_api", "cursor_api", "post_api", "api_only", "sitemap_site")
+
+
+def listing_ids(site: str) -> set[str]:
+    return {item["id"] for item in load_listings(MODERN_KINDS[site].listings_from)}
+
+
+def pages_of(db: Path, site: str) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [row[0] for row in conn.execute("SELECT url FROM pages WHERE site = ?", (site,))]
+
+
+def page_id(url: str) -> str:
+    """The listing id in a sample page's URL (/m/post/jc001, /job/gj001.shtml, ?auntId=jz001 …)."""
+    tail = url.rsplit("=", 1)[-1] if "auntId=" in url else url.rsplit("/", 1)[-1]
+    return tail.split(".", 1)[0].split("?", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def api_crawl(modern: Samples, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """One crawl of every site that needs no browser."""
+    workspace = Workspace(tmp_path_factory.mktemp("api-crawl"), modern)
+    result = workspace.run("crawl", *(arg for site in API_SITES for arg in ("--site", site)))
+    assert result.returncode == 0, result.stderr
+    return workspace
+
+
+@pytest.mark.parametrize("site", API_SITES)
+def test_every_listing_comes_exactly_once(api_crawl: Workspace, site: str) -> None:
+    urls = pages_of(api_crawl.db, site)
+    ids = [page_id(url) for url in urls]
+    assert sorted(ids) == sorted(listing_ids(site)), f"{site}: {len(ids)} pages for {len(listing_ids(site))} listings"
+
+
+def test_api_pages_are_asked_for_by_number_cursor_and_body(api_crawl: Workspace, modern: Samples) -> None:
+    hits = modern.hits
+    paged = sorted(path for (site, path) in hits if site == "paged_api" and path.startswith("/api/"))
+    assert paged == [f"/api/v1/posts?pageSize=10&page={n}" for n in range(1, 8)], "7 pages, no 8th: data.pages said so"
+    cursors = [path for (site, path) in hits if site == "cursor_api" and path.startswith("/api/")]
+    assert len(cursors) == 4, "16 notes, 5 a page: the cursor chain ends where has_more is false"
+    posts = sum(n for (site, path), n in hits.items() if site == "post_api" and path.startswith("POST /api/"))
+    assert posts == 5, "50 jobs, 10 a page: currentPage 0..4 in the body, then hasNext false"
+    offsets = [path for (site, path) in hits if site == "api_only"]
+    assert sorted(p for p in offsets if p.startswith("/api/")) == sorted(
+        f"/api/aunt/list?limit=8&offset={n}" for n in range(0, 50, 8)
+    )
+    assert not [p for (site, p) in hits if site == "api_only" and not p.startswith(("/api/", "/robots.txt"))]
+
+
+def test_listings_only_in_the_api_keep_their_fields_and_the_api_response_as_evidence(api_crawl: Workspace) -> None:
+    with sqlite3.connect(api_crawl.db) as conn:
+        conn.row_factory = sqlite3.Row
+        leads = conn.execute("SELECT * FROM leads WHERE site = 'api_only'").fetchall()
+    source = {item["id"]: item for item in load_listings("jiazheng_agency")}
+    assert leads, "some profiles in the API are violations"
+    offsets = set()
+    for lead in leads:
+        item = source[page_id(lead["url"])]
+        assert (lead["title"], lead["body"], lead["publisher"], lead["district"]) == (
+            item["title"],
+            item["body"],
+            item["publisher"],
+            item["district"],
+        )
+        offsets.add(lead["evidence_offset"])
+        data = (api_crawl.db.parent / "evidence" / lead["evidence_file"]).read_bytes()
+        record = data[lead["evidence_offset"] : lead["evidence_offset"] + lead["evidence_length"]]
+        responses = [
+            (r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read().decode("utf-8"))
+            for r in ArchiveIterator(io.BytesIO(record))
+            if r.rec_type == "response"
+        ]
+        assert len(responses) == 1 and "/api/aunt/list" in responses[0][0]
+        assert item["title"] in responses[0][1]
+    assert len(offsets) < len(leads), "leads from one API page share that page's one record"
+    verified = api_crawl.run("evidence", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_api_evidence_keeps_the_request_that_asked_for_it(api_crawl: Workspace) -> None:
+    with sqlite3.connect(api_crawl.db) as conn:
+        row = conn.execute("SELECT evidence_file FROM leads WHERE site = 'api_only' LIMIT 1").fetchone()
+    assert row is not None
+    requests = [
+        (r.http_headers.protocol, r.rec_headers.get_header("WARC-Target-URI"))
+        for r in ArchiveIterator(io.BytesIO((api_crawl.db.parent / "evidence" / row[0]).read_bytes()))
+        if r.rec_type == "request"
+    ]
+    assert ("GET", requests[0][1]) in requests and "offset=" in requests[0][1]
+
+
+def test_a_post_request_is_kept_with_its_method_and_body(tmp_path: Path) -> None:
+    writer = EvidenceWriter(tmp_path, 1)
+    page = Capture(
+        url="http://127.0.0.1:1/api/search",
+        status=200,
+        headers=(("Content-Type", "application/json"),),
+        body=b'{"flag": 1}',
+        request_headers=(("X-Requested-With", "XMLHttpRequest"),),
+        fetched_at="2026-12-01T00:00:00Z",
+        method="POST",
+        request_body=b'{"currentPage": 2}',
+    )
+    first, again = writer.write(page), writer.write(page)
+    assert first == again, "the same capture (one API page, many listings) is written once"
+    kept = [
+        (r.http_headers.protocol, r.content_stream().read())
+        for r in ArchiveIterator(io.BytesIO((tmp_path / first.file).read_bytes()))
+        if r.rec_type == "request"
+    ]
+    assert kept == [("POST", b'{"currentPage": 2}')]
+
+
+def variant(samples: Samples, tmp_path: Path, site: str, *edits: tuple[str, str]) -> Path:
+    """A sites directory holding one site's config, edited."""
+    text = (samples.sites_dir / f"{site}.yaml").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    sites = tmp_path / f"sites-{site}"
+    sites.mkdir(parents=True, exist_ok=True)
+    (sites / f"{site}.yaml").write_text(text, encoding="utf-8")
+    return sites
+
+
+def faults(db: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT url, reason FROM run_faults").fetchall()
+
+
+def test_a_list_fetched_by_script_after_load_is_waited_for(modern: Samples, tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path, modern)
+    result = workspace.run("crawl", "--site", "youjiao_zhaopin")
+    assert result.returncode == 0, result.stderr
+    ids = [page_id(url) for url in pages_of(workspace.db, "youjiao_zhaopin")]
+    assert sorted(ids) == sorted(listing_ids("youjiao_zhaopin"))
+    assert not faults(workspace.db)
+
+
+def test_a_too_early_read_is_a_recorded_fault_and_waiting_for_the_links_brings_the_list(
+    modern: Samples, tmp_path: Path
+) -> None:
+    """The script pauses 1.5 s before it asks for the list: the network is idle meanwhile."""
+    pause = ("/jobs?page=1", "/jobs?page=1&pause=1500")
+    early = Workspace(tmp_path / "early", modern)
+    result = early.run("crawl", sites_dir=variant(modern, tmp_path / "early", "youjiao_zhaopin", pause))
+    assert result.returncode == 5, "no listing: the night is FAILED, and says why"
+    reasons = [reason for _, reason in faults(early.db)]
+    assert len(reasons) == 1 and "no detail links once the idle wait ended" in reasons[0], reasons
+
+    patient = Workspace(tmp_path / "patient", modern)
+    only_links = ("  next_page:", "  idle_ends_wait: false\n  next_page:")
+    result = patient.run("crawl", sites_dir=variant(modern, tmp_path / "patient", "youjiao_zhaopin", pause, only_links))
+    assert result.returncode == 0, result.stderr
+    ids = sorted(page_id(u) for u in pages_of(patient.db, "youjiao_zhaopin"))
+    assert ids == sorted(listing_ids("youjiao_zhaopin")) and not faults(patient.db)
+
+
+def test_a_timeout_is_a_fault_never_a_silent_empty_page(modern: Samples, tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path, modern)
+    edits = (
+        ("/jobs?page=1", "/jobs?page=1&pause=5000"),
+        ("  next_page:", "  idle_ends_wait: false\n  wait_timeout: 2\n  next_page:"),
+    )
+    result = workspace.run("crawl", sites_dir=variant(modern, tmp_path, "youjiao_zhaopin", *edits))
+    assert result.returncode == 5
+    reasons = [reason for _, reason in faults(workspace.db)]
+    assert len(reasons) == 1 and "did not appear within list.wait_timeout (2 s)" in reasons[0], reasons
+
+
+@pytest.mark.parametrize("how", ["scroll", "click_more"])
+def test_a_feed_is_loaded_to_its_end(modern: Samples, tmp_path: Path, how: str) -> None:
+    edits: list[tuple[str, str]] = []
+    if how == "click_more":
+        more = "  click_more: {selector: 'button#load-more', limit: 10}"
+        edits = [("/feed", "/feed?ui=button"), ("  scroll: 10", more)]
+    workspace = Workspace(tmp_path, modern)
+    result = workspace.run("crawl", sites_dir=variant(modern, tmp_path, "ayi_feed", *edits))
+    assert result.returncode == 0, result.stderr
+    ids = [page_id(url) for url in pages_of(workspace.db, "ayi_feed")]
+    assert sorted(ids) == sorted(listing_ids("ayi_feed")), f"{len(ids)} of 50 profiles"
