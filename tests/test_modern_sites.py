@@ -4,6 +4,7 @@ API with required headers, listings only in an API, sitemaps, rendered lists tha
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 from pathlib import Path
 
@@ -196,3 +197,28 @@ def test_a_feed_is_loaded_to_its_end(modern: Samples, tmp_path: Path, how: str) 
     assert result.returncode == 0, result.stderr
     ids = [page_id(url) for url in pages_of(workspace.db, "ayi_feed")]
     assert sorted(ids) == sorted(listing_ids("ayi_feed")), f"{len(ids)} of 50 profiles"
+
+
+def test_check_of_a_page_no_config_knows_judges_the_ad_and_shows_what_it_judged(
+    modern: Samples, tmp_path: Path
+) -> None:
+    """A classifieds post inside heavy navigation, side boxes of other (violating) ads and a footer."""
+    listings = load_listings("jiajiao_classifieds")
+    clean = next(i for i in listings if not i["categories"])
+    violating = next(i for i in listings if "one_on_one" in i["categories"])
+    urls = [f"{modern.base('sitemap_site')}/jiajiao/{item['id']}.html" for item in (clean, violating)]
+    no_configs = tmp_path / "no-sites"
+    no_configs.mkdir()
+    workspace = Workspace(tmp_path, modern)
+    result = workspace.run("check", "--format", "json", *urls, sites_dir=no_configs)
+    assert result.returncode == 0, result.stderr
+    judged = {entry["url"]: entry for entry in json.loads(result.stdout)}
+    for url, item in zip(urls, (clean, violating), strict=True):
+        assert judged[url]["title"] == item["title"]
+        assert "热门家教" not in judged[url]["text"] and "相关家教信息" not in judged[url]["text"]
+        for line in item["body"].splitlines():
+            assert line.strip() in judged[url]["text"]
+    assert judged[urls[0]]["flagged"] is False, "the side boxes' violating titles are not this ad's"
+    assert judged[urls[1]]["flagged"] is True
+    shown = workspace.run("check", urls[0], sites_dir=no_configs)
+    assert "judged title: " + clean["title"] in shown.stdout and clean["body"].splitlines()[0] in shown.stdout

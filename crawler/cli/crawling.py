@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from crawler.cli.display import print_analysis, print_sites
+from crawler.cli.display import print_analysis, print_judged, print_sites
 from crawler.cli.main import PARTIAL_EXIT, cli, console
 from crawler.config.site_config import load_sites
 from crawler.leads.encodings import decode_hand_edited
@@ -203,11 +203,13 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
                 "canonical_url": result.listing.url,
                 "site": result.listing.site,
                 "title": result.listing.title,
+                "text": result.listing.body,
                 **analysis_json(url, analysis),
             }
         )
         if fmt == "text":
             print_analysis(console, f"{url} — {result.listing.title}", analysis)
+            print_judged(console, result.listing.title, result.listing.body)
     if fmt == "json":
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     if failed and len(failed) == len(wanted):
