@@ -222,3 +222,103 @@ def test_check_of_a_page_no_config_knows_judges_the_ad_and_shows_what_it_judged(
     assert judged[urls[1]]["flagged"] is True
     shown = workspace.run("check", urls[0], sites_dir=no_configs)
     assert "judged title: " + clean["title"] in shown.stdout and clean["body"].splitlines()[0] in shown.stdout
+
+
+def test_one_page_under_two_urls_is_one_lead_and_its_parameter_is_reported(modern: Samples, tmp_path: Path) -> None:
+    """cursor_api's feed links its first note again with ?xsec_token=…, a parameter the config does not drop."""
+    sites = variant(
+        modern, tmp_path, "cursor_api", ("drop_params: [xsec_source, xsec_token]", "drop_params: [xsec_source]")
+    )
+    workspace = Workspace(tmp_path, modern)
+    assert workspace.run("crawl", sites_dir=sites).returncode == 0
+    first = load_listings("tongcheng_circle")[0]["id"]
+    copies = [url for url in pages_of(workspace.db, "cursor_api") if f"/explore/{first}" in url]
+    assert len(copies) == 2, "both URLs are known pages (the copy is not fetched again tomorrow)"
+    with sqlite3.connect(workspace.db) as conn:
+        leads = conn.execute("SELECT url FROM leads WHERE url LIKE ?", (f"%/explore/{first}%",)).fetchall()
+        noted = conn.execute("SELECT param, pages, url, same_as FROM run_same_pages").fetchall()
+    assert len(leads) == 1, "one lead for the page, under the URL first seen"
+    assert [(param, pages) for param, pages, *_ in noted] == [("xsec_token", 1)]
+    assert "xsec_token=AB12" in noted[0][2] and "xsec_token" not in noted[0][3]
+    report = next((workspace.reports / "runs").glob("*/report.html")).read_text(encoding="utf-8")
+    assert "xsec_token" in report and "canonical.drop_params" in report
+    before = sum(n for (site, path), n in modern.hits.items() if site == "cursor_api" and "xsec_token" in path)
+    assert workspace.run("crawl", sites_dir=sites).returncode == 0
+    after = sum(n for (site, path), n in modern.hits.items() if site == "cursor_api" and "xsec_token" in path)
+    assert after == before, "the copy's URL is a known page the next night: not fetched again"
+
+
+def test_a_selector_that_stopped_matching_shows_up_the_next_morning(modern: Samples, tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path, modern)
+    assert workspace.run("crawl", "--site", "paged_api").returncode == 0
+    with sqlite3.connect(workspace.db) as conn:
+        counted = dict(conn.execute("SELECT field, missing FROM run_fields WHERE site = 'paged_api'").fetchall())
+    assert set(counted) == {"publisher", "contact", "district", "price", "posted_at"} and counted["district"] == 0
+    assert counted["contact"] == sum(not item["contact"] for item in load_listings("jiajiao_classifieds"))
+    broken = variant(
+        modern,
+        tmp_path,
+        "paged_api",
+        ("xpath://p[b='区域']/text()", "xpath://p[b='地区']/text()"),
+        ("  concurrency: 4", "  concurrency: 4\n  revisit_hours: 0"),
+    )
+    night = workspace.run("crawl", sites_dir=broken)
+    assert night.returncode == 0, night.stderr
+    assert "field 'district' empty on 70 of 70 listings (usually 0%)" in night.stderr
+    summary = json.loads(next((workspace.reports / "runs").glob("*/summary.json")).read_text(encoding="utf-8"))
+    assert [gap["field"] for gap in summary["fields"] if gap["broken"]] == ["district"]
+
+
+def sites_test(workspace: Workspace, *args: str, sites_dir: Path | None = None) -> tuple[int, dict]:
+    result = workspace.run("sites", "test", *args, "--format", "json", sites_dir=sites_dir)
+    return result.returncode, (json.loads(result.stdout) if result.stdout.strip() else {"stderr": result.stderr})
+
+
+def test_sites_test_shows_what_each_selector_matched(modern: Samples, tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path, modern)
+    code, probe = sites_test(workspace, "post_api")
+    assert code == 0 and probe["produces_listing"]
+    links = next(m for m in probe["list_matched"] if m["name"] == "detail_links")
+    assert links["count"] == 10 and "/job/" in links["first"][0]
+    assert any("currentPage of the next page = 1" in note for note in probe["list_notes"])
+    fields = {m["name"]: m for m in probe["detail_matched"]}
+    assert fields["title"]["count"] == 1 and fields["title"]["first"][0] == load_listings("gig_jobs")[0]["title"]
+    assert probe["empty_fields"] == []
+
+    code, probe = sites_test(workspace, "youjiao_zhaopin")
+    assert code == 0, probe
+    assert next(m for m in probe["list_matched"] if m["name"] == "detail_links")["count"] == 10
+    assert any("rendered: read after" in note and "(selector)" in note for note in probe["list_notes"])
+
+    wanted = f"{modern.base('sitemap_site')}/jiajiao/jc010.html"
+    code, probe = sites_test(workspace, "sitemap_site", wanted)
+    assert (
+        code == 0
+        and probe["detail_url"] == wanted
+        and probe["listing"]["title"] == load_listings("jiajiao_classifieds")[9]["title"]
+    )
+
+
+def test_sites_test_fails_when_the_config_cannot_produce_a_listing(modern: Samples, tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path, modern)
+    broken = variant(
+        modern,
+        tmp_path,
+        "paged_api",
+        ('title: "h2.m-title"', 'title: "h1.title"'),
+        ('body: "div.m-content"', 'body: "div.content"'),
+    )
+    code, probe = sites_test(workspace, "paged_api", sites_dir=broken)
+    assert code == 4 and not probe["produces_listing"]
+    assert {"title", "body"} <= set(probe["empty_fields"]) and "district" not in probe["empty_fields"]
+    result = workspace.run("sites", "test", "paged_api", sites_dir=broken)
+    assert result.returncode == 4 and "produces no listing (empty title and body)" in result.stderr
+    assert "EMPTY" in result.stdout
+
+    no_links = variant(modern, tmp_path / "links", "paged_api", ("data.records[].detailUrl", "data.rows[].url"))
+    code, _ = sites_test(workspace, "paged_api", sites_dir=no_links)
+    assert code == 4
+
+    gone = variant(modern, tmp_path / "gone", "paged_api", (f":{modern.ports['paged_api']}/", ":9/"))
+    result = workspace.run("sites", "test", "paged_api", sites_dir=gone)
+    assert result.returncode == 5 and "connection refused" in result.stderr

@@ -67,6 +67,7 @@ def crawl(obj: dict, only: tuple[str, ...], redis_url: str | None, wait: float) 
     from crawler.fetching.rendering import require_browser
     from crawler.leads.store import LeadStore
     from crawler.reporting.render import write_night_report
+    from crawler.runs.field_health import field_gaps
     from crawler.runs.lock import crawl_lock
     from crawler.runs.runner import run
     from crawler.scaleout.writer import crawl_redis
@@ -95,6 +96,10 @@ def crawl(obj: dict, only: tuple[str, ...], redis_url: str | None, wait: float) 
         if site.health != "ok":
             level = "FAILED" if site.health == "failed" else "warning"
             click.echo(f"tutorwatch: {level}: {site.site}: {site.problem}", err=True)
+    with LeadStore(obj["db"]) as store:
+        for gap in field_gaps(store, outcome.run_id):
+            if gap.broken:
+                click.echo(f"tutorwatch: warning: {gap.site}: {gap.problem}", err=True)
     if outcome.status == "failed":
         raise FetchError(f"every site failed (see {report} and the log in {obj['reports']}/logs/)")
     if outcome.status == "partial":

@@ -8,6 +8,7 @@ from typing import Any
 
 PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
+    "crawler.pipelines.field_counts.FieldCountsPipeline": 150,
     "crawler.pipelines.detect.DetectPipeline": 200,
     "crawler.pipelines.store.StorePipeline": 300,
 }

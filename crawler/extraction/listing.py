@@ -38,6 +38,7 @@ class CrawledListing:
     capture: Capture | None = None  # the page as fetched, kept as evidence if it makes a lead
     analysis: Analysis | None = field(default=None)
     registry_status: str = ""  # licensed / not found / blacklisted / revoked / scope mismatch, or ''""
+    alias: str = ""  # the URL fetched, when the page is a byte-identical copy of listing.url (one lead)
 
 
 @dataclass(frozen=True)

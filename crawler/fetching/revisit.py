@@ -59,6 +59,19 @@ class KnownPages:
         headers = {"If-None-Match": row[2], "If-Modified-Since": row[3]}
         return Revisit(Action.FETCH, {name: value for name, value in headers.items() if value})
 
+    def first_with(self, site: str, extract_hash: str) -> str | None:
+        """The URL of the page of ``site`` first stored with this extraction (crawler/extraction/same_page.py)."""
+        if self.conn is None:
+            return None
+        try:
+            row = self.conn.execute(
+                "SELECT url FROM pages WHERE site = ? AND extract_hash = ? ORDER BY first_seen, rowid LIMIT 1",
+                (site, extract_hash),
+            ).fetchone()
+        except sqlite3.OperationalError:  # a store not migrated yet (the crawl migrates it when it opens it)
+            return None
+        return row[0] if row else None
+
     def close(self) -> None:
         if self.conn is not None:
             self.conn.close()

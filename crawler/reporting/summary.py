@@ -24,6 +24,7 @@ from crawler.reporting.counts import (
     totals,
     trend,
 )
+from crawler.runs.field_health import field_gaps
 from crawler.runs.health import SiteHealth, site_health
 from detectors.errors import TutorWatchError
 
@@ -68,6 +69,9 @@ def night_summary(store: LeadStore, run_id: int) -> dict:
         "sites": [h.as_dict() for h in health],
         "failed_sites": [h.site for h in health if h.health == "failed"],
         "faults": [dict(row) for row in store.faults(run_id)],
+        "fields": [gap.as_dict() for gap in field_gaps(store, run_id)],
+        "broken_fields": [gap.problem for gap in field_gaps(store, run_id) if gap.broken],
+        "same_pages": [dict(row) for row in store.same_pages(run_id)],
         "leads": totals(leads, "outcome", OUTCOMES),
         **breakdown(leads, "outcome", OUTCOMES),
         "trend": trend(store, day - timedelta(days=TREND_NIGHTS - 1), day),

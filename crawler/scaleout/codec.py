@@ -90,4 +90,10 @@ def listing_loads(data: bytes | str) -> CrawledListing:
             method=str(page.get("method", "GET")),
             request_body=page["request_body"] if isinstance(page.get("request_body"), bytes) else b"",
         )
-    return CrawledListing(Listing(**doc["listing"]), capture, _analysis(doc["analysis"]), str(doc["registry_status"]))
+    return CrawledListing(
+        Listing(**doc["listing"]),
+        capture,
+        _analysis(doc["analysis"]),
+        str(doc["registry_status"]),
+        str(doc.get("alias", "")),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from crawler.config.site_config import SiteConfig
 from crawler.evidence.warc import capture
 from crawler.extraction.extract import ExtractionError, api_listings, extract_listing, json_doc, list_links, readable
 from crawler.extraction.listing import CrawledListing, Item, KnownPage
+from crawler.extraction.same_page import SamePages
 from crawler.extraction.sitemaps import sitemap_links
 from crawler.fetching.canonical import canonical_url
 from crawler.fetching.rendering import BROWSER_SETTINGS, render_meta, settled_of
@@ -59,6 +61,7 @@ class SiteSpider(scrapy.Spider):
         )
 
     known: KnownPages
+    same: SamePages  # copies of one page under several URLs
     faults: list[tuple[str, str]]  # (url, reason) of pages that did not come through, read by RunRecorder
 
     @classmethod
@@ -69,6 +72,7 @@ class SiteSpider(scrapy.Spider):
         resume_since = settings.get("TUTORWATCH_RESUME_SINCE", "")
         db = settings.get("TUTORWATCH_DB")  # none in a scale-out worker: it never sees the store
         spider.known = KnownPages(Path(db) if db else None, cls.site.politeness.revisit_hours, resume_since)
+        spider.same = SamePages(cls.site.site_id, spider.known)
         spider.faults = []
         crawler.signals.connect(spider.scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(spider.dropped, signal=signals.request_dropped)
@@ -201,7 +205,12 @@ class SiteSpider(scrapy.Spider):
             return
         if page is not response:
             self.fault(response.url, f"declared charset {response.encoding} is wrong: read as {page.encoding}")
-        yield CrawledListing(extract_listing(page, self.site), capture(page))
+        listing = extract_listing(page, self.site)
+        first = self.same.first_url(listing)
+        if first == listing.url:
+            yield CrawledListing(listing, capture(page))
+        else:  # a copy of a page already seen under another URL: one lead, the copy's URL noted
+            yield CrawledListing(replace(listing, url=first), capture(page), alias=listing.url)
 
     def failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)

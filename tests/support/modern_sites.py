@@ -252,7 +252,8 @@ class PagedApi(SampleSite):
 
 class CursorApi(SampleSite):
     """巴陵同城 app: /api/sns/feed?cursor=C answers 5 notes, the next cursor (opaque) and has_more.
-    Notes /explore/<id>?xsec_source=pc_feed."""
+    Notes /explore/<id>?xsec_source=pc_feed; the last page links the first note again with an
+    ``xsec_token`` (one page under two URLs)."""
 
     listings_from = "tongcheng_circle"
     per_page = 5
@@ -280,14 +281,12 @@ class CursorApi(SampleSite):
                 }
                 for i in chunk
             ]
-            return json_page(
-                {
-                    "code": 0,
-                    "success": True,
-                    "msg": "成功",
-                    "data": {"cursor": following, "has_more": has_more, "items": items},
-                }
-            )
+            if not has_more:  # the feed shows its first note again, shared with another token: one page, two URLs
+                first = self.listings[0]["id"]
+                card = {**items[0]["note_card"], "url": f"/explore/{first}?xsec_source=pc_feed&xsec_token=AB12"}
+                items.append({"id": first, "model_type": "note", "note_card": card})
+            data = {"cursor": following, "has_more": has_more, "items": items}
+            return json_page({"code": 0, "success": True, "msg": "成功", "data": data})
         if path.startswith("/explore/"):
             return self.detail(path[len("/explore/") :])
         return None
