@@ -252,8 +252,8 @@ class LeadStore:
         with self._page():
             for url in (listing.url, alias) if alias else (listing.url,):
                 self.conn.execute(
-                    "INSERT INTO pages (url, site, content_hash, first_seen, last_seen, fetched_at, etag, last_modified,"
-                    " extract_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET"
+                    "INSERT INTO pages (url, site, content_hash, first_seen, last_seen, fetched_at, etag,"
+                    " last_modified, extract_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET"
                     " content_hash = excluded.content_hash, last_seen = excluded.last_seen,"
                     " fetched_at = excluded.fetched_at, etag = excluded.etag, last_modified = excluded.last_modified,"
                     " extract_hash = excluded.extract_hash",
