@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from crawler.fetching.rendering import MIDDLEWARE as RENDER_MIDDLEWARE
+
 PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
     "crawler.pipelines.field_counts.FieldCountsPipeline": 150,
@@ -36,6 +38,7 @@ def base_settings(log_file: Path | None, contact: str = "") -> dict[str, Any]:
             "crawler.fetching.backoff.BackoffRetryMiddleware": 550,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "crawler.fetching.robots.StrictRobotsTxtMiddleware": 100,
+            **RENDER_MIDDLEWARE,  # a rendered request's plan → scrapy-playwright page methods
         },
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "DOWNLOAD_TIMEOUT": 30,

@@ -10,10 +10,11 @@ and Scrapy's retry middleware retries the requests that failed with it (RETRY_EX
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrapy.http import Response
+from scrapy.http import Request, Response
 from scrapy.settings.default_settings import RETRY_EXCEPTIONS
 from scrapy_playwright.page import PageMethod
 
@@ -37,6 +38,8 @@ PAGE_TIMEOUT_MS = 30_000
 HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 SCREENSHOT = "screenshot"
 SETTLE = "settle"
+RENDER = "tutorwatch_render"  # the plain-data plan of a rendered request
+MIDDLEWARE = {"crawler.fetching.rendering.RenderMethods": 590}  # before the download handler, after retries
 
 BROWSER_SETTINGS: dict[str, Any] = {
     "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
@@ -65,15 +68,29 @@ def require_browser(who: str) -> None:
 
 def render_meta(screenshot: bool, wait: WaitPlan | None = None) -> dict[str, Any]:
     """Request meta that sends one request through the browser: read once ``wait`` is satisfied
-    (crawler/fetching/render_wait.py), with a full-page PNG if asked."""
-    methods: dict[str, PageMethod] = {}
-    meta: dict[str, Any] = {"playwright": True, "playwright_page_methods": methods}
-    if wait is not None:
-        methods[SETTLE] = PageMethod(settle, wait)
-        meta["playwright_page_init_callback"] = track_network
-    if screenshot:
-        methods[SCREENSHOT] = PageMethod("screenshot", full_page=True, type="png")
-    return meta
+    (crawler/fetching/render_wait.py), with a full-page PNG if asked.
+
+    The meta stays plain data (a scale-out crawl keeps requests in Redis as JSON);
+    ``RenderMethods`` turns it into scrapy-playwright's page methods when the request is downloaded.
+    """
+    plan = {"screenshot": screenshot, "wait": asdict(wait) if wait is not None else None}
+    return {"playwright": True, RENDER: plan}
+
+
+class RenderMethods:
+    """Downloader middleware: a rendered request's plan (``render_meta``) as scrapy-playwright page methods."""
+
+    def process_request(self, request: Request, spider: object = None) -> None:
+        plan = request.meta.get(RENDER)
+        if not plan or "playwright_page_methods" in request.meta:
+            return
+        methods: dict[str, PageMethod] = {}
+        if plan.get("wait"):
+            methods[SETTLE] = PageMethod(settle, WaitPlan(**plan["wait"]))
+            request.meta["playwright_page_init_callback"] = track_network
+        if plan.get("screenshot"):
+            methods[SCREENSHOT] = PageMethod("screenshot", full_page=True, type="png")
+        request.meta["playwright_page_methods"] = methods
 
 
 def settled_of(response: Response) -> Settled | None:
