@@ -100,17 +100,7 @@ def measure(urls: list[str], concurrency: int) -> Generator[Any, Any, list[tuple
     """(mode, pages, seconds from first to last page, seconds before the first page) per mode."""
     rows = []
     for mode, meta in MODES:
-        settings = {
-            "LOG_LEVEL": "WARNING",
-            "ROBOTSTXT_OBEY": False,
-            "TELNETCONSOLE_ENABLED": False,
-            "CONCURRENT_REQUESTS": concurrency,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
-            "DOWNLOAD_DELAY": 0,
-            **(BROWSER_SETTINGS if meta is not None else {}),
-            "DOWNLOADER_MIDDLEWARES": MIDDLEWARE,
-            "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": concurrency,
-        }
+        settings = crawl_settings(concurrency, browser=meta is not None)
         times: list[float] = []
         yield CrawlerRunner(settings).crawl(Pages, urls=urls, meta=meta, times=times)
         began, pages = times[0], times[1:]
@@ -118,7 +108,8 @@ def measure(urls: list[str], concurrency: int) -> Generator[Any, Any, list[tuple
     return rows
 
 
-def browser_settings(concurrency: int) -> dict[str, Any]:
+def crawl_settings(concurrency: int, browser: bool = True) -> dict[str, Any]:
+    """Politeness off, ``concurrency`` pages at once; with ``browser`` the crawl's own browser settings."""
     return {
         "LOG_LEVEL": "WARNING",
         "ROBOTSTXT_OBEY": False,
@@ -126,7 +117,7 @@ def browser_settings(concurrency: int) -> dict[str, Any]:
         "CONCURRENT_REQUESTS": concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
         "DOWNLOAD_DELAY": 0,
-        **BROWSER_SETTINGS,
+        **(BROWSER_SETTINGS if browser else {}),
         "DOWNLOADER_MIDDLEWARES": MIDDLEWARE,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": concurrency,
     }
@@ -146,7 +137,7 @@ def measure_lists(
             times: list[float] = []
             found: list[int] = []
             meta = {"screenshot": False, "wait": wait}
-            yield CrawlerRunner(browser_settings(concurrency)).crawl(
+            yield CrawlerRunner(crawl_settings(concurrency)).crawl(
                 Pages, urls=urls, meta=meta, times=times, links=links, found=found
             )
             seconds = times[-1] - times[1] if len(times) > 2 else float("nan")

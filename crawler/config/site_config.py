@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from crawler.extraction.api_pages import PATH, parse_stop  # the grammar lives with the code that applies it
 from detectors.categories import PLATFORMS
 from detectors.errors import ConfigError
 
@@ -41,7 +42,7 @@ TRACKING_PARAMS = (
     "_t",
     "timestamp",
 )
-JSON_PATH = re.compile(r"[^.\[\]\s]+(\[\])?(\.[^.\[\]\s]+(\[\])?)*")
+JSON_PATH = re.compile(PATH)
 
 
 class _Strict(BaseModel):
@@ -81,8 +82,6 @@ class Paginate(_Strict):
 
     @model_validator(mode="after")
     def _grammar(self) -> Paginate:
-        from crawler.extraction.api_pages import parse_stop  # the grammar lives with the code that applies it
-
         if self.by == "cursor" and not self.cursor:
             raise ValueError("by: cursor needs cursor: the path of the next cursor in the response")
         if self.cursor:

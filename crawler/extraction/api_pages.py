@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from crawler.extraction.json_path import value_at
 
-PATH = r"[^.\[\]\s=!<>]+(?:\[\])?(?:\.[^.\[\]\s=!<>]+(?:\[\])?)*"
+PATH = r"[\w$@:-]+(?:\[\])?(?:\.[\w$@:-]+(?:\[\])?)*"  # keys of letters, digits, _ $ @ : -
 COMPARE = re.compile(rf"(?P<path>{PATH})\s*(?P<op>==|!=)\s*(?P<value>.+)")
 BOUND = re.compile(rf"(?P<var>page|offset)\s*(?P<op>>=|>)\s*(?P<path>{PATH})")
 

@@ -384,9 +384,9 @@ def _handler(site: SampleSite, hits: Counter[tuple[str, str]] | None) -> type[Ba
     return Handler
 
 
-def sample_ports(sites: Iterable[Any]) -> dict[str, int]:
+def sample_ports(sites: Iterable[Any], kinds: dict[str, type[SampleSite]] | None = None) -> dict[str, int]:
     """site_id → the port its SiteConfig's first start URL names, for the sample sites among ``sites``."""
-    return {s.site_id: urlsplit(s.start_urls[0]).port or 80 for s in sites if s.site_id in SITE_KINDS}
+    return {s.site_id: urlsplit(s.start_urls[0]).port or 80 for s in sites if s.site_id in (kinds or SITE_KINDS)}
 
 
 @contextmanager
