@@ -290,7 +290,7 @@ def test_sites_test_shows_what_each_selector_matched(modern: Samples, tmp_path: 
     code, probe = sites_test(workspace, "youjiao_zhaopin")
     assert code == 0, probe
     assert next(m for m in probe["list_matched"] if m["name"] == "detail_links")["count"] == 10
-    assert any("rendered: read after" in note and "(selector)" in note for note in probe["list_notes"])
+    assert any("rendered: read after" in note and "10 elements matched" in note for note in probe["list_notes"])
 
     wanted = f"{modern.base('sitemap_site')}/jiajiao/jc010.html"
     code, probe = sites_test(workspace, "sitemap_site", wanted)

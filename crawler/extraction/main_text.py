@@ -33,7 +33,9 @@ BLOCKS = ("div", "ul", "ol", "dl", "table", "section", "aside", "nav", "footer",
 SHORT_ITEM = 8  # characters: a skill, a tag, a menu entry
 LINK_DENSE = 0.6  # share of a block's text inside links above which it is navigation
 CARD_TEXT = 80  # characters of one card in a list of other ads
-MIN_TEXT = 20  # characters below which an extractor is taken to have found nothing
+MIN_TEXT = 20
+SITE_NAME = 5  # characters of a <title> beyond the headline below which it is just the site's name
+TITLE_PARTS = re.compile(r"\s*[_|｜\-–—·:：]\s*")  # characters below which an extractor is taken to have found nothing
 
 
 def _text(element: etree._Element) -> str:
@@ -111,12 +113,22 @@ def _headline(root: etree._Element) -> str:
 
 
 def judged_title(headline: str, page_title: str) -> str:
-    """The headline, and the page's <title> too when it is not just the headline plus the site's name."""
+    """The headline, and the page's <title> too when it says more than the headline and the site's name.
+
+    A <title> is usually "ad title_section_site name": its parts the headline already holds, and
+    its last part (the site's name) when it has several, do not count; what is left counts when it
+    is at least SITE_NAME characters.
+    """
     if not headline or not page_title:
         return headline or page_title
-    if _norm(headline) in _norm(page_title) or _norm(page_title) in _norm(headline):
-        return headline
-    return f"{headline} | {page_title}"
+    head = _norm(headline)
+    parts = [_norm(part) for part in TITLE_PARTS.split(page_title) if _norm(part)]
+    said = 0  # characters of the <title> the headline does not already hold
+    for part in parts[:-1] if len(parts) > 1 else parts:
+        if part in head:
+            continue
+        said += len(part) - len(head) if head in part else len(part)
+    return headline if said < SITE_NAME else f"{headline} | {page_title}"
 
 
 def _untable(text: str) -> str:
