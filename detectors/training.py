@@ -12,15 +12,16 @@ import hashlib
 import json
 import platform
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from detectors.analysis import rule_detector
 from detectors.categories import CATEGORIES
 from detectors.classifier import FORMAT_VERSION, MODELS_DIR, add_words, save_bundle, words
+from detectors.engine import Engine, EngineConfig
 from detectors.evaluation import Labelled, split_of
+from detectors.models import Document
 
 PARAMETERS: dict[str, Any] = {
     "char_ngrams": [1, 3],
@@ -33,14 +34,19 @@ PARAMETERS: dict[str, Any] = {
 }
 
 
-def folded(item: Labelled) -> str:
+def rules_engine(config: EngineConfig) -> Engine:
+    """The rules alone, with the folding every detector reads: what training folds and tunes against."""
+    return Engine(replace(config, detectors=("rules",)))
+
+
+def folded(item: Labelled, engine: Engine) -> str:
     """The text the classifier sees: the same folded, de-obfuscated text the rules read."""
-    return rule_detector().prepare(f"{item.title}\n{item.text}").text
+    return engine.fold(f"{item.title}\n{item.text}")
 
 
-def user_words() -> list[str]:
+def user_words(engine: Engine) -> list[str]:
     """Domain words jieba must keep whole: every multi-character lexicon term."""
-    lexicons = rule_detector().catalogue.lexicons.values()
+    lexicons = engine.catalogue.lexicons.values()
     return sorted({t for lexicon in lexicons for t in lexicon if len(t) >= 2 and not t.isascii()})
 
 
@@ -55,8 +61,8 @@ def data_hash(items: list[Labelled]) -> str:
     return digest.hexdigest()
 
 
-def fit(items: list[Labelled]) -> dict[str, Any]:
-    """The model bundle (without its card) fitted on ``items``."""
+def fit(items: list[Labelled], engine: Engine) -> dict[str, Any]:
+    """The model bundle (without its card) fitted on ``items`` as ``engine`` (the rules alone) folds them."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -64,7 +70,7 @@ def fit(items: list[Labelled]) -> dict[str, Any]:
     from sklearn.pipeline import FeatureUnion
     from sklearn.preprocessing import MultiLabelBinarizer
 
-    vocabulary = user_words()
+    vocabulary = user_words(engine)
     add_words(vocabulary)
     p = PARAMETERS
     features = FeatureUnion(
@@ -92,7 +98,7 @@ def fit(items: list[Labelled]) -> dict[str, Any]:
             ),
         ]
     )
-    texts = [folded(item) for item in items]
+    texts = [folded(item, engine) for item in items]
     matrix = features.fit_transform(texts)
     flagged = [int(bool(item.categories)) for item in items]
     linear = LogisticRegression(C=p["C"], class_weight=p["class_weight"], max_iter=5000)
@@ -136,7 +142,7 @@ def export(fitted: dict[str, Any]) -> dict[str, Any]:
 MAX_FALSE_POSITIVE_RATE = 0.03
 
 
-def tune(items: list[Labelled], bundle: dict[str, Any]) -> dict[str, float]:
+def tune(items: list[Labelled], bundle: dict[str, Any], engine: Engine) -> dict[str, float]:
     """The rule weight and threshold that maximise F1 on ``items`` (the tune split) with ≤ 3% false positives.
 
     Not dev: rule writers read dev, so rules look better there than on unseen listings.
@@ -144,20 +150,12 @@ def tune(items: list[Labelled], bundle: dict[str, Any]) -> dict[str, float]:
     import numpy as np
 
     from detectors.classifier import Classifier
-    from detectors.scoring import rule_score
 
-    detector = rule_detector()
     model = Classifier({**bundle, "card": {}, "tuning": {}}, MODELS_DIR / "unsaved.pkl.gz")
-    rules, truth = [], []
-    texts = []
-    for item in items:
-        full = f"{item.title}\n{item.text}"
-        norm = detector.prepare(full)
-        rules.append(rule_score(detector.detect(full, item.platform, norm)))
-        texts.append(norm.text)
-        truth.append(bool(item.categories))
-    probabilities = np.array([p.violation for p in model.predict(texts)])
-    rule_scores, labels = np.array(rules), np.array(truth)
+    analyses = engine.analyze_many(Document(item.title, item.text, item.platform) for item in items)
+    probabilities = np.array([p.violation for p in model.predict([folded(item, engine) for item in items])])
+    rule_scores = np.array([analysis.score for analysis in analyses])
+    labels = np.array([bool(item.categories) for item in items])
     best: tuple[tuple[bool, float], dict[str, float]] | None = None
     for weight in np.arange(0.2, 0.85, 0.05):
         scores = weight * rule_scores + (1 - weight) * probabilities
@@ -187,14 +185,21 @@ def versions() -> dict[str, str]:
     }
 
 
-def train(items: list[Labelled], extra: list[Labelled], name: str, models_dir: Path = MODELS_DIR) -> tuple[Path, dict]:
-    """Fit on the train split (+ extra), write ``<name>.pkl.gz`` and ``<name>.card.json``."""
+def train(
+    items: list[Labelled], extra: list[Labelled], name: str, config: EngineConfig, models_dir: Path = MODELS_DIR
+) -> tuple[Path, dict]:
+    """Fit on the train split (+ extra), write ``<name>.pkl.gz`` and ``<name>.card.json``.
+
+    ``config`` gives the rules the model is fitted beside; its dev and test figures are measured
+    with that config and the new model.
+    """
     from detectors.evaluation import ablation
 
+    engine = rules_engine(config)
     training = [item for item in items if split_of(item.family) == "train"] + extra
     started = time.perf_counter()
-    bundle = fit(training)
-    bundle["tuning"] = tune([item for item in items if split_of(item.family) == "tune"], bundle)
+    bundle = fit(training, engine)
+    bundle["tuning"] = tune([item for item in items if split_of(item.family) == "tune"], bundle, engine)
     seconds = time.perf_counter() - started
     card: dict[str, Any] = {
         "name": name,
@@ -220,7 +225,9 @@ def train(items: list[Labelled], extra: list[Labelled], name: str, models_dir: P
     card["metrics"] = {
         split: {
             mode: asdict(row)
-            for mode, row in ablation([i for i in items if split_of(i.family) == split], model_path=path).items()
+            for mode, row in ablation(
+                [i for i in items if split_of(i.family) == split], replace(config, model=path, threshold=None)
+            ).items()
         }
         for split in ("dev", "test")
     }

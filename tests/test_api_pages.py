@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from crawler.config.site_config import load_site
+from crawler.errors import ConfigError
 from crawler.extraction.api_pages import Stop, next_value, parse_stop
 from crawler.extraction.extract import item_url
 from crawler.fetching.render_wait import browser_selector
-from detectors.errors import ConfigError
 
 
 @pytest.mark.parametrize(

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
 from crawler.cli.display import print_analysis
 from crawler.cli.main import cli, console
-from crawler.cli.scan_input import guess_format, read_items
-from detectors import analyze
-from detectors.analysis import load_detectors, rule_detector
-from detectors.catalogue import RULES_DIR
+from crawler.cli.scan_input import ScanItem, guess_format, read_items
+from crawler.errors import ConfigError, TutorWatchError
 from detectors.contract import analysis_json
-from detectors.errors import ConfigError, TutorWatchError
+from detectors.engine import Engine, batches
+from detectors.models import Document
 
 
 @cli.command()
@@ -34,10 +36,11 @@ from detectors.errors import ConfigError, TutorWatchError
     help="Platform the text comes from (jsonl lines may carry their own).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines (the jsonl contract) for text/html input too.")
-def scan(source: str, fmt: str, platform: str | None, as_json: bool) -> None:
+@click.pass_obj
+def scan(obj: dict, source: str, fmt: str, platform: str | None, as_json: bool) -> None:
     """Analyse text without crawling: a file or stdin (-), as text, HTML or JSON Lines.
 
-    JSON Lines in: {"id", "title", "text", "platform"?} per line. Out: one JSON object per
+    JSON Lines in: {"id", "title", "text", "platform"?, "publisher"?, "contact"?} per line. Out: one JSON object per
     line in the same order: {"id", "flagged", "score", "categories", "findings": [{"category",
     "rule", "text", "start", "end", "basis", ...}]}; start/end index title + "\\n" + text.
     """
@@ -53,9 +56,9 @@ def scan(source: str, fmt: str, platform: str | None, as_json: bool) -> None:
         ) from None
     if fmt == "auto":
         fmt = "text" if source == "-" else guess_format(source)
-    load_detectors()
+    engine = Engine(obj["engine"])
     bad = 0
-    for item in read_items(content, fmt, platform, source):
+    for item, analysis in _analysed(read_items(content, fmt, platform, source), engine):
         if item.error is not None:
             bad += 1
             click.echo(f"tutorwatch: error: {item.error}", err=True)
@@ -69,7 +72,7 @@ def scan(source: str, fmt: str, platform: str | None, as_json: bool) -> None:
             }
             click.echo(json.dumps(record, ensure_ascii=False))
             continue
-        analysis = analyze(item.title, item.text, item.platform)
+        assert analysis is not None
         if fmt == "jsonl" or as_json:
             click.echo(json.dumps(analysis_json(item.id, analysis), ensure_ascii=False))
         else:
@@ -78,24 +81,39 @@ def scan(source: str, fmt: str, platform: str | None, as_json: bool) -> None:
         sys.exit(1)
 
 
+def _analysed(items: Iterator[ScanItem], engine: Engine, batch: int = 256) -> Iterator[tuple[ScanItem, Any]]:
+    """Each item with its analysis (None for an item that could not be read), in order, a batch at a time."""
+    for chunk in batches(items, batch):
+        good = [item for item in chunk if item.error is None]
+        analyses = iter(engine.analyze_many([scan_document(item) for item in good]))
+        for item in chunk:
+            yield item, next(analyses) if item.error is None else None
+
+
+def scan_document(item: ScanItem) -> Document:
+    return Document(item.title, item.text, item.platform, item.publisher, item.contact)
+
+
 @cli.group()
 def rules() -> None:
     """Check the rule catalogue (rules/) after editing it."""
 
 
 @rules.command("lint")
-def rules_lint() -> None:
+@click.pass_obj
+def rules_lint(obj: dict) -> None:
     """Validate rule files: categories, ids, clauses, regexes, lexicons."""
-    catalogue = rule_detector(RULES_DIR).catalogue
+    catalogue = Engine(replace(obj["engine"], detectors=("rules",))).catalogue
     console.print(f"{len(catalogue.rules)} rules, {len(catalogue.lexicons)} lexicons: OK")
 
 
 @rules.command("test")
-def rules_test() -> None:
+@click.pass_obj
+def rules_test(obj: dict) -> None:
     """Run every rule's annotated examples (rules/<category>.txt)."""
     from detectors.rule_examples import check_examples
 
-    problems = check_examples(RULES_DIR)
+    problems = check_examples(Engine(replace(obj["engine"], detectors=("rules",))))
     for line in problems:
         click.echo(line, err=True)
     if problems:
@@ -133,6 +151,7 @@ def evaluate_command(
     reported in aggregate, so its figures stay a fair estimate on listings nothing was fitted to.
     """
     from detectors.evaluation import (
+        ablation_engines,
         evaluate,
         format_ablation,
         format_confusion,
@@ -155,19 +174,15 @@ def evaluate_command(
         from detectors.evasions import robustness as measure
 
         plain = [(i.title, i.text, i.platform) for i in chosen if i.form == "plain"]
-        click.echo(format_robustness(measure(plain)))
+        click.echo(format_robustness(measure(plain, Engine(obj["engine"]))))
         return
     if ablation:
-        reports = {
-            "rules": evaluate(chosen, use_model=False),
-            "classifier": evaluate(chosen, use_rules=False),
-            "combined": evaluate(chosen),
-        }
+        reports = {mode: evaluate(chosen, engine) for mode, engine in ablation_engines(obj["engine"]).items()}
         click.echo(format_ablation({mode: summary(r) for mode, r in reports.items()}))
         curve = write_curve(reports, obj["reports"] / f"pr-curve-{split}.png", split)
         click.echo(f"precision-recall curve: {curve}")
         return
-    report = evaluate(chosen)
+    report = evaluate(chosen, Engine(obj["engine"]))
     click.echo(format_report(report))
     click.echo("\nMost frequent wrong extra categories:\n" + format_confusion(report))
     if misses:
@@ -186,7 +201,8 @@ def evaluate_command(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Extra labelled JSON Lines (e.g. reviewed leads), added to the training data (repeatable).",
 )
-def train(name: str, extra: tuple[Path, ...]) -> None:
+@click.pass_obj
+def train(obj: dict, name: str, extra: tuple[Path, ...]) -> None:
     """Train the classifier on the train split of data/labels (+ --extra); write the model and its card.
 
     Prints the ablation (rules / classifier / combined) on the dev and test splits.
@@ -200,7 +216,7 @@ def train(name: str, extra: tuple[Path, ...]) -> None:
     if not regex.fullmatch(r"[a-z0-9_-]+", name):
         raise click.BadParameter("lower-case letters, digits, - and _ only", param_hint="--name")
     items = load_labelled(labelled_files())
-    path, card = fit_model(items, load_labelled(extra), name)
+    path, card = fit_model(items, load_labelled(extra), name, obj["engine"])
     console.print(
         f"model: {path} ({card['size_bytes'] / 1e6:.1f} MB, trained in {card['training_seconds']} s "
         f"on {card['data']['train']} listings)"

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from crawler.cli.main import cli, console
 from crawler.config.site_config import load_sites
-from detectors.errors import ConfigError, FetchError
+from crawler.errors import ConfigError, FetchError
 
 
 @cli.group()

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from crawler.errors import ConfigError
 from crawler.extraction.api_pages import PATH, parse_stop  # the grammar lives with the code that applies it
 from detectors.categories import PLATFORMS
-from detectors.errors import ConfigError
 
 SITES_DIR = Path(__file__).resolve().parents[1] / "sites"
 # Query parameters that say where a click came from, not which page it is: the classifieds' and

@@ -33,8 +33,8 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler.errors import TutorWatchError
 from crawler.fetching.rendering import screenshot_of
-from detectors.errors import TutorWatchError
 
 RECENT_PAGES = 16  # captures remembered by the writer, so an API page's listings share one record
 DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}

@@ -18,8 +18,8 @@ from scrapy.http import Request, Response
 from scrapy.settings.default_settings import RETRY_EXCEPTIONS
 from scrapy_playwright.page import PageMethod
 
+from crawler.errors import ConfigError
 from crawler.fetching.render_wait import Settled, WaitPlan, settle, track_network
-from detectors.errors import ConfigError
 
 if TYPE_CHECKING:
     from playwright.async_api import Request as BrowserRequest

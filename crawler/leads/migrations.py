@@ -8,10 +8,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from crawler.errors import DatabaseError
 from crawler.extraction.listing import Listing
 from crawler.leads.fingerprint import content_hash
 from crawler.leads.groups import regroup
-from detectors.errors import DatabaseError
 
 
 def group_all(conn: sqlite3.Connection) -> None:
@@ -159,7 +159,12 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], object], ...] = (
     """
     DROP INDEX IF EXISTS run_leads_lead;
     """,
-    # 14: pages whose extraction is byte-identical on one site are one lead (extract_hash finds the first);
+    # 14: what produced each lead's analysis (rule-set hash, registry, model, threshold, version), so a
+    # verdict can be reproduced for a case file; empty for leads analysed before stamps
+    """
+    ALTER TABLE leads ADD COLUMN stamp TEXT NOT NULL DEFAULT '';
+    """,
+    # 15: pages whose extraction is byte-identical on one site are one lead (extract_hash finds the first);
     # per run and site, the query parameters that made such copies, and how many listings lacked each field
     """
     ALTER TABLE pages ADD COLUMN extract_hash TEXT NOT NULL DEFAULT '';
