@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -88,10 +86,3 @@ def test_title_and_headline_both_count() -> None:
 )
 def test_tiny_and_odd_pages(html: str, text: str) -> None:
     assert main_text(html)[1] == text
-
-
-def test_the_benchmark_runs_in_its_tiny_mode() -> None:
-    bench = Path(__file__).parents[1] / "bench" / "main_text.py"
-    done = subprocess.run([sys.executable, str(bench), "--tiny"], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert "| ours" in done.stdout and "4 saved pages" in done.stdout

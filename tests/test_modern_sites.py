@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -324,11 +322,3 @@ def test_sites_test_fails_when_the_config_cannot_produce_a_listing(modern: Sampl
     gone = variant(modern, tmp_path / "gone", "paged_api", (f":{modern.ports['paged_api']}/", ":9/"))
     result = workspace.run("sites", "test", "paged_api", sites_dir=gone)
     assert result.returncode == 5 and "connection refused" in result.stderr
-
-
-def test_the_render_benchmark_runs_in_its_tiny_mode() -> None:
-    bench = Path(__file__).parents[1] / "bench" / "render_speed.py"
-    done = subprocess.run([sys.executable, str(bench), "--tiny"], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert "| youjiao_zhaopin | once the links are there (now) | 4 |" in done.stdout
-    assert "| youjiao_zhaopin | at load (before) | 4 |" in done.stdout
