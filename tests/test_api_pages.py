@@ -11,6 +11,7 @@ from crawler.errors import ConfigError
 from crawler.extraction.api_pages import Stop, next_value, parse_stop
 from crawler.extraction.extract import item_url
 from crawler.fetching.render_wait import browser_selector
+from crawler.spiders.list_requests import wait_plan
 
 
 @pytest.mark.parametrize(
@@ -104,3 +105,15 @@ def test_config_mistakes_are_named(tmp_path: Path, body: str, words: str) -> Non
     with pytest.raises(ConfigError, match=words) as err:
         load_site(path)
     assert str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_rendered_list_waits_for_wait_for_else_its_links(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    listing = "render: lists\nlist: {detail_links: 'ul a.job::attr(href)', scroll: 2, wait_timeout: 3"
+    path.write_text(BASE + listing + "}\n" + DETAIL, encoding="utf-8")
+    plan = wait_plan(load_site(path), "lists")
+    assert (plan.selector, plan.timeout_ms, plan.idle_ends, plan.scroll) == ("css=ul a.job", 3000, True, 2)
+    path.write_text(BASE + listing + ", wait_for: 'div#pager', idle_ends_wait: false}\n" + DETAIL, encoding="utf-8")
+    plan = wait_plan(load_site(path), "lists")
+    assert (plan.selector, plan.idle_ends) == ("css=div#pager", False)
+    assert wait_plan(load_site(path), "details").selector == "css=h1"

@@ -158,7 +158,8 @@ def test_a_list_fetched_by_script_after_load_is_waited_for(modern: Samples, tmp_
 def test_a_too_early_read_is_a_recorded_fault_and_waiting_for_the_links_brings_the_list(
     modern: Samples, tmp_path: Path
 ) -> None:
-    """The script pauses 1.5 s before it asks for the list: the network is idle meanwhile."""
+    """The script pauses 1.5 s before it asks for the list: the network is idle meanwhile. Waiting only
+    for the config's wait_for selector (the list's items) brings the list."""
     pause = ("/jobs?page=1", "/jobs?page=1&pause=1500")
     early = Workspace(tmp_path / "early", modern)
     result = early.run("crawl", sites_dir=variant(modern, tmp_path / "early", "youjiao_zhaopin", pause))
@@ -167,8 +168,8 @@ def test_a_too_early_read_is_a_recorded_fault_and_waiting_for_the_links_brings_t
     assert len(reasons) == 1 and "no detail links once the idle wait ended" in reasons[0], reasons
 
     patient = Workspace(tmp_path / "patient", modern)
-    only_links = ("  next_page:", "  idle_ends_wait: false\n  next_page:")
-    result = patient.run("crawl", sites_dir=variant(modern, tmp_path / "patient", "youjiao_zhaopin", pause, only_links))
+    only_items = ("  next_page:", "  idle_ends_wait: false\n  wait_for: 'ul#job-list li'\n  next_page:")
+    result = patient.run("crawl", sites_dir=variant(modern, tmp_path / "patient", "youjiao_zhaopin", pause, only_items))
     assert result.returncode == 0, result.stderr
     ids = sorted(page_id(u) for u in pages_of(patient.db, "youjiao_zhaopin"))
     assert ids == sorted(listing_ids("youjiao_zhaopin")) and not faults(patient.db)
