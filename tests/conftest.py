@@ -20,7 +20,10 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from crawler.config.site_config import SITES_DIR
+from tests.support.modern_sites import MODERN_KINDS
 from tests.support.sample_server import SITE_KINDS, load_listings, serve_samples
+
+MODERN_SITES_DIR = Path(__file__).parent / "support" / "sites"
 
 TUTORWATCH = str(Path(sys.executable).parent / "tutorwatch")
 
@@ -80,10 +83,10 @@ def tutorwatch(*args: str, stdin: str | None = None) -> subprocess.CompletedProc
     return subprocess.run([TUTORWATCH, *args], input=stdin, capture_output=True, text=True, timeout=300)
 
 
-def write_sample_configs(ports: dict[str, int], sites_dir: Path) -> None:
-    """Copies of the sample sites' configs in ``sites_dir``, pointing at the given ports."""
+def write_sample_configs(ports: dict[str, int], sites_dir: Path, source: Path = SITES_DIR) -> None:
+    """Copies of the sample sites' configs (from ``source``) in ``sites_dir``, pointing at the given ports."""
     for site_id, port in ports.items():
-        text = (SITES_DIR / f"{site_id}.yaml").read_text(encoding="utf-8")
+        text = (source / f"{site_id}.yaml").read_text(encoding="utf-8")
         (sites_dir / f"{site_id}.yaml").write_text(
             re.sub(r"127\.0\.0\.1:\d+", f"127.0.0.1:{port}", text), encoding="utf-8"
         )
@@ -102,6 +105,17 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Samples]:
 @pytest.fixture
 def workspace(tmp_path: Path, samples: Samples) -> Workspace:
     return Workspace(tmp_path, samples)
+
+
+@pytest.fixture(scope="module")
+def modern(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Samples]:
+    """The sample sites built as today's sites are (tests/support/modern_sites.py) on free ports,
+    with copies of their configs (tests/support/sites/) pointing there."""
+    sites_dir = tmp_path_factory.mktemp("modern-sites")
+    hits: Counter[tuple[str, str]] = Counter()
+    with serve_samples(dict.fromkeys(MODERN_KINDS, 0), hits=hits, kinds=MODERN_KINDS) as ports:
+        write_sample_configs(ports, sites_dir, MODERN_SITES_DIR)
+        yield Samples(sites_dir, ports, hits)
 
 
 @pytest.fixture(scope="session")

@@ -25,9 +25,14 @@ TINY = {
         ["plain ", "full ", "full / plain: "],
     ),
     "render_speed.py": (
-        ["--pages", "4", "--browser-pages", "2"],
-        ["| plain HTTP | 4 |", "| rendered + PNG screenshot |"],
+        ["--pages", "4", "--lists", "4", "--browser-pages", "2"],
+        [
+            "| plain HTTP | 4 |",
+            "| rendered + PNG screenshot |",
+            "| youjiao_zhaopin | once the links are there (now) | 4 |",
+        ],
     ),
+    "main_text.py": (["--tiny"], ["4 saved pages", "| ours (pruned + trafilatura"]),
 }
 
 

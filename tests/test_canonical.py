@@ -13,6 +13,8 @@ def test_tracking_params_fragment_and_host_case_are_dropped() -> None:
         "HTTP://127.0.0.1:8701/post/jc001.html?utm_source=wx&spm=a.b",
         "http://127.0.0.1:8701/post/jc001.html?share_token=abc&_t=1732233600",
         "http://127.0.0.1:8701/post/jc001.html?gclid=x&fbclid=y&timestamp=1",
+        "http://127.0.0.1:8701/post/jc001.html?utm=x&from_page=3&_refer=home",
+        "http://127.0.0.1:8701/post/jc001.html?xhsshare=WeixinSession&isappinstalled=0&clicktime=1&enterid=2",
         "http://127.0.0.1:8701/post/jc001.html",
     ]
     assert {canonical_url(v) for v in variants} == {"http://127.0.0.1:8701/post/jc001.html"}

@@ -7,6 +7,7 @@ import json
 import os
 import pickle
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +17,24 @@ from detectors.classifier import Classifier, save_bundle
 from detectors.engine import EngineConfig
 from detectors.errors import ConfigError
 from detectors.evaluation import labelled_files, load_labelled, split_of
+from detectors.segmenter import jieba_loaded
 from detectors.training import fit, rules_engine, tune
 from tests.conftest import TUTORWATCH
 
 VIOLATION = "寒假给孩子把初中物理的坑补上，老师是本区名校带毕业班的，三个孩子一起上更划算"
 CLEAN = "少儿篮球周末班，专业教练，8-12岁，每班15人"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def jieba_restored() -> Iterator[None]:
+    """Fitting adds its vocabulary to the process's one jieba dictionary (``tutorwatch train`` runs in a
+    process of its own); put the dictionary back, so later tests in this worker segment as the shipped model does."""
+    tokenizer = jieba_loaded().dt
+    freq, total = dict(tokenizer.FREQ), tokenizer.total
+    yield
+    tokenizer.FREQ.clear()
+    tokenizer.FREQ.update(freq)
+    tokenizer.total = total
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import click
 from rich.markup import escape
 
-from crawler.cli.display import print_analysis, print_page_facts, print_sites
+from crawler.cli.display import print_analysis, print_judged, print_page_facts, print_sites
 from crawler.cli.main import PARTIAL_EXIT, cli, console, export_settings
 from crawler.config.site_config import load_sites
 from crawler.errors import FetchError, TutorWatchError
@@ -67,6 +67,7 @@ def crawl(obj: dict, only: tuple[str, ...], redis_url: str | None, wait: float) 
     from crawler.fetching.rendering import require_browser
     from crawler.leads.store import LeadStore
     from crawler.reporting.render import write_night_report
+    from crawler.runs.field_health import field_gaps
     from crawler.runs.lock import crawl_lock
     from crawler.runs.runner import run
     from crawler.scaleout.writer import crawl_redis
@@ -108,6 +109,10 @@ def crawl(obj: dict, only: tuple[str, ...], redis_url: str | None, wait: float) 
         if site.health != "ok":
             level = "FAILED" if site.health == "failed" else "warning"
             click.echo(f"tutorwatch: {level}: {site.site}: {site.problem}", err=True)
+    with LeadStore(obj["db"]) as store:
+        for gap in field_gaps(store, outcome.run_id):
+            if gap.broken:
+                click.echo(f"tutorwatch: warning: {gap.site}: {gap.problem}", err=True)
     if outcome.status == "failed":
         raise FetchError(f"every site failed (see {report} and the log in {obj['reports']}/logs/)")
     if outcome.status == "partial":
@@ -226,6 +231,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
             if fmt == "text":
                 print_analysis(console, f"{url} — {listing.title}", analysis)
                 print_page_facts(console, facts)
+                print_judged(console, listing.title, listing.body)
     if fmt == "json":
         click.echo(json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False))
     if failed and len(failed) == len(wanted):

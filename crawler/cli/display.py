@@ -67,6 +67,22 @@ def print_page_facts(console: Console, facts: dict) -> None:
         console.print(f"  [dim]检测版本：{shown(facts['stamp'])}[/]")
 
 
+JUDGED_SHOWN = 2000  # characters of the judged text printed; --format json has it all
+CONTROLS = {c: "\ufffd" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))}  # crawled text
+
+
+def print_judged(console: Console, title: str, text: str) -> None:
+    """What detection read: the judged title and text (of a page no config knows, its main text)."""
+    title, text = title.translate(CONTROLS), text.translate(CONTROLS)
+    shown = (
+        text if len(text) <= JUDGED_SHOWN else f"{text[:JUDGED_SHOWN]}… ({len(text) - JUDGED_SHOWN} more characters)"
+    )
+    console.print(f"  [dim]judged title:[/] {escape(title)}")
+    console.print(f"  [dim]judged text ({len(text)} characters):[/]")
+    for line in shown.splitlines():
+        console.print(f"    {escape(line)}")
+
+
 def print_sites(console: Console, rows: Sequence[SiteHealth]) -> None:
     """The per-site health table after a run; a failed site in red, a low one in yellow."""
     table = Table(title="Sites this run", box=box.SIMPLE_HEAD)

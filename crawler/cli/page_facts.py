@@ -68,6 +68,7 @@ def page_facts(
         "canonical_url": listing.url,
         "site": listing.site,
         "title": listing.title,
+        "text": listing.body,
         **analysis_json(url, analysis),
         "explanation": explain(evidence),
         "by_category": explained(evidence),

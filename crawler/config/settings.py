@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from crawler.fetching.addresses import download_handlers
+from crawler.fetching.rendering import MIDDLEWARE as RENDER_MIDDLEWARE
 from detectors.engine import EngineConfig
 
 ENGINE_SETTING = "TUTORWATCH_ENGINE"  # the EngineConfig the detect pipeline builds its engine from
 PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
+    "crawler.pipelines.field_counts.FieldCountsPipeline": 150,
     "crawler.pipelines.detect.DetectPipeline": 200,
     "crawler.pipelines.store.StorePipeline": 300,
 }
@@ -45,6 +47,7 @@ def base_settings(log_file: Path | None, contact: str = "") -> dict[str, Any]:
             "crawler.fetching.backoff.BackoffRetryMiddleware": 550,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "crawler.fetching.robots.StrictRobotsTxtMiddleware": 100,
+            **RENDER_MIDDLEWARE,  # a rendered request's plan → scrapy-playwright page methods
         },
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "DOWNLOAD_TIMEOUT": 30,

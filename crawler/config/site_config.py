@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
@@ -18,10 +18,34 @@ from parsel import Selector
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from crawler.errors import ConfigError
+from crawler.extraction.api_pages import PATH, parse_stop  # the grammar lives with the code that applies it
 from detectors.categories import PLATFORMS
 
 SITES_DIR = Path(__file__).resolve().parents[1] / "sites"
-TRACKING_PARAMS = ("from", "ref", "src", "source", "spm", "utm_*", "share*", "fbclid", "gclid", "_t", "timestamp")
+# Query parameters that say where a click came from, not which page it is: the classifieds' and
+# job boards' own (from, from_*, ref, src, spm, _refer), campaign tags (utm, utm_*), share links
+# (share*, WeChat's isappinstalled / clicktime / enterid, 小红书's xhsshare) and cache busters.
+TRACKING_PARAMS = (
+    "from",
+    "from_*",
+    "ref",
+    "src",
+    "source",
+    "spm",
+    "utm",
+    "utm_*",
+    "share*",
+    "_refer",
+    "isappinstalled",
+    "clicktime",
+    "enterid",
+    "xhsshare",
+    "fbclid",
+    "gclid",
+    "_t",
+    "timestamp",
+)
+JSON_PATH = re.compile(PATH)
 
 
 EMPTY_PAGE = Selector(text="<html><body></body></html>")
@@ -43,17 +67,94 @@ def compiled(query: str | None) -> str | None:
     return query
 
 
+def json_path(value: str) -> str:
+    """A dotted path into JSON (``data.list[].url``), checked when the config loads."""
+    if not JSON_PATH.fullmatch(value):
+        raise ValueError(f"{value!r} is not a dotted path (e.g. data.list[].url)")
+    return value
+
+
+class ClickMore(_Strict):
+    """A "load more" button clicked until it is gone or ``limit`` clicks were made."""
+
+    selector: str
+    limit: int = Field(default=10, ge=1, le=500)
+
+
+class Paginate(_Strict):
+    """Pages of a JSON API that names no next URL: one parameter moves by page number, offset or cursor.
+
+    ``stop`` is a small grammar (crawler/extraction/api_pages.py), never evaluated as code:
+    ``empty items`` (the default; a page without items always ends the chain),
+    ``PATH == VALUE`` / ``PATH != VALUE`` with a JSON literal (``has_more == false``),
+    ``page > PATH`` (the last page number is at PATH), ``offset >= PATH`` (the total of items
+    is at PATH); a bare ``PATH`` is the last page for ``by: page`` and the total for ``by: offset``.
+    """
+
+    param: str  # the query parameter that moves (a dotted path into the body for a POST API)
+    by: Literal["page", "offset", "cursor"] = "page"
+    start: int = Field(default=1, ge=0)  # the first page number or offset (a cursor API starts without one)
+    step: int = Field(default=1, ge=1)  # page numbers move by 1; offsets by the page size
+    cursor: str | None = None  # by: cursor: where the next cursor is in the response
+    stop: str = "empty items"
+
+    @model_validator(mode="after")
+    def _grammar(self) -> Paginate:
+        if self.by == "cursor" and not self.cursor:
+            raise ValueError("by: cursor needs cursor: the path of the next cursor in the response")
+        if self.cursor:
+            json_path(self.cursor)
+        parse_stop(self.stop, self.by)
+        return self
+
+
 class ListPages(_Strict):
     """How list pages lead to detail pages and to further list pages.
 
     ``format: html`` selectors are CSS (``xpath:`` prefix for XPath); ``format: json`` ones are
-    dotted paths into the JSON body, ``[]`` stepping into arrays (``jobs[].url``).
+    dotted paths into the JSON body, ``[]`` stepping into arrays (``jobs[].url``); ``format:
+    sitemap`` reads sitemap.xml files, sitemap indexes and robots.txt ``Sitemap:`` lines, and
+    ``detail_links`` is then a regular expression that the detail URLs match (all URLs when omitted).
     """
 
-    format: Literal["html", "json"] = "html"
-    detail_links: str
+    format: Literal["html", "json", "sitemap"] = "html"
+    detail_links: str | None = None
     next_page: str | None = None
     section_links: str | None = None
+    # format: json
+    items: str | None = None  # where each listing's object is (data.list[]), for detail.source: items
+    item_url: str | None = None  # the listing's URL, filled from its item: "/job/{id}" or "{shareUrl}"
+    paginate: Paginate | None = None
+    method: Literal["GET", "POST"] = "GET"
+    body: dict[str, Any] | None = None  # a POST API's body; the paginate param is set inside it
+    body_format: Literal["json", "form"] = "json"
+    headers: dict[str, str] = {}  # sent with every list request (Referer, X-Requested-With …)
+    # render: lists — when a rendered list page is read, and how much of a feed is loaded
+    wait_for: str | None = None  # the selector to wait for; default: detail_links's elements
+    wait_timeout: float = Field(default=15, gt=0, le=120)  # seconds; then the page is a fault
+    idle_ends_wait: bool = True  # the network going idle ends the wait too (false: only the selector)
+    scroll: int = Field(default=0, ge=0, le=500)  # times an infinite-scroll feed is scrolled to its end
+    click_more: ClickMore | None = None
+
+    @model_validator(mode="after")
+    def _per_format(self) -> ListPages:
+        if self.format == "json":
+            for name in ("detail_links", "next_page", "section_links", "items"):
+                value = getattr(self, name)
+                if value is not None:
+                    json_path(value)
+        elif self.items or self.paginate or self.item_url or self.body or self.method != "GET":
+            raise ValueError("items, item_url, paginate, method and body are for format: json")
+        if self.format == "sitemap":
+            if self.next_page or self.section_links:
+                raise ValueError("format: sitemap follows sitemap indexes itself: no next_page or section_links")
+            try:
+                re.compile(self.detail_links or "")
+            except re.error as exc:
+                raise ValueError(f"detail_links {self.detail_links!r} is not a regular expression: {exc}") from None
+        if self.body is not None and self.method != "POST":
+            raise ValueError("body needs method: POST")
+        return self
 
     @model_validator(mode="after")
     def _selectors(self) -> ListPages:
@@ -64,8 +165,13 @@ class ListPages(_Strict):
 
 
 class DetailFields(_Strict):
-    """Selectors (CSS, or ``xpath:``-prefixed XPath) for the fields of a detail page."""
+    """Selectors (CSS, or ``xpath:``-prefixed XPath) for the fields of a detail page.
 
+    With ``source: items`` there is no detail page: each field is a dotted path into the
+    listing's item of the JSON API (``list.items``), and the API response is the evidence.
+    """
+
+    source: Literal["page", "items"] = "page"
     title: str
     body: str
     publisher: str | None = None
@@ -129,6 +235,25 @@ class SiteConfig(_Strict):
     render: bool | Literal["lists", "details"] = False  # which pages a browser renders; true = all
     render_hosts: tuple[str, ...] = ()  # other host[:port]s the browser may load for this site (a CDN); else none
     cookies: bool = False  # keep the site's cookies and send them back (a site that needs a session)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> SiteConfig:
+        spec = self.list
+        if self.detail.source == "items":
+            if spec.format != "json" or not spec.items or not spec.item_url:
+                raise ValueError("detail.source: items needs list.format: json, list.items and list.item_url")
+            for name, path in self.detail.model_dump(exclude={"source"}).items():
+                if path is not None:
+                    try:
+                        json_path(path)
+                    except ValueError as exc:
+                        raise ValueError(f"detail.{name}: {exc}") from None
+        elif spec.detail_links is None and spec.format != "sitemap":
+            raise ValueError("list.detail_links is required (or detail.source: items for listings in a JSON API)")
+        rendered = spec.wait_for or spec.scroll or spec.click_more
+        if rendered and not self.renders("lists"):
+            raise ValueError("list.wait_for, scroll and click_more need render: lists (or true)")
+        return self
 
     @field_validator("site_id")
     @classmethod

@@ -1,5 +1,9 @@
 """Evidence that holds up (固定证据): every page that yields a lead, kept as fetched in a WARC file.
 
+A listing that lives only in a JSON API (no detail page) keeps the API response it came in,
+with the request that asked for it (method and body of a POST API): several leads may point at
+the one record of that response, which is written once.
+
 One gzipped WARC file per run (data/evidence/run-<id>.warc.gz beside the database) holds, for
 each new or changed lead, a request record and a response record (final URL, status, headers,
 body, fetch time). The lead row keeps the file, the byte offset and length of the pair and the
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -31,6 +36,7 @@ from warcio.warcwriter import WARCWriter
 from crawler.errors import TutorWatchError
 from crawler.fetching.rendering import screenshot_of
 
+RECENT_PAGES = 16  # captures remembered by the writer, so an API page's listings share one record
 DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 SCREENSHOT_PREFIX = "urn:screenshot:"
 
@@ -46,6 +52,8 @@ class Capture:
     request_headers: tuple[tuple[str, str], ...]
     fetched_at: str  # ISO 8601, UTC
     screenshot: bytes | None = None  # full-page PNG, for pages rendered in the browser
+    method: str = "GET"
+    request_body: bytes = b""  # what a POST API was sent (its query: which page, which city)
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,8 @@ def capture(response: object) -> Capture:
         request_headers=pairs(response.request.headers),  # type: ignore[attr-defined]
         fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         screenshot=screenshot_of(response),  # type: ignore[arg-type]
+        method=response.request.method,  # type: ignore[attr-defined]
+        request_body=response.request.body,  # type: ignore[attr-defined]
     )
 
 
@@ -92,8 +102,20 @@ class EvidenceWriter:
         directory.mkdir(parents=True, exist_ok=True)
         self.name = f"run-{run_id}.warc.gz"
         self.path = directory / self.name
+        self.recent: OrderedDict[int, tuple[Capture, EvidenceRef]] = OrderedDict()  # pages just written
 
     def write(self, page: Capture) -> EvidenceRef:
+        """Append the page's records; a page already written (one API response, many listings) only once."""
+        kept = self.recent.get(id(page))
+        if kept is not None and kept[0] is page:
+            return kept[1]
+        ref = self._append(page)
+        self.recent[id(page)] = (page, ref)  # holding the page keeps its id from being reused
+        if len(self.recent) > RECENT_PAGES:
+            self.recent.popitem(last=False)
+        return ref
+
+    def _append(self, page: Capture) -> EvidenceRef:
         buffer = io.BytesIO()
         writer = WARCWriter(buffer, gzip=True)
         parts = urlsplit(page.url)
@@ -101,9 +123,11 @@ class EvidenceWriter:
         request = writer.create_warc_record(
             page.url,
             "request",
-            payload=io.BytesIO(b""),
+            payload=io.BytesIO(page.request_body),
             http_headers=StatusAndHeaders(
-                f"GET {target or '/'} HTTP/1.1", [("Host", parts.netloc), *page.request_headers], is_http_request=True
+                f"{page.method} {target or '/'} HTTP/1.1",
+                [("Host", parts.netloc), *page.request_headers],
+                is_http_request=True,
             ),
             warc_headers_dict={"WARC-Date": page.fetched_at},
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import html_text
 from parsel import SelectorList
@@ -15,6 +15,7 @@ from scrapy.selector import Selector
 
 from crawler.config.site_config import SiteConfig
 from crawler.errors import TutorWatchError
+from crawler.extraction.json_path import text_at, values_at
 from crawler.extraction.listing import Listing
 from crawler.extraction.main_text import main_text
 from crawler.fetching.canonical import canonical_url
@@ -57,18 +58,6 @@ def field_text(sel: Selector, query: str) -> str:
     return "\n".join(parts)
 
 
-def _json_path(doc: Any, path: str) -> list[Any]:
-    """Values at a dotted path; ``name[]`` steps into every element of an array."""
-    values = [doc]
-    for step in path.split("."):
-        many = step.endswith("[]")
-        key = step.removesuffix("[]")
-        values = [v.get(key) for v in values if isinstance(v, dict)]
-        if many:
-            values = [item for v in values if isinstance(v, list) for item in v]
-    return [v for v in values if v not in (None, "")]
-
-
 TEXT_TYPES = ("text/", "html", "xml", "json")  # Content-Types a listing can be read from
 MISDECODED = 0.3  # share of replacement characters among non-ASCII ones that means the wrong charset
 
@@ -97,8 +86,18 @@ def readable(response: Response) -> TextResponse | str:
     return response
 
 
-def list_links(response: TextResponse, site: SiteConfig, limit: int | None = None) -> tuple[list[str], list[str]]:
-    """(canonical detail URLs, further list-page URLs) found on one list page.
+def json_doc(response: TextResponse) -> Any:
+    """The JSON body of an API list page."""
+    try:
+        return json.loads(response.text)
+    except ValueError:
+        raise ExtractionError(f"{response.url}: list page is not JSON") from None
+
+
+def list_links(
+    response: TextResponse, site: SiteConfig, doc: Any = None, limit: int | None = None
+) -> tuple[list[str], list[str]]:
+    """(canonical detail URLs, further list-page URLs) found on one list page (``doc``: its JSON, if parsed).
 
     With ``limit``, at most ``limit + 1`` links come back (further list pages first), cut before
     the costly part, so a page of 240,000 links costs no more than one of ``limit``; the caller
@@ -106,15 +105,12 @@ def list_links(response: TextResponse, site: SiteConfig, limit: int | None = Non
     """
     spec = site.list
     if spec.format == "json":
-        try:
-            doc = json.loads(response.text)
-        except ValueError:
-            raise ExtractionError(f"{response.url}: list page is not JSON") from None
-        detail = [str(v) for v in _json_path(doc, spec.detail_links)]
-        more = [str(v) for q in (spec.next_page, spec.section_links) if q for v in _json_path(doc, q)]
+        doc = json_doc(response) if doc is None else doc
+        detail = [str(v) for v in values_at(doc, spec.detail_links)] if spec.detail_links else []
+        more = [str(v) for q in (spec.next_page, spec.section_links) if q for v in values_at(doc, q)]
     else:
         take, page = None if limit is None else limit + 1, page_selector(response)
-        detail = _select(page, spec.detail_links, take).getall()
+        detail = _select(page, spec.detail_links, take).getall() if spec.detail_links else []
         more = [v for q in (spec.next_page, spec.section_links) if q for v in _select(page, q, take).getall()]
     if limit is not None:
         more = more[: limit + 1]
@@ -123,11 +119,52 @@ def list_links(response: TextResponse, site: SiteConfig, limit: int | None = Non
     return details, [response.urljoin(u) for u in more]
 
 
+PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def item_url(template: str, item: Any, base: str) -> str | None:
+    """A listing's URL from its API item: ``/job/{id}`` filled in (quoted), or ``{shareUrl}`` as it is."""
+    whole = PLACEHOLDER.fullmatch(template)
+    values = {path: text_at(item, path) for path in PLACEHOLDER.findall(template)}
+    if not all(values.values()):
+        return None
+    if whole:
+        return urljoin(base, values[whole[1]])
+    return urljoin(base, PLACEHOLDER.sub(lambda m: quote(values[m[1]], safe=""), template))
+
+
+def api_listings(response: TextResponse, site: SiteConfig, doc: Any) -> tuple[list[Listing], int]:
+    """The listings that live entirely in a JSON API's items (detail.source: items), and how many
+    items had no URL (their ``item_url`` placeholders were empty)."""
+    spec, fields = site.list, site.detail
+    listings, nameless = [], 0
+    for item in values_at(doc, spec.items or ""):
+        url = item_url(spec.item_url or "", item, response.url)
+        if url is None:
+            nameless += 1
+            continue
+        values = {
+            name: text_at(item, path)
+            for name, path in fields.model_dump(exclude={"source"}).items()
+            if path is not None
+        }
+        listings.append(
+            Listing(
+                url=canonical_url(url, site.canonical),
+                fetched_url=response.url,
+                site=site.site_id,
+                platform=site.platform,
+                **{k: re.sub(r"[ \t]+", " ", v) if k != "body" else v for k, v in values.items()},
+            )
+        )
+    return listings, nameless
+
+
 def extract_listing(response: TextResponse, site: SiteConfig) -> Listing:
     """The listing on a detail page, by the site's field selectors."""
-    fields = site.detail
+    fields = site.detail.model_dump(exclude={"source"})
     page = page_selector(response)
-    values = {name: field_text(page, query) for name, query in fields.model_dump().items() if query is not None}
+    values = {name: field_text(page, query) for name, query in fields.items() if query is not None}
     return Listing(
         url=canonical_url(response.url, site.canonical),
         fetched_url=response.url,

@@ -86,6 +86,7 @@ class CrawledListing:
     listing: Listing
     capture: Capture | None = None  # the page as fetched, kept as evidence if it makes a lead
     analysis: Analysis | None = field(default=None)
+    alias: str = ""  # the URL fetched, when the page is a byte-identical copy of listing.url (one lead)
 
     def __repr__(self) -> str:
         findings = len(self.analysis.findings) if self.analysis is not None else "no"

@@ -1,6 +1,6 @@
 """Browser rendering through scrapy-playwright, for the requests that need it and no others.
 
-Only a spider that renders something gets the Playwright download handler (``BROWSER_SETTINGS``
+Only a spider that renders something gets the Playwright download handler (``browser_settings()``
 in its ``custom_settings``), so a crawl where no site renders never starts the Playwright driver
 or a browser; within that spider only requests carrying ``render_meta()`` go to the browser, the
 rest stay plain HTTP. The browser is Debian's chromium (never a downloaded one). When it dies,
@@ -17,16 +17,18 @@ and media. Service workers, which could fetch around that check, are blocked.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scrapy.http import Response
+from scrapy.http import Request, Response
 from scrapy.settings.default_settings import RETRY_EXCEPTIONS
 from scrapy_playwright.page import PageMethod
 
 from crawler.errors import ConfigError
 from crawler.fetching.addresses import download_handlers
+from crawler.fetching.render_wait import Settled, WaitPlan, settle, track_network
 
 if TYPE_CHECKING:
     from playwright.async_api import Request as BrowserRequest
@@ -47,6 +49,9 @@ SCREENSHOT = "screenshot"
 NO_NETWORK = ("data", "blob", "about")  # schemes a page loads without a request leaving the browser
 DEFAULT_PORTS = {"http": 80, "https": 443}
 CONTEXT = {"service_workers": "block"}  # a service worker could fetch around BrowserGuard
+SETTLE = "settle"
+RENDER = "tutorwatch_render"  # the plain-data plan of a rendered request
+MIDDLEWARE = {"crawler.fetching.rendering.RenderMethods": 590}  # before the download handler, after retries
 
 
 def origin(url: str) -> str:
@@ -99,11 +104,38 @@ def require_browser(who: str) -> None:
         raise ConfigError(f"{who} needs a browser but {CHROMIUM} is missing (apt-get install -y chromium)")
 
 
-def render_meta(screenshot: bool) -> dict[str, Any]:
-    """Request meta that sends one request through the browser, with a full-page PNG if asked."""
-    methods = {SCREENSHOT: PageMethod("screenshot", full_page=True, type="png")} if screenshot else {}
+def render_meta(screenshot: bool, wait: WaitPlan | None = None) -> dict[str, Any]:
+    """Request meta that sends one request through the browser: read once ``wait`` is satisfied
+    (crawler/fetching/render_wait.py), with a full-page PNG if asked.
+
+    The meta stays plain data (a scale-out crawl keeps requests in Redis as JSON);
+    ``RenderMethods`` turns it into scrapy-playwright's page methods when the request is downloaded.
+    """
+    plan = {"screenshot": screenshot, "wait": asdict(wait) if wait is not None else None}
     # the context is made by the first request that needs it (a startup context would launch a browser per handler)
-    return {"playwright": True, "playwright_page_methods": methods, "playwright_context_kwargs": CONTEXT}
+    return {"playwright": True, RENDER: plan, "playwright_context_kwargs": CONTEXT}
+
+
+class RenderMethods:
+    """Downloader middleware: a rendered request's plan (``render_meta``) as scrapy-playwright page methods."""
+
+    def process_request(self, request: Request, spider: object = None) -> None:
+        plan = request.meta.get(RENDER)
+        if not plan or "playwright_page_methods" in request.meta:
+            return
+        methods: dict[str, PageMethod] = {}
+        if plan.get("wait"):
+            methods[SETTLE] = PageMethod(settle, WaitPlan(**plan["wait"]))
+            request.meta["playwright_page_init_callback"] = track_network
+        if plan.get("screenshot"):
+            methods[SCREENSHOT] = PageMethod("screenshot", full_page=True, type="png")
+        request.meta["playwright_page_methods"] = methods
+
+
+def settled_of(response: Response) -> Settled | None:
+    """How the wait for a rendered page ended, or None (not rendered, or rendered without a wait)."""
+    method = (response.meta.get("playwright_page_methods") or {}).get(SETTLE)
+    return method.result if method is not None and isinstance(method.result, Settled) else None
 
 
 def screenshot_of(response: Response) -> bytes | None:

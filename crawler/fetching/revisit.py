@@ -54,6 +54,10 @@ class KnownPages:
         headers = {"If-None-Match": row[2], "If-Modified-Since": row[3]}
         return Revisit(Action.FETCH, {name: value for name, value in headers.items() if value})
 
+    def first_with(self, site: str, extract_hash: str) -> str | None:
+        """The URL of the page of ``site`` first stored with this extraction (crawler/extraction/same_page.py)."""
+        return self.read.first_page_with(site, extract_hash) if self.read is not None else None
+
     def close(self) -> None:
         if self.read is not None:
             self.read.close()

@@ -21,3 +21,13 @@ def content_hash(listing: Listing) -> str:
     fields = (listing.title, listing.body, listing.publisher, listing.contact, listing.price)
     text = "\x1f".join("".join(unicodedata.normalize("NFKC", value).casefold().split()) for value in fields)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+EXTRACTED = ("title", "body", "publisher", "contact", "city", "district", "price", "posted_at")
+
+
+def extraction_hash(listing: Listing) -> str:
+    """Hash of everything extracted from a page, byte for byte: two URLs of one site with the same
+    hash show the same page (a tracking parameter made them differ)."""
+    text = "\x1f".join(getattr(listing, name) for name in EXTRACTED)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

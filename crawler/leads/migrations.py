@@ -197,6 +197,29 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], object], ...] = (
         filters TEXT NOT NULL
     );
     """,
+    # 16: pages whose extraction is byte-identical on one site are one lead (extract_hash finds the first);
+    # per run and site, the query parameters that made such copies, and how many listings lacked each field
+    """
+    ALTER TABLE pages ADD COLUMN extract_hash TEXT NOT NULL DEFAULT '';
+    CREATE INDEX pages_extract ON pages(site, extract_hash) WHERE extract_hash != '';
+    CREATE TABLE run_same_pages (
+        run_id INTEGER NOT NULL REFERENCES runs(run_id),
+        site TEXT NOT NULL,
+        param TEXT NOT NULL,
+        pages INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        same_as TEXT NOT NULL,
+        PRIMARY KEY (run_id, site, param)
+    );
+    CREATE TABLE run_fields (
+        run_id INTEGER NOT NULL REFERENCES runs(run_id),
+        site TEXT NOT NULL,
+        field TEXT NOT NULL,
+        missing INTEGER NOT NULL,
+        listings INTEGER NOT NULL,
+        PRIMARY KEY (run_id, site, field)
+    );
+    """,
 )
 
 

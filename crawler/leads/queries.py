@@ -279,3 +279,14 @@ class LeadQueries:
             "SELECT fetched_at, last_seen, etag, last_modified FROM pages WHERE url = ?", (url,)
         ).fetchone()
         return None if row is None else (row[0], row[1], row[2], row[3])
+
+    def first_page_with(self, site: str, extract_hash: str) -> str | None:
+        """The URL of the page of ``site`` first stored with this extraction (crawler/extraction/same_page.py)."""
+        try:
+            row = self.conn.execute(
+                "SELECT url FROM pages WHERE site = ? AND extract_hash = ? ORDER BY first_seen, rowid LIMIT 1",
+                (site, extract_hash),
+            ).fetchone()
+        except sqlite3.OperationalError:  # a store not migrated yet (the crawl migrates it when it opens it)
+            return None
+        return row[0] if row else None

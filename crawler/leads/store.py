@@ -19,7 +19,7 @@ from crawler.errors import DatabaseError, LockedError, TutorWatchError
 from crawler.evidence.warc import EvidenceRef
 from crawler.extraction.listing import Listing
 from crawler.leads.findings import by_category, matched_text, stored
-from crawler.leads.fingerprint import content_hash, lead_id
+from crawler.leads.fingerprint import content_hash, extraction_hash, lead_id
 from crawler.leads.groups import regroup
 from crawler.leads.migrations import migrate, schema_version
 from crawler.leads.queries import LeadQueries
@@ -209,6 +209,48 @@ class LeadStore:
             "SELECT site, url, reason FROM run_faults WHERE run_id = ? ORDER BY site, rowid", (run_id,)
         ).fetchall()
 
+    def record_site_notes(
+        self,
+        run_id: int,
+        site: str,
+        same_pages: list[tuple[str, int, str, str]],
+        fields: list[tuple[str, int, int]],
+    ) -> None:
+        """What a site's crawl noticed: the parameters that made copies of one page (param, pages, url,
+        same as), and per optional field how many listings lacked it (field, missing, listings)."""
+        self.commit()
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            for table in ("run_same_pages", "run_fields"):
+                self.conn.execute(f"DELETE FROM {table} WHERE run_id = ? AND site = ?", (run_id, site))
+            self.conn.executemany(
+                "INSERT INTO run_same_pages VALUES (?, ?, ?, ?, ?, ?)", ((run_id, site, *row) for row in same_pages)
+            )
+            self.conn.executemany(
+                "INSERT INTO run_fields VALUES (?, ?, ?, ?, ?)", ((run_id, site, *row) for row in fields)
+            )
+
+    def same_pages(self, run_id: int) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT site, param, pages, url, same_as FROM run_same_pages WHERE run_id = ? ORDER BY site, pages DESC",
+            (run_id,),
+        ).fetchall()
+
+    def missing_fields(self, run_id: int) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT site, field, missing, listings FROM run_fields WHERE run_id = ? ORDER BY site, field", (run_id,)
+        ).fetchall()
+
+    def field_history(self, site: str, field: str, run_id: int, limit: int) -> list[tuple[int, int]]:
+        """(missing, listings) of one site's field on its last ``limit`` runs of the same kind before ``run_id``."""
+        rows = self.conn.execute(
+            "SELECT f.missing, f.listings FROM run_fields f JOIN runs r USING (run_id)"
+            " WHERE f.site = ? AND f.field = ? AND f.run_id < ? AND r.kind = (SELECT kind FROM runs WHERE run_id = ?)"
+            " ORDER BY f.run_id DESC LIMIT ?",
+            (site, field, run_id, run_id, limit),
+        ).fetchall()
+        return [(row[0], row[1]) for row in rows]
+
     def site_results(self, run_id: int) -> list[sqlite3.Row]:
         return self.conn.execute("SELECT * FROM run_sites WHERE run_id = ? ORDER BY site", (run_id,)).fetchall()
 
@@ -220,6 +262,7 @@ class LeadStore:
         evidence: Callable[[], EvidenceRef | None] | None = None,
         validators: tuple[str, str] = ("", ""),
         run_id: int | None = None,
+        alias: str = "",
     ) -> str:
         """Record one crawled page; returns 'new', 'changed', 'seen' (a lead) or 'clean' (no lead).
 
@@ -229,19 +272,24 @@ class LeadStore:
         and says where; it is called only for a lead that is new, changed or has no evidence yet.
         ``validators`` are the page's ETag and Last-Modified, for tomorrow's conditional request.
         With ``run_id`` the outcome is also kept per run (run_leads), which the run reports count.
+        ``alias``: the URL this page was fetched under when it is a byte-identical copy of ``listing.url``
+        (one lead); it is recorded as a page too, so tomorrow's crawl does not fetch it again.
         """
         at = seen_at or now()
         digest = content_hash(listing)
+        extracted = extraction_hash(listing)
         ident = lead_id(listing.url)
         columns = analysis_columns(analysis)
         with self._page():
-            self.conn.execute(
-                "INSERT INTO pages (url, site, content_hash, first_seen, last_seen, fetched_at, etag, last_modified)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET content_hash = excluded.content_hash,"
-                " last_seen = excluded.last_seen, fetched_at = excluded.fetched_at, etag = excluded.etag,"
-                " last_modified = excluded.last_modified",
-                (listing.url, listing.site, digest, at, at, at, *validators),
-            )
+            for url in (listing.url, alias) if alias else (listing.url,):
+                self.conn.execute(
+                    "INSERT INTO pages (url, site, content_hash, first_seen, last_seen, fetched_at, etag,"
+                    " last_modified, extract_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET"
+                    " content_hash = excluded.content_hash, last_seen = excluded.last_seen,"
+                    " fetched_at = excluded.fetched_at, etag = excluded.etag, last_modified = excluded.last_modified,"
+                    " extract_hash = excluded.extract_hash",
+                    (url, listing.site, digest, at, at, at, *validators, extracted),
+                )
             old = self.conn.execute(  # a known lead is seen tonight, whatever else changes
                 "UPDATE leads SET last_seen = ?, times_seen = times_seen + 1 WHERE lead_id = ?"
                 " RETURNING rowid, content_hash, categories, rules, contacts, minhash, case_id, evidence_sha256",

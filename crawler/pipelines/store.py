@@ -43,6 +43,7 @@ def store_listing(store: LeadStore, evidence: EvidenceWriter, item: Item, run_id
         evidence=keep,
         validators=validators(page) if page is not None else ("", ""),
         run_id=run_id,
+        alias=item.alias,
     )
 
 

@@ -33,6 +33,7 @@ from crawler.reporting.counts import (
     totals,
     trend,
 )
+from crawler.runs.field_health import field_gaps
 from crawler.runs.health import SiteHealth, site_health
 
 TREND_NIGHTS = 30
@@ -96,6 +97,7 @@ def night_summary(
     names = site_names or {}
     day = date.fromisoformat(run["started_at"][:10])
     health = site_health(store, run_id)
+    gaps = field_gaps(store, run_id)
     leads = run_leads(store, [run_id])
     fresh = [lead for lead in leads if lead["outcome"] != "recurring"]
     return {
@@ -110,6 +112,9 @@ def night_summary(
         "sites": [h.as_dict() | {"name": names.get(h.site, h.site)} for h in health],
         "failed_sites": [h.site for h in health if h.health == "failed"],
         "faults": [dict(row) for row in store.faults(run_id)],
+        "fields": [gap.as_dict() for gap in gaps],
+        "broken_fields": [gap.problem for gap in gaps if gap.broken],
+        "same_pages": [dict(row) for row in store.same_pages(run_id)],
         "leads": totals(leads, "outcome", OUTCOMES),
         **breakdown(leads, "outcome", OUTCOMES, names),
         "trend": trend(store, day - timedelta(days=TREND_NIGHTS - 1), day),

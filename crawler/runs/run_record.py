@@ -1,5 +1,6 @@
-"""Scrapy extension: when a site's spider closes, record its health row (pages, listings, errors, reason)
-and the pages that did not come through (crawler/runs/faults.py)."""
+"""Scrapy extension: when a site's spider closes, record its health row (pages, listings, errors, reason),
+the pages that did not come through (crawler/runs/faults.py), the parameters that made copies of one
+page (crawler/extraction/same_page.py) and how many listings lacked each optional field."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from crawler.pipelines.field_counts import LISTINGS, missing_key, optional_fields
 from crawler.pipelines.store import SharedStore
 
 
@@ -47,5 +49,12 @@ class RunRecorder:
                 reason=reason,
             )
             store.record_faults(self.run_id, spider.name, getattr(spider, "faults", []))
+            site = getattr(spider, "site", None)
+            if site is not None:
+                stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+                listings = stats.get(LISTINGS, 0)
+                fields = [(name, stats.get(missing_key(name), 0), listings) for name in optional_fields(site)]
+                same = spider.same.rows() if hasattr(spider, "same") else []
+                store.record_site_notes(self.run_id, spider.name, same, fields if listings else [])
         finally:
             SharedStore.release(self.db)

@@ -102,5 +102,9 @@ def listing_loads(data: bytes | str) -> CrawledListing:
             body=page["body"] if isinstance(page["body"], bytes) else b"",
             request_headers=tuple((str(k), str(v)) for k, v in page["request_headers"]),
             fetched_at=page["fetched_at"],
+            method=str(page.get("method", "GET")),
+            request_body=page["request_body"] if isinstance(page.get("request_body"), bytes) else b"",
         )
-    return CrawledListing(Listing(**doc["listing"]), capture, _analysis(doc["analysis"]))
+    return CrawledListing(
+        Listing(**doc["listing"]), capture, _analysis(doc["analysis"]), alias=str(doc.get("alias", ""))
+    )

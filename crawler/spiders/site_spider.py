@@ -9,7 +9,9 @@ downloads). Each cut is a fault of the run, so the morning report says what was 
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -22,13 +24,16 @@ from twisted.python.failure import Failure
 
 from crawler.config.site_config import SiteConfig
 from crawler.evidence.warc import capture
-from crawler.extraction.extract import ExtractionError, extract_listing, list_links, readable
+from crawler.extraction.extract import ExtractionError, api_listings, extract_listing, json_doc, list_links, readable
 from crawler.extraction.listing import CrawledListing, Item, KnownPage, cut_lengths
+from crawler.extraction.same_page import SamePages
+from crawler.extraction.sitemaps import sitemap_links
 from crawler.fetching.addresses import SCHEMES
 from crawler.fetching.canonical import canonical_url
-from crawler.fetching.rendering import browser_settings, render_meta
+from crawler.fetching.rendering import browser_settings, render_meta, settled_of
 from crawler.fetching.revisit import Action, KnownPages, Revisit
 from crawler.runs.faults import MAX_PER_SITE, reason_of
+from crawler.spiders.list_requests import FIRST, api_request, next_api_value, wait_plan
 
 
 class SiteSpider(scrapy.Spider):
@@ -66,6 +71,7 @@ class SiteSpider(scrapy.Spider):
         )
 
     known: KnownPages
+    same: SamePages  # copies of one page under several URLs
     faults: list[tuple[str, str]]  # (url, reason) of pages that did not come through, read by RunRecorder
 
     @classmethod
@@ -76,6 +82,7 @@ class SiteSpider(scrapy.Spider):
         resume_since = settings.get("TUTORWATCH_RESUME_SINCE", "")
         db = settings.get("TUTORWATCH_DB")  # none in a scale-out worker: it never sees the store
         spider.known = KnownPages(Path(db) if db else None, cls.site.politeness.revisit_hours, resume_since)
+        spider.same = SamePages(cls.site.site_id, spider.known)
         spider.faults = []
         crawler.signals.connect(spider.scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(spider.dropped, signal=signals.request_dropped)
@@ -85,36 +92,103 @@ class SiteSpider(scrapy.Spider):
         for url in self.site.start_urls:
             yield self.list_request(url)
 
-    def list_request(self, url: str, depth: int = 0) -> scrapy.Request:
+    def list_request(self, url: str, depth: int = 0, value: Any = FIRST) -> scrapy.Request:
+        """A list page: HTML (rendered if the site says so), a sitemap, or a JSON API page (``value``: its
+        page number, offset or cursor; FIRST for the paginate's start)."""
+        spec = self.site.list
         meta = {**self.meta("lists"), "list_depth": depth}
+        if spec.format == "sitemap":
+            return scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, meta=meta)
+        if spec.format == "json":
+            return api_request(spec, url, value, meta, callback=self.parse_list, errback=self.failed)
         return scrapy.Request(url, callback=self.parse_list, errback=self.failed, meta=meta)
 
     def meta(self, page: Literal["lists", "details"]) -> dict[str, Any]:
-        """Browser meta for the pages this site renders; detail pages get a screenshot as evidence."""
-        return render_meta(screenshot=page == "details") if self.site.renders(page) else {}
+        """Browser meta for the pages this site renders, read once their content is there (a list's links,
+        a detail page's title); detail pages get a screenshot as evidence."""
+        if not self.site.renders(page):
+            return {}
+        return render_meta(screenshot=page == "details", wait=wait_plan(self.site, page))
 
     def closed(self, reason: str) -> None:
         if hasattr(self, "known"):
             self.known.close()
 
-    def parse_list(self, response: Response) -> Iterator[scrapy.Request | KnownPage]:
+    def parse_list(self, response: Response) -> Iterator[scrapy.Request | Item]:
         page = self.usable(response, "list page")
         if page is None:
             return
+        spec = self.site.list
+        following: Any = None
         try:
-            details, more = list_links(page, self.site, self.site.politeness.max_links_per_page)
+            doc = json_doc(page) if spec.format == "json" else None
+            details, more = list_links(page, self.site, doc, self.site.politeness.max_links_per_page)
+            found = len(details)
+            if self.site.detail.source == "items":
+                listings, nameless = api_listings(page, self.site, doc)
+                found = len(listings) + nameless
+                if nameless:
+                    self.fault(response.url, f"{nameless} API items without the fields list.item_url names")
+                evidence = capture(page)  # the API response is the evidence of every listing in it
+                for listing in listings:
+                    yield CrawledListing(listing, evidence)
+            if spec.paginate is not None:
+                following = next_api_value(spec.paginate, response.meta.get("api_value"), doc, found)
         except ExtractionError as exc:
             self.fault(response.url, str(exc))
             return
+        self.judge_rendered_list(response, found)
         details, more = self.bounded(response.url, details, more)
         for url in details:
             yield self.detail_request(url)
         depth = response.meta.get("list_depth", 0) + 1
-        if more and depth > self.site.politeness.max_list_depth:
+        if (more or following is not None) and depth > self.site.politeness.max_list_depth:
             self.fault(response.url, f"list pages go deeper than max_list_depth ({depth - 1}): a pagination trap?")
             return
         for url in more:
             yield self.list_request(url, depth)
+        if following is not None:
+            yield self.list_request(response.meta["api_base"], depth, following)
+
+    def judge_rendered_list(self, response: Response, links: int) -> None:
+        """A rendered list page read too early, or never complete, is a fault: never a silent empty page."""
+        settled = settled_of(response)
+        if settled is None:
+            return
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value("tutorwatch/render/lists")
+            stats.inc_value(f"tutorwatch/render/ended/{settled.ended}")
+            stats.inc_value("tutorwatch/render/lists_with_links", int(links > 0))
+        if settled.ended == "timeout":
+            self.fault(
+                response.url,
+                f"rendered list page: its list did not appear within list.wait_timeout"
+                f" ({self.site.list.wait_timeout:g} s); read with {links} detail links",
+            )
+        elif not links:
+            self.fault(
+                response.url,
+                f"rendered list page had no detail links once the {settled.ended} wait ended after"
+                f" {settled.waited_ms} ms (a list that loads later: set list.idle_ends_wait: false or list.wait_for)",
+            )
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request | KnownPage]:
+        """robots.txt, a sitemap index or a urlset: further sitemaps are followed, page URLs taken as detail pages."""
+        found = sitemap_links(response, int(self.settings.getint("DOWNLOAD_MAXSIZE")))
+        if isinstance(found, str):
+            self.fault(response.url, f"sitemap {found}")
+            return
+        sitemaps, pages = found
+        depth = response.meta.get("list_depth", 0) + 1
+        if sitemaps and depth > self.site.politeness.max_list_depth:
+            self.fault(response.url, f"sitemaps nest deeper than max_list_depth ({depth - 1})")
+            return
+        for url in sitemaps:
+            yield self.list_request(url, depth)
+        wanted = re.compile(self.site.list.detail_links or "")
+        for url in dict.fromkeys(canonical_url(u, self.site.canonical) for u in pages if wanted.search(u)):
+            yield self.detail_request(url)
 
     def bounded(self, url: str, details: list[str], more: list[str]) -> tuple[list[str], list[str]]:
         """The links of one list page that may be followed: http(s) only, within the page and queue limits."""
@@ -180,7 +254,11 @@ class SiteSpider(scrapy.Spider):
                 f"text of {cut[0]:,} characters: only the first {cut[1]:,} analysed and stored"
                 " (all of it is in the evidence)",
             )
-        yield CrawledListing(listing, capture(page))
+        first = self.same.first_url(listing)
+        if first == listing.url:
+            yield CrawledListing(listing, capture(page))
+        else:  # a copy of a page already seen under another URL: one lead, the copy's URL noted
+            yield CrawledListing(replace(listing, url=first), capture(page), alias=listing.url)
 
     def failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)

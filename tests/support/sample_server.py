@@ -59,10 +59,12 @@ class SampleSite:
     per_page = 10
     charset = "utf-8"
     validators = False  # send ETag / Last-Modified and answer If-None-Match with 304
+    host = "127.0.0.1"
+    listings_from = ""  # another sample site whose listings this one serves (its own when empty)
 
     def __init__(self, site_id: str, sample_dir: Path = SAMPLE_DIR) -> None:
         self.site_id = site_id
-        self.listings = load_listings(site_id, sample_dir)
+        self.listings = load_listings(self.listings_from or site_id, sample_dir)
         self.by_id = {item["id"]: item for item in self.listings}
         self.slow_id = self.listings[2]["id"]
         self.flaky_id = self.listings[6]["id"]
@@ -99,6 +101,10 @@ class SampleSite:
 
     def site_route(self, path: str, query: dict[str, list[str]]) -> Page | None:
         raise NotImplementedError
+
+    def post(self, path: str, headers: dict[str, str], body: bytes) -> Page | None:
+        """A POST request (an API that takes its query as a body); none by default."""
+        return None
 
     def render_detail(self, item: dict[str, Any]) -> Page:
         raise NotImplementedError
@@ -351,7 +357,19 @@ def _handler(site: SampleSite, hits: Counter[tuple[str, str]] | None) -> type[Ba
                 with lock:
                     hits[site.site_id, self.path] += 1
             parts = urlsplit(self.path)
+            site.host = self.headers.get("Host") or site.host  # for pages that print absolute URLs (sitemaps)
             page = site.route(parts.path, parse_qs(parts.query))
+            self.answer(page)
+
+        def do_POST(self) -> None:
+            if hits is not None:
+                with lock:
+                    hits[site.site_id, f"POST {self.path}"] += 1
+            length = min(int(self.headers.get("Content-Length") or 0), 1 << 20)
+            body = self.rfile.read(length)
+            self.answer(site.post(urlsplit(self.path).path, dict(self.headers.items()), body))
+
+        def answer(self, page: Page | None) -> None:
             status, ctype, body = page or (404, "text/plain", b"not found")
             headers = {"Content-Type": ctype}
             if site.validators and status == 200:
@@ -366,9 +384,9 @@ def _handler(site: SampleSite, hits: Counter[tuple[str, str]] | None) -> type[Ba
     return Handler
 
 
-def sample_ports(sites: Iterable[Any]) -> dict[str, int]:
+def sample_ports(sites: Iterable[Any], kinds: dict[str, type[SampleSite]] | None = None) -> dict[str, int]:
     """site_id → the port its SiteConfig's first start URL names, for the sample sites among ``sites``."""
-    return {s.site_id: urlsplit(s.start_urls[0]).port or 80 for s in sites if s.site_id in SITE_KINDS}
+    return {s.site_id: urlsplit(s.start_urls[0]).port or 80 for s in sites if s.site_id in (kinds or SITE_KINDS)}
 
 
 @contextmanager
@@ -389,13 +407,16 @@ def serve_handlers(handlers: dict[str, tuple[int, type[BaseHTTPRequestHandler]]]
 
 
 def serve_samples(
-    ports: dict[str, int], sample_dir: Path = SAMPLE_DIR, hits: Counter[tuple[str, str]] | None = None
+    ports: dict[str, int],
+    sample_dir: Path = SAMPLE_DIR,
+    hits: Counter[tuple[str, str]] | None = None,
+    kinds: dict[str, type[SampleSite]] | None = None,
 ) -> AbstractContextManager[dict[str, int]]:
     """Serve the named sample sites on 127.0.0.1 (port 0 = any free one); yields the bound ports.
 
     ``hits`` counts every request by (site id, path with query), to show what a crawl fetched how often.
+    ``kinds``: the site classes by id (the four bundled ones by default; tests/support/modern_sites.py has more).
     """
-    handlers = {
-        site_id: (port, _handler(SITE_KINDS[site_id](site_id, sample_dir), hits)) for site_id, port in ports.items()
-    }
+    kinds = kinds or SITE_KINDS
+    handlers = {site_id: (port, _handler(kinds[site_id](site_id, sample_dir), hits)) for site_id, port in ports.items()}
     return serve_handlers(handlers)

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from crawler.config.site_config import SITES_DIR, load_sites
+from tests.support.modern_sites import MODERN_KINDS
 from tests.support.sample_server import SITE_KINDS, sample_ports, serve_samples
 
 
@@ -23,9 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sites-dir", type=Path, default=SITES_DIR, help="site configs naming the ports")
     parser.add_argument("crawl_args", nargs="*", help="demo: extra arguments for `tutorwatch crawl`")
     args = parser.parse_args(argv)
-    sites = [s for s in load_sites(args.sites_dir) if s.site_id in SITE_KINDS]
+    kinds = {**SITE_KINDS, **MODERN_KINDS}  # --sites-dir tests/support/sites serves the sites built as today's
+    sites = [s for s in load_sites(args.sites_dir) if s.site_id in kinds]
     try:
-        with serve_samples(sample_ports(sites)):
+        with serve_samples(sample_ports(sites, kinds), kinds=kinds):
             for site in sites:
                 print(f"{site.site_id}: {site.start_urls[0]}", file=sys.stderr)
             if args.action == "demo":
