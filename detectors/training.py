@@ -3,7 +3,10 @@
 Features are TF-IDF over character 1–3-grams and over jieba words (with the lexicons' terms as a
 user dictionary) of the folded, de-obfuscated text the rules also read; one calibrated logistic
 regression gives the violation probability, one-vs-rest logistic regressions the categories.
-Extra labelled JSON Lines files (e.g. reviewed leads) join the training data unchanged.
+It learns from the readable parts of both corpora (the team-written listings and the
+real-world ones); the frozen real-world test part is never loaded here: ``readable`` refuses it,
+and the card records the ids of every listing fitted or tuned on so a test can check. Extra
+labelled JSON Lines files (e.g. reviewed leads) join the training data unchanged.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from typing import Any
 from detectors.analysis import rule_detector
 from detectors.categories import CATEGORIES
 from detectors.classifier import FORMAT_VERSION, MODELS_DIR, add_words, save_bundle, words
-from detectors.evaluation import Labelled, split_of
+from detectors.errors import TutorWatchError
+from detectors.evaluation import Labelled
+from detectors.splits import FROZEN, READABLE
 
 PARAMETERS: dict[str, Any] = {
     "char_ngrams": [1, 3],
@@ -187,14 +192,42 @@ def versions() -> dict[str, str]:
     }
 
 
-def train(items: list[Labelled], extra: list[Labelled], name: str, models_dir: Path = MODELS_DIR) -> tuple[Path, dict]:
-    """Fit on the train split (+ extra), write ``<name>.pkl.gz`` and ``<name>.card.json``."""
-    from detectors.evaluation import ablation
+CORPORA = ("team", "real")
 
-    training = [item for item in items if split_of(item.family) == "train"] + extra
+
+def readable(items: list[Labelled], split: str, corpora: tuple[str, ...] = CORPORA) -> list[Labelled]:
+    """The listings of one readable split (train, dev or tune) of the chosen corpora; never the test part."""
+    if split not in READABLE:
+        raise TutorWatchError(f"training and tuning read only the {'/'.join(READABLE)} splits, not {split!r}")
+    return [item for item in items if item.split == split and item.corpus in corpora]
+
+
+def refuse_frozen(extra: list[Labelled]) -> list[Labelled]:
+    """Extra training listings, refused if any is a real-world listing of the frozen test part."""
+    frozen = [item.id for item in extra if item.corpus == "real" and item.split == FROZEN]
+    if frozen:
+        raise TutorWatchError(
+            f"--extra holds {len(frozen)} listing(s) of the frozen real-world test part (e.g. {frozen[0]});"
+            " they are never trained on"
+        )
+    return extra
+
+
+def train(
+    items: list[Labelled],
+    extra: list[Labelled],
+    name: str,
+    models_dir: Path = MODELS_DIR,
+    corpora: tuple[str, ...] = CORPORA,
+) -> tuple[Path, dict]:
+    """Fit on the train split of ``corpora`` (+ extra), tune on their tune split, write the model and its card."""
+    from detectors.evaluation import ablation, by_corpus
+
+    training = readable(items, "train", corpora) + refuse_frozen(extra)
+    tuning = readable(items, "tune", corpora)
     started = time.perf_counter()
     bundle = fit(training)
-    bundle["tuning"] = tune([item for item in items if split_of(item.family) == "tune"], bundle)
+    bundle["tuning"] = tune(tuning, bundle)
     seconds = time.perf_counter() - started
     card: dict[str, Any] = {
         "name": name,
@@ -202,11 +235,16 @@ def train(items: list[Labelled], extra: list[Labelled], name: str, models_dir: P
         "training_seconds": round(seconds, 1),
         "data": {
             "sha256": data_hash(training),
+            "corpora": list(corpora),
             "train": len(training),
             "extra": len(extra),
-            "dev": sum(split_of(i.family) == "dev" for i in items),
-            "tune": sum(split_of(i.family) == "tune" for i in items),
-            "test": sum(split_of(i.family) == "test" for i in items),
+            **{
+                f"{split}_{corpus}": sum(i.split == split and i.corpus == corpus for i in items)
+                for split in ("train", "dev", "tune", "test")
+                for corpus in CORPORA
+            },
+            # what was read, so a test can check that no frozen listing was fitted or tuned on
+            "ids": {"train": sorted(i.id for i in training), "tune": sorted(i.id for i in tuning)},
         },
         "versions": versions(),
         "parameters": PARAMETERS,
@@ -218,11 +256,9 @@ def train(items: list[Labelled], extra: list[Labelled], name: str, models_dir: P
     path = models_dir / f"{name}.pkl.gz"
     save_bundle(bundle, path)
     card["metrics"] = {
-        split: {
-            mode: asdict(row)
-            for mode, row in ablation([i for i in items if split_of(i.family) == split], model_path=path).items()
-        }
+        f"{split}_{corpus}": {mode: asdict(row) for mode, row in ablation(part, model_path=path).items()}
         for split in ("dev", "test")
+        for corpus, part in by_corpus([i for i in items if i.split == split]).items()
     }
     card["size_bytes"] = path.stat().st_size
     card_path = models_dir / f"{name}.card.json"

@@ -14,7 +14,7 @@ import pytest
 
 from detectors.classifier import Classifier, save_bundle
 from detectors.errors import ConfigError
-from detectors.evaluation import labelled_files, load_labelled, split_of
+from detectors.evaluation import labelled_files, load_labelled
 from detectors.training import fit, tune
 from tests.conftest import TUTORWATCH
 
@@ -25,9 +25,9 @@ CLEAN = "少儿篮球周末班，专业教练，8-12岁，每班15人"
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """A small model fitted on part of the train split, saved as `tutorwatch train` saves one."""
-    items = [i for i in load_labelled(labelled_files()) if split_of(i.family) == "train"]
-    bundle = fit(items[:600])
-    bundle["tuning"] = tune([i for i in load_labelled(labelled_files()) if split_of(i.family) == "tune"][:150], bundle)
+    items = [i for i in load_labelled(labelled_files()) if i.corpus == "team"]
+    bundle = fit([i for i in items if i.split == "train"][:600])
+    bundle["tuning"] = tune([i for i in items if i.split == "tune"][:150], bundle)
     import sklearn
 
     bundle["card"] = {"name": "mini", "versions": {"scikit-learn": sklearn.__version__}}
