@@ -13,11 +13,12 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
-from detectors.catalogue import Expr
+from detectors import claims
+from detectors.catalogue import ClaimTest, Expr
 from detectors.lexicon import Hits, term_key
 
 Spans = list[tuple[int, int]]
-TERMS, REGEX, ANY, ALL, NEAR, NOT = range(6)
+TERMS, REGEX, ANY, ALL, NEAR, NOT, CLAIM = range(7)
 UNSET: object = object()
 
 
@@ -30,6 +31,7 @@ class Node:
     children: tuple[Node, ...] = ()
     within: int = 0
     trigger: frozenset[str] | None = field(default=None)  # None: cannot be pre-filtered
+    claim: ClaimTest | None = None
 
 
 class Compiler:
@@ -49,6 +51,8 @@ class Compiler:
             node.trigger = frozenset([node.key])
         elif kind == "regex":
             node = Node(slot, REGEX, pattern=re.compile(expr.regex or ""))
+        elif kind == "claim":
+            node = Node(slot, CLAIM, claim=expr.claim)  # parsed lazily, only when the rest of the rule allows
         elif kind == "not_":
             node = Node(slot, NOT, children=(self.compile(expr.not_),))  # type: ignore[arg-type]
         else:
@@ -111,6 +115,9 @@ def _evaluate(node: Node, text: str, hits: Hits, memo: list) -> Spans | None:
         return hits.get(node.key)
     if op == REGEX:
         return [m.span() for m in node.pattern.finditer(text) if m.end() > m.start()] or None  # type: ignore[union-attr]
+    if op == CLAIM:
+        test = node.claim
+        return [(c.start, c.end) for c in claims.extract(text, test.kind) if test.passes(c.value)] or None  # type: ignore[union-attr]
     if op == NOT:
         return [] if evaluate(node.children[0], text, hits, memo) is None else None
     if op == ANY:
