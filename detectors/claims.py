@@ -138,14 +138,20 @@ PAYMENT = re.compile(
     r"一次性|卡|价|打包|预存|储值|有效期"
 )
 NOT_PREPAY = re.compile(r"个月(?:大|的宝宝|的婴儿|宝宝|婴儿|以内的宝宝)|工作|上班|经验|实习|试用期|做了|干了|保修|质保")
+PAY_VERB = r"(?:交|缴|付|买|购|报|续|充|预存|收取|收|预收|办|送|赠|加送|再送)"
+GIFT = re.compile(r"^(?:送|赠|加送|再送)")
+FEE_NOUN = r"(?:的)?(?:学费|费用|课程费|培训费|课程|课|班|卡|套餐|课包|会员|有效期|期|制)"
 PERIOD = re.compile(
-    rf"(?P<more>超过|超出|逾|多于|大于|以上)?(?<![0-9])(?P<n>{NUM})个(?:多)?月(?!份|薪|底|初|中旬|日|号|大)(?P<more2>以上)?"
+    rf"(?P<pay>{PAY_VERB}[^,。!?;\n0-9]{{0,4}}?)?"
+    rf"(?:(?P<most>不超过|不超出|不多于|不得超过|最多|至多|最长)?(?P<more>(?<!不)(?<!不得)(?:超过|超出|逾|多于|大于))?"
+    rf"(?<![0-9])(?P<n>{NUM})个(?:多)?月(?P<more2>以上)?"
     rf"|(?P<half>半年)"
     rf"|(?P<years>[一二两三1-3])?(?:个)?学年"
-    rf"|(?<![0-9一二三四五六七八九十])(?P<yn>[一二两三四五1-5])年(?:期|制|卡|课|费|学费|课程|有效|内有效)?(?!级|前|后|来|的(?:经验|教龄)|经验|教龄|以上经验|多)"
-    rf"|(?P<annual>年卡|年课|年费|年缴|包年|全年|整年|年度(?:套餐|课包|卡|班|课程|会员)|学年卡|终身(?:卡|班|会员|课))"
-    rf"|(?P<terms>[一二两三四1-4]?)(?:个)?学期"
-    rf"|(?P<quarter>季度|季卡)"
+    rf"|(?<![0-9一二三四五六七八九十])(?P<yn>[一二两三四五1-5])年"
+    rf"|(?P<terms>[两三四2-4])个学期"
+    rf"|(?P<quarter>季度|季卡))"
+    rf"(?P<fee>{FEE_NOUN})?"
+    rf"|(?P<annual>年卡|年课|年费|年缴|包年|(?:全年|整年|年度)(?:套餐|课包|卡|班|课程|会员|学费|课时|费用)|学年卡|终身(?:卡|班|会员|课))"
     rf"|有效期(?:为|是)?(?P<days>{NUM})天|(?P<days2>{NUM})天(?:内)?有效"
 )
 DATE_RANGE = re.compile(
@@ -154,26 +160,30 @@ DATE_RANGE = re.compile(
 
 
 def _period_months(m: re.Match[str]) -> float | None:
+    """The months a period match stands for; None when nothing says it is paid for (5年高考, 3个月大)."""
+    stated = m.group("pay") or m.group("fee") or m.group("more") or m.group("more2")
+    if m.group("annual"):
+        return 120.0 if m.group("annual").startswith("终身") else 12.0
+    days = m.group("days") or m.group("days2")
+    if days:
+        value = number(days)
+        return None if value is None else value / 30.0
+    if not stated:
+        return None
     if m.group("n") is not None:
         months = number(m.group("n"))
         if months is None:
             return None
-        return months + (0.01 if m.group("more") or m.group("more2") else 0)
+        return months + (0.01 if (m.group("more") or m.group("more2")) and not m.group("most") else 0)
     if m.group("half"):
         return 6.0
-    if m.group(0).endswith("学年"):
-        return 12.0 * (number(m.group("years")) if m.group("years") else 1.0)  # type: ignore[operator]
     if m.group("yn") is not None:
         return 12.0 * (number(m.group("yn")) or 1.0)
-    if m.group("annual"):
-        return 120.0 if m.group("annual").startswith("终身") else 12.0
-    if m.group(0).endswith("学期"):
-        return 4.5 * (number(m.group("terms")) if m.group("terms") else 1.0)  # type: ignore[operator]
+    if m.group("terms"):
+        return 4.5 * (number(m.group("terms")) or 1.0)
     if m.group("quarter"):
         return 3.0
-    days = m.group("days") or m.group("days2")
-    value = number(days) if days else None
-    return None if value is None else value / 30.0
+    return 12.0 * (number(m.group("years")) if m.group("years") else 1.0)  # 学年
 
 
 def prepaid_months(text: str) -> list[Claim]:
@@ -181,13 +191,21 @@ def prepaid_months(text: str) -> list[Claim]:
     for offset, sentence in sentences(text):
         if not PAYMENT.search(sentence):
             continue
+        previous: Claim | None = None
         for m in PERIOD.finditer(sentence):
-            around = sentence[max(0, m.start() - 6) : m.end() + 8]
-            if NOT_PREPAY.search(around):
+            if NOT_PREPAY.search(sentence[m.start() : m.end() + 8]):
                 continue
             months = _period_months(m)
-            if months:
-                out.append(Claim("prepaid_months", round(months, 2), offset + m.start(), offset + m.end(), m.group()))
+            if not months:
+                continue
+            start, end = offset + m.start(), offset + m.end()
+            if previous is not None and GIFT.match(m.group("pay") or "") and start - previous.end <= 3:
+                months += previous.value  # 报三个月送一个月: the gift is prepaid too
+                start, detail = previous.start, f"{previous.detail}+{m.group()}"
+            else:
+                detail = m.group()
+            previous = Claim("prepaid_months", round(months, 2), start, end, detail)
+            out.append(previous)
         for m in DATE_RANGE.finditer(sentence):
             months = (int(m.group("y2")) - int(m.group("y1"))) * 12 + int(m.group("m2")) - int(m.group("m1")) + 1
             if months > 0:
@@ -199,7 +217,7 @@ def prepaid_months(text: str) -> list[Claim]:
 
 LESSON = re.compile(
     rf"(?P<total>共|共计|合计|总共|一共|总计)?(?P<n>{NUM})\+?(?P<plus>\+(?P<n2>{NUM}))?(?:个)?"
-    rf"(?:节|课时|次课|堂|课(?!程表|表|间)|讲|次(?=课|辅导|培训))"
+    rf"(?:节|课时(?!费)|次课|堂|课(?!程表|表|间|时费|费)|讲|次(?=课|辅导|培训))"
 )
 NOT_BOUGHT = re.compile(r"(?:每周|每週|一周|每天|每日|每次|每晚|每月|一个月|每个月|第|前|一次)$")
 JOIN = re.compile(r"^[^。!?;\n]{0,14}$")
@@ -428,7 +446,7 @@ def monthly_pay(text: str) -> list[Claim]:
 
 RESULT = re.compile(
     r"(?:成绩|分数|正确率|准确率|及格率|优秀率|优良率|平均分|均分|排名|名次|得分|通过率|升学率|录取率|提分率)"
-    r"[^,。!?;\n]{0,12}?(?:提高|提升|高出|高于|反超|增长|上升|进步|领先|多出|超出)(?:了)?(?:对照组|同级生|同龄人|其他)?"
+    r"[^,。!?;\n]{0,12}?(?:提高|提升|高出|高于|反超|增长|上升|进步|领先|多出|超出)(?:了)?[^,。!?;\n0-9]{0,6}?"
     r"(?P<n>[0-9]+(?:\.[0-9]+)?)(?P<unit>%|分|个百分点|名)"
 )
 
