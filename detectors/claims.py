@@ -20,6 +20,7 @@ Kinds (value, unit):
 - ``pupils`` — how many pupils are taught (34名初中生, 数十名学生 → 20, 十几个孩子 → 12);
 - ``monthly_pay`` — pay per month in yuan, the top of a range (月薪1万-3万 → 30000; 年薪50万 → 41667);
 - ``result_gain`` — a claimed improvement in results (几何题正确率高出对照组18.7% → 18.7);
+- ``success_rate`` — a claimed pass, admission or improvement rate in percent (升学率高达96% → 96);
 - ``elite_share`` — a percentage of teachers or pupils said to come from elite schools (85%的老师来自985).
 """
 
@@ -43,6 +44,7 @@ KINDS = (
     "pupils",
     "monthly_pay",
     "result_gain",
+    "success_rate",
     "elite_share",
 )
 
@@ -453,6 +455,12 @@ RESULT = re.compile(
 
 result_gains = parser(RESULT, "result_gain", lambda m, text: float(m.group("n")))
 
+RATE = re.compile(
+    r"(?:升学率|录取率|通过率|过关率|提分率|及格率|优秀率|上线率|重点率|本科率|一本率|满意率|有效率|成功率)"
+    r"[^,。!?;\n0-9]{0,6}?(?P<n>[0-9]{1,3}(?:\.[0-9]+)?)\s?%"
+)
+success_rates = parser(RATE, "success_rate", lambda m, text: float(m.group("n")))
+
 
 ELITE = re.compile(
     r"(?P<n>[0-9]{1,3}(?:\.[0-9]+)?)\s?%(?:以上)?(?:的)?(?:老师|教师|师资|讲师|学员|学生)?[^,。!?;\n]{0,6}?"
@@ -483,6 +491,7 @@ PARSERS = {
     "pupils": (re.compile(r"生|学员|孩子|小孩|小朋友|学童|儿童"), pupils),
     "monthly_pay": (re.compile(r"薪|月入|月收入|工资|待遇|元/?月|/月"), monthly_pay),
     "result_gain": (re.compile(r"提高|提升|高出|高于|反超|增长|上升|进步|领先|多出|超出"), result_gains),
+    "success_rate": (re.compile(r"率"), success_rates),
     "elite_share": (re.compile(r"%"), elite_shares),
 }
 assert set(PARSERS) == set(KINDS)

@@ -138,13 +138,19 @@ def export(fitted: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-MAX_FALSE_POSITIVE_RATE = 0.03
+# The false-positive rate each corpus's tune split may reach at the chosen weight and threshold:
+# 3% on the team-written listings (as before), 2% on the real-world ones (issue 18's aim).
+MAX_FALSE_POSITIVE_RATE = {"team": 0.03, "real": 0.02}
+WEIGHTS = [round(0.2 + 0.05 * i, 2) for i in range(17)]  # 0.2 … 1.0 (1.0: the rules alone)
+THRESHOLDS = [round(0.2 + 0.02 * i, 2) for i in range(35)]  # 0.2 … 0.88
 
 
 def tune(items: list[Labelled], bundle: dict[str, Any]) -> dict[str, float]:
-    """The rule weight and threshold that maximise F1 on ``items`` (the tune split) with ≤ 3% false positives.
+    """The rule weight and threshold that maximise the mean F1 of the corpora in ``items`` (the tune split).
 
-    Not dev: rule writers read dev, so rules look better there than on unseen listings.
+    Each corpus counts alike, however many listings it has, and each must keep its false-positive
+    rate within MAX_FALSE_POSITIVE_RATE; if no setting does, the one with the lowest worst rate
+    wins. Not dev: rule writers read dev, so rules look better there than on unseen listings.
     """
     import numpy as np
 
@@ -153,28 +159,32 @@ def tune(items: list[Labelled], bundle: dict[str, Any]) -> dict[str, float]:
 
     detector = rule_detector()
     model = Classifier({**bundle, "card": {}, "tuning": {}}, MODELS_DIR / "unsaved.pkl.gz")
-    rules, truth = [], []
-    texts = []
+    rules, truth, corpora, texts = [], [], [], []
     for item in items:
         full = f"{item.title}\n{item.text}"
         norm = detector.prepare(full)
         rules.append(rule_score(detector.detect(full, item.platform, norm)))
         texts.append(norm.text)
         truth.append(bool(item.categories))
+        corpora.append(item.corpus)
     probabilities = np.array([p.violation for p in model.predict(texts)])
-    rule_scores, labels = np.array(rules), np.array(truth)
-    best: tuple[tuple[bool, float], dict[str, float]] | None = None
-    for weight in np.arange(0.2, 0.85, 0.05):
+    rule_scores, labels, corpus = np.array(rules), np.array(truth), np.array(corpora)
+    parts = [(corpus == name, MAX_FALSE_POSITIVE_RATE.get(name, 0.03)) for name in sorted(set(corpora))]
+    best: tuple[tuple[bool, float, float], dict[str, float]] | None = None
+    for weight in WEIGHTS:
         scores = weight * rule_scores + (1 - weight) * probabilities
-        for threshold in np.arange(0.2, 0.9, 0.02):
+        for threshold in THRESHOLDS:
             flagged = scores >= threshold
-            tp, fp = int((flagged & labels).sum()), int((flagged & ~labels).sum())
-            fn = int((~flagged & labels).sum())
-            fpr = fp / max(int((~labels).sum()), 1)
-            f1 = 2 * tp / max(2 * tp + fp + fn, 1)
-            key = (fpr <= MAX_FALSE_POSITIVE_RATE, f1 if fpr <= MAX_FALSE_POSITIVE_RATE else -fpr)
+            f1s, excess = [], []
+            for mask, cap in parts:
+                f, t = flagged[mask], labels[mask]
+                tp, fp, fn = int((f & t).sum()), int((f & ~t).sum()), int((~f & t).sum())
+                f1s.append(2 * tp / max(2 * tp + fp + fn, 1))
+                excess.append(fp / max(int((~t).sum()), 1) - cap)
+            feasible = max(excess) <= 1e-9
+            key = (feasible, float(np.mean(f1s)) if feasible else -max(excess), -abs(threshold - 0.5))
             if best is None or key > best[0]:
-                best = (key, {"rule_weight": round(float(weight), 2), "threshold": round(float(threshold), 2)})
+                best = (key, {"rule_weight": weight, "threshold": threshold})
     assert best is not None
     return best[1]
 

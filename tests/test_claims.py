@@ -58,6 +58,7 @@ def read(text: str, kind: str) -> list[float]:
         ("8000-12000元/月", "monthly_pay", [12000.0]),
         ("平均分比对照班高出12分", "result_gain", [12.0]),
         ("九成老师毕业于985", "elite_share", []),
+        ("历年升学率高达96%", "success_rate", [96.0]),
         ("超过80%的老师来自985、211", "elite_share", [80.0]),
     ],
 )
