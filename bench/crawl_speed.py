@@ -1,12 +1,13 @@
 """Crawl speed: the full pipeline beside plain Scrapy, and two scrapy-redis workers beside one.
 
     apt-get install -y nginx redis-server      # Debian's; nothing is fetched from outside 127.0.0.1
-    .venv/bin/python bench/crawl_speed.py [--pages 20000] [--skip-redis]
+    .venv/bin/python bench/crawl_speed.py [--pages 20000] [--skip-redis] [--server nginx|python]
 
 Generates a static site of N detail pages (the sample listings' texts, numbered) behind list
-pages of 100 links with 下一页, serves it with nginx on a free 127.0.0.1 port, and crawls it, each
-crawl in its own process, politeness off for all (no delay, no AutoThrottle, robots.txt not
-read, 16 requests at a time):
+pages of 100 links with 下一页 (tests/support/listing_site.py), serves it with nginx on a free
+127.0.0.1 port (``--server python``: a thread in this process, for tiny runs without nginx), and
+crawls it, each crawl in its own process, politeness off for all (no delay, no AutoThrottle, 16
+requests at a time; the site's robots.txt allows everything, so the full crawl obeys it):
 
 - plain: a bare Scrapy spider that fetches list and detail pages and parses title and body;
 - full: TutorWatch's SiteSpider and pipelines (fetch, extract, detect, store, evidence) into a
@@ -20,7 +21,6 @@ the speed-up of two workers over one. Timings belong here, never in the tests.
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import resource
 import shutil
@@ -39,44 +39,27 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support: the sample servers, from the checkout
 
 from crawler.scaleout.frontier import WORKERS_KEY
+from tests.support.listing_site import PER_LIST, render_site, serve_site, site_config, write_site
 from tests.support.local_redis import free_port, local_redis
 from tests.support.sample_server import SITE_KINDS, load_listings
 
-PER_LIST = 100
-FACTS = (("发布者", "publisher"), ("联系电话", "contact"), ("区县", "district"), ("价格", "price"))
-FAST = {"obey_robots": False, "download_delay": 0, "concurrency": 16, "max_pages": 10**7}
-SCRAPY_FAST = {"CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "LOG_LEVEL": "WARNING"}
+SCRAPY_FAST = {
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "AUTOTHROTTLE_ENABLED": False,
+    "LOG_LEVEL": "WARNING",
+}
 TUTORWATCH = str(Path(sys.executable).parent / "tutorwatch")
 
 
-def generate(root: Path, pages: int) -> None:
-    """list/1.html … with 100 links each and 下一页; post/N.html carries a sample listing's text."""
+def site_pages(pages: int) -> dict[str, bytes]:
+    """The generated site: N detail pages, the sample listings' texts in turn, each numbered."""
     listings = [item for site in SITE_KINDS for item in load_listings(site)]
-    (root / "post").mkdir(parents=True)
-    (root / "list").mkdir()
+    items = []
     for n in range(pages):
         item = listings[n % len(listings)]
-        facts = "".join(f"<tr><th>{label}</th><td>{html.escape(str(item[key]))}</td></tr>" for label, key in FACTS)
-        body = "\n".join(f"<p>{html.escape(line)}</p>" for line in item["body"].splitlines() if line.strip())
-        (root / "post" / f"{n}.html").write_text(
-            f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(item["title"])}</title></head>'
-            f'<body><div class="post"><h1 class="post-title">{html.escape(item["title"])} #{n}</h1>'
-            f'<table class="meta">{facts}</table><div class="post-body">{body}\n<p>编号 {n}</p></div></div>'
-            "</body></html>",
-            encoding="utf-8",
-        )
-    lists = (pages + PER_LIST - 1) // PER_LIST
-    for number in range(1, lists + 1):
-        links = "".join(
-            f'<li><a class="post-link" href="/post/{n}.html">帖子 {n}</a></li>'
-            for n in range((number - 1) * PER_LIST, min(number * PER_LIST, pages))
-        )
-        nav = f'<a href="/list/{number + 1}.html">下一页</a>' if number < lists else ""
-        (root / "list" / f"{number}.html").write_text(
-            f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><ul class="posts">{links}</ul>'
-            f'<div class="pager">{nav}</div></body></html>',
-            encoding="utf-8",
-        )
+        items.append({**item, "title": f"{item['title']} #{n}", "body": f"{item['body']}\n编号 {n}"})
+    return render_site(items)
 
 
 @contextmanager
@@ -84,7 +67,7 @@ def nginx(root: Path, work: Path) -> Iterator[int]:
     """Debian's nginx serving ``root`` on a free 127.0.0.1 port, one worker process, no access log."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(binary).exists():
-        sys.exit("nginx is not installed: apt-get install -y nginx")
+        sys.exit("nginx is not installed: apt-get install -y nginx (or --server python)")
     port = free_port()
     conf = work / "nginx.conf"
     conf.write_text(
@@ -103,26 +86,21 @@ def nginx(root: Path, work: Path) -> Iterator[int]:
         process.wait(timeout=10)
 
 
-def site_config(sites_dir: Path, port: int) -> Path:
+@contextmanager
+def serving(pages: dict[str, bytes], server: str, work: Path) -> Iterator[int]:
+    """The site on a free port: by nginx (its own process, for the measurement) or in this process (tiny runs)."""
+    if server == "python":
+        with serve_site(pages) as port:
+            yield port
+        return
+    write_site(pages, work / "site")
+    with nginx(work / "site", work) as port:
+        yield port
+
+
+def write_config(sites_dir: Path, port: int) -> Path:
     sites_dir.mkdir()
-    config = {
-        "name": "生成的测试站",
-        "platform": "tutoring",
-        "start_urls": [f"http://127.0.0.1:{port}/list/1.html"],
-        "list": {
-            "detail_links": "ul.posts a.post-link::attr(href)",
-            "next_page": "xpath://div[@class='pager']/a[contains(., '下一页')]/@href",
-        },
-        "detail": {
-            "title": "h1.post-title",
-            "body": "div.post-body",
-            "publisher": "xpath://th[.='发布者']/following-sibling::td[1]",
-            "contact": "xpath://th[.='联系电话']/following-sibling::td[1]",
-            "district": "xpath://th[.='区县']/following-sibling::td[1]",
-            "price": "xpath://th[.='价格']/following-sibling::td[1]",
-        },
-        "politeness": FAST,
-    }
+    config = site_config(port)  # robots.txt obeyed (the site allows everything): no override needed
     (sites_dir / "generated.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return sites_dir
 
@@ -167,13 +145,14 @@ def child_full(sites_dir: Path, db: Path, log: Path) -> dict[str, Any]:
     from crawler.config.site_config import load_sites
     from crawler.leads.store import LeadStore
     from crawler.spiders.site_spider import SiteSpider
-    from detectors.analysis import rule_detector
+    from detectors.engine import Engine, EngineConfig
 
     (site,) = load_sites(sites_dir)
-    rule_detector()
+    config = EngineConfig()
+    Engine.shared(config)
     with LeadStore(db) as store:
         run_id = store.start_run("crawl")
-    process = CrawlerProcess({**scrapy_settings(db, run_id, log), **SCRAPY_FAST})
+    process = CrawlerProcess({**scrapy_settings(db, run_id, log, config), **SCRAPY_FAST})
     crawler = process.create_crawler(SiteSpider.for_site(site))
     process.crawl(crawler)
     started = time.monotonic()
@@ -219,6 +198,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=20_000)
     parser.add_argument("--skip-redis", action="store_true")
+    parser.add_argument(
+        "--server", choices=("nginx", "python"), default="nginx", help="python: no nginx needed (tiny runs)"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -231,9 +213,8 @@ def main() -> None:
         work = Path(tmp)
         work.chmod(0o755)
         (work / "tmp").mkdir()
-        generate(work / "site", args.pages)
-        with nginx(work / "site", work) as port:
-            sites_dir = site_config(work / "sites", port)
+        with serving(site_pages(args.pages), args.server, work) as port:
+            sites_dir = write_config(work / "sites", port)
             start = f"http://127.0.0.1:{port}/list/1.html"
             plain = run_child("plain", start, str(work / "plain.log"))
             full = run_child("full", str(sites_dir), str(work / "full.db"), str(work / "full.log"))
@@ -242,7 +223,8 @@ def main() -> None:
                 for n in (1, 2):
                     (work / f"redis{n}").mkdir()
                     results[f"redis x{n}"] = redis_run(sites_dir, work / f"redis{n}", n, args.pages)
-    print(f"{args.pages} detail pages (+{(args.pages + PER_LIST - 1) // PER_LIST} list pages), nginx on 127.0.0.1")
+    lists = (args.pages + PER_LIST - 1) // PER_LIST
+    print(f"{args.pages} detail pages (+{lists} list pages), served by {args.server} on 127.0.0.1")
     for name, r in results.items():
         rss = f"  max RSS {r['max_rss_mb']:.0f} MB" if "max_rss_mb" in r else ""
         print(f"{name:10} {r['pages'] / r['seconds']:7.1f} pages/s  ({r['pages']} in {r['seconds']:.1f} s){rss}")

@@ -20,9 +20,7 @@ import ahocorasick
 import ahocorasick_rs
 import opencc
 
-from detectors import analyze
-from detectors.analysis import analyze_document, rule_detector
-from detectors.classifier import load_default
+from detectors.engine import Engine, EngineConfig
 from detectors.models import Document
 from detectors.normalize import normalize
 
@@ -59,7 +57,8 @@ def main() -> None:
     docs = corpus()
     texts = [f"{title}\n{text}" for title, text, _ in docs]
     start = time.perf_counter()
-    detector = rule_detector()
+    rules_only = Engine(EngineConfig(detectors=("rules",)))
+    detector = rules_only
     print(
         f"catalogue build: {time.perf_counter() - start:.2f} s (after imports); {len(texts)} listings, "
         f"{sum(len(t.encode()) for t in texts) / 1e3:.0f} kB"
@@ -80,21 +79,22 @@ def main() -> None:
     timed("bare scan, pyahocorasick (overlapping)", lambda: [list(py.iter(t)) for t in texts], texts, args.repeat)
     timed("OpenCC t2s alone", lambda: [converter.convert(t) for t in texts], texts, args.repeat)
     timed("fold (normalize) alone", lambda: [normalize(t) for t in texts], texts, args.repeat)
-    rules_only = [Document(*d) for d in docs]
+    documents = [Document(*d) for d in docs]
     whole = timed(
         "whole rule pass (rules only)",
-        lambda: [analyze_document(d, use_model=False) for d in rules_only],
+        lambda: rules_only.analyze_many(documents),
         texts,
         args.repeat,
     )
     print(f"whole rule pass / bare ahocorasick-rs = {whole / bare_rs:.3f}")
-    model = load_default()
+    engine = Engine(EngineConfig())
+    model = engine.model
     if model is None:
         print("no model in data/models: run `tutorwatch train` for the classifier lines")
         return
-    prepared = [detector.prepare(t).text for t in texts]
-    timed("classifier inference alone", lambda: [model.predict([t]) for t in prepared], texts, args.repeat)
-    timed("analyze(): rules + classifier", lambda: [analyze(*d) for d in docs], texts, args.repeat)
+    prepared = [engine.fold(t) for t in texts]
+    timed("classifier inference alone", lambda: model.predict(prepared), texts, args.repeat)
+    timed("analyze(): every detector", lambda: engine.analyze_many(documents), texts, args.repeat)
     card = model.card
     print(
         f"model {model.path.name}: {model.path.stat().st_size / 1e6:.1f} MB, fitted and tuned in "

@@ -41,15 +41,15 @@ from pathlib import Path
 
 from crawler.extraction.listing import Listing
 from crawler.leads.columns import LEAD_COLUMNS
-from crawler.leads.duplicates import signature
 from crawler.leads.export import export_store
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.groups import actor_of, band_keys, contact_keys
 from crawler.leads.review import import_review
 from crawler.leads.store import LeadStore
 from crawler.pipelines.store import COMMIT_PAGES
-from detectors.contacts import fold
+from detectors import default_engine
 from detectors.models import Analysis, Finding, Span
+from detectors.signature import signature
 
 SUBJECTS = ["数学", "英语", "物理", "化学", "语文", "生物", "地理", "历史", "钢琴", "美术", "编程", "舞蹈"]
 GRADES = ["一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "初一", "初二", "初三", "高一", "高二", "高三"]
@@ -101,7 +101,7 @@ def fill(db: Path, count: int, real: int) -> None:
                 page = listing(i)
                 digest, minhash = f"h{i}", rng.randbytes(256)
                 if i < real:
-                    digest, minhash = content_hash(page), signature(fold(f"{page.title}\n{page.body}"))
+                    digest, minhash = content_hash(page), signature(default_engine().fold(f"{page.title}\n{page.body}"))
                 contacts = f"phone:{page.body.rsplit('电话', 1)[1]}"
                 found = EXPORT_DAY - timedelta(days=DAYS - 1 - i * DAYS // count)
                 batch.append(
@@ -201,8 +201,7 @@ def bench_review(db: Path, work: Path, count: int) -> None:
 
 def night(count: int, known: int) -> list[tuple[Listing, Analysis, str]]:
     """60% known unchanged leads, 10% changed, 10% new leads, 10% re-posts of known ones, 10% clean
-    pages; each analysis
-    carries the page's folded text, as the detectors hand it on."""
+    pages; each analysis carries the contacts and signature the engine finds in the page."""
     out = []
     for n in range(count):
         kind = n % 10
@@ -216,8 +215,12 @@ def night(count: int, known: int) -> list[tuple[Listing, Analysis, str]]:
             page, verdict, outcome = listing(n % known, "，新开班", url=10**9 + n), FLAGGED, "new"
         else:
             page, verdict, outcome = listing(2 * 10**9 + n), CLEAN, "clean"
-        out.append((page, replace(verdict, folded=fold(f"{page.title}\n{page.body}")), outcome))
-    return out
+        out.append((page, verdict, outcome))
+    found = default_engine().analyze_many(page.document() for page, _, _ in out)
+    return [
+        (page, replace(verdict, contacts=a.contacts, institutions=a.institutions, signature=a.signature), outcome)
+        for (page, verdict, outcome), a in zip(out, found, strict=True)
+    ]
 
 
 def bench_night(db: Path, count: int, known: int) -> None:

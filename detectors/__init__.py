@@ -1,6 +1,26 @@
-"""TutorWatch detectors: a pure library (no Scrapy, no database, no network)."""
+"""TutorWatch detectors: a pure library (no Scrapy, no database, no network, no environment reads)."""
 
-from detectors.analysis import analyze, analyze_document
-from detectors.models import Analysis, Document, Finding, Span
+from detectors.detector import Detector, Reading
+from detectors.engine import DETECTORS, Engine, EngineConfig, default_engine
+from detectors.models import Analysis, Document, Finding, Span, Stamp
 
-__all__ = ["Analysis", "Document", "Finding", "Span", "analyze", "analyze_document"]
+
+def analyze(title: str, text: str, platform: str | None = None) -> Analysis:
+    """The default engine on a title and body (spans index ``title + "\\n" + text``): for quick use and tests."""
+    return default_engine().analyze(Document(title, text, platform))
+
+
+__all__ = [
+    "DETECTORS",
+    "Analysis",
+    "Detector",
+    "Document",
+    "Engine",
+    "EngineConfig",
+    "Finding",
+    "Reading",
+    "Span",
+    "Stamp",
+    "analyze",
+    "default_engine",
+]

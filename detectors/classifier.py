@@ -9,20 +9,25 @@ made by an incompatible scikit-learn fails with a one-line error that names the 
 from __future__ import annotations
 
 import gzip
-import os
+import hashlib
 import pickle
 import re
 import warnings
 from collections import Counter
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from detectors.detector import Detector, Reading
 from detectors.errors import ConfigError
+from detectors.models import Prediction
 from detectors.segmenter import jieba_loaded
+
+if TYPE_CHECKING:
+    from detectors.engine import Engine
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "data" / "models"
 DEFAULT_MODEL = MODELS_DIR / "tutorwatch.pkl.gz"
@@ -39,13 +44,6 @@ def add_words(words: list[str]) -> None:
 def words(text: str) -> list[str]:
     """jieba tokens without whitespace and punctuation: the word features (module level: picklable)."""
     return [w for w in jieba_loaded().lcut(text, HMM=False) if w.strip() and (w.isalnum() or len(w) > 1)]
-
-
-@dataclass(frozen=True)
-class Prediction:
-    violation: float  # calibrated probability that the listing breaks a rule
-    categories: dict[str, float]  # per-category probabilities (one-vs-rest)
-    terms: tuple[str, ...]  # features of this text that pushed the violation score up most
 
 
 WHITESPACE = re.compile(r"\s\s+")
@@ -74,8 +72,9 @@ class Classifier:
     OneVsRest, against 0.2 ms here); tests hold the two to the same numbers.
     """
 
-    def __init__(self, bundle: dict[str, Any], path: Path) -> None:
+    def __init__(self, bundle: dict[str, Any], path: Path, digest: str = "") -> None:
         self.path = path
+        self.id = f"{path.name.split('.')[0]}:{digest[:12] or 'unsaved'}"  # name and file hash, for stamps
         self.card = bundle["card"]
         self.labels: list[str] = bundle["labels"]
         self.tuning: dict[str, float] = bundle["tuning"]  # rule_weight and threshold, chosen on dev
@@ -96,9 +95,10 @@ class Classifier:
     def load(cls, path: Path = DEFAULT_MODEL) -> Classifier:
         retrain = f"retrain it with `tutorwatch train --name {path.name.split('.')[0]}`"
         try:
-            with warnings.catch_warnings(), gzip.open(path, "rb") as handle:
+            raw = path.read_bytes()
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                bundle = pickle.load(handle)
+                bundle = pickle.loads(gzip.decompress(raw))
         except FileNotFoundError:
             raise ConfigError(f"{path}: no model file; {retrain}") from None
         except Exception as exc:  # a truncated or foreign file: pickle raises many kinds
@@ -108,7 +108,7 @@ class Classifier:
         trained, installed = bundle.get("card", {}).get("versions", {}).get("scikit-learn", "?"), sklearn_version()
         if installed is not None and trained.split(".")[:2] != installed.split(".")[:2]:
             raise ConfigError(f"{path}: trained with scikit-learn {trained}, this is {installed}; {retrain}")
-        return cls(bundle, path)
+        return cls(bundle, path, hashlib.sha256(raw).hexdigest())
 
     def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(column indices, values) of one text's features: sublinear TF-IDF, L2-normed per block."""
@@ -129,7 +129,7 @@ class Classifier:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         return np.concatenate(indices), np.concatenate(values)
 
-    def predict(self, texts: list[str], top: int = 5) -> list[Prediction]:
+    def predict(self, texts: Sequence[str], top: int = 5) -> list[Prediction]:
         out = []
         for text in texts:
             columns, values = self.vector(text)
@@ -137,12 +137,32 @@ class Classifier:
             a, b = self._calibration[:, 0], self._calibration[:, 1]
             violation = float(np.mean(1.0 / (1.0 + np.exp(a * decisions[: self._folds] + b))))
             per_category = 1.0 / (1.0 + np.exp(-decisions[self._folds :]))
-            pushes = values * self._coef[columns]
-            named = (self._names[columns[i]].strip() for i in np.argsort(-pushes) if pushes[i] > 0)
-            terms = tuple(dict.fromkeys(t for t in named if len(t) >= 2))[:top]
             cats = {label: float(per_category[i]) for i, label in enumerate(self.labels)}
-            out.append(Prediction(violation, cats, terms))
+            out.append(Prediction(violation, cats, partial(self._terms, columns, values, top)))
         return out
+
+    def _terms(self, columns: np.ndarray, values: np.ndarray, top: int) -> tuple[str, ...]:
+        """The features that pushed one text's violation score up most (only worked out for a finding)."""
+        pushes = values * self._coef[columns]
+        named = (self._names[columns[i]].strip() for i in np.argsort(-pushes) if pushes[i] > 0)
+        return tuple(dict.fromkeys(t for t in named if len(t) >= 2))[:top]
+
+
+class ClassifierDetector(Detector):
+    """The trained model's probability for each listing; scoring weighs it with the other findings."""
+
+    name = "classifier"
+
+    def __init__(self, model: Classifier) -> None:
+        self.model = model
+
+    @classmethod
+    def build(cls, engine: Engine) -> ClassifierDetector | None:
+        return cls(engine.model) if engine.model is not None else None
+
+    def detect(self, readings: Sequence[Reading]) -> None:
+        for reading, prediction in zip(readings, self.model.predict([r.content for r in readings]), strict=True):
+            reading.prediction = prediction
 
 
 def save_bundle(bundle: dict[str, Any], path: Path) -> None:
@@ -164,10 +184,6 @@ def sklearn_version() -> str | None:
         return None
 
 
-@lru_cache(maxsize=2)
-def load_default(path: str | None = None) -> Classifier | None:
-    """The model analyze() uses: TUTORWATCH_MODEL ("none": rules only), else data/models/tutorwatch.pkl.gz."""
-    chosen = path or os.environ.get("TUTORWATCH_MODEL")
-    if chosen == "none" or (chosen is None and not DEFAULT_MODEL.exists()):
-        return None
-    return Classifier.load(Path(chosen or DEFAULT_MODEL))
+def default_model() -> Path | None:
+    """The shipped model when there is one (else None: the rules work alone)."""
+    return DEFAULT_MODEL if DEFAULT_MODEL.exists() else None

@@ -9,8 +9,14 @@ same person behind several listings is one key.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from detectors.analysis import rule_detector
+from detectors.detector import Detector, Reading
+from detectors.models import Institution
+
+if TYPE_CHECKING:
+    from detectors.engine import Engine
 
 NUMERALS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
 SPACED_DIGITS = re.compile(r"(?<![0-9])(?:[0-9][ \-.·]?){6,13}[0-9](?![0-9])")
@@ -23,10 +29,7 @@ INSTITUTION = re.compile(
     r"工作室|家政服务中心|家政公司|家政))"
 )
 
-
-def fold(text: str) -> str:
-    """The folded, de-obfuscated text that contacts() and institutions() read (and rules match)."""
-    return rule_detector().prepare(text).text
+INSTITUTION_PARTS = ("publisher", "title", "body", "contact")  # the advertiser's own name first
 
 
 def contacts(folded: str) -> list[str]:
@@ -45,3 +48,31 @@ def contacts(folded: str) -> list[str]:
 def institutions(folded: str) -> list[str]:
     """Names in folded text that look like an institution or agency (…教育, …培训学校, …工作室, …家政)."""
     return list(dict.fromkeys(m.group(1) for m in INSTITUTION.finditer(folded)))
+
+
+def named_institutions(reading: Reading, parts: Sequence[str] = INSTITUTION_PARTS) -> list[Institution]:
+    """Institution names in the given parts of a reading, in that order, each with the original text it stands on."""
+    found: dict[str, Institution] = {}
+    text = reading.folded.text
+    for part in parts:
+        start, end = reading.bounds.get(part, (0, 0))
+        for match in INSTITUTION.finditer(text, start, end):
+            name = match.group(1)
+            if name not in found:
+                found[name] = Institution(name, reading.span(*match.span(1)), part)
+    return list(found.values())
+
+
+class PartiesDetector(Detector):
+    """Who is behind a listing: contact keys from every part, institution names with where they stand."""
+
+    name = "parties"
+
+    @classmethod
+    def build(cls, engine: Engine) -> PartiesDetector:
+        return cls()
+
+    def detect(self, readings: Sequence[Reading]) -> None:
+        for reading in readings:
+            reading.contacts = contacts(reading.folded.text)
+            reading.institutions = named_institutions(reading)

@@ -8,7 +8,7 @@ from detectors.models import Analysis, Finding
 
 
 def finding_json(finding: Finding) -> dict[str, Any]:
-    """``text`` is exactly ``(title + "\\n" + text)[start:end]`` of the input."""
+    """``text`` is exactly ``document.text[start:end]``: ``title + "\\n" + text`` for ``scan``'s input."""
     return {
         "category": finding.category,
         "rule": finding.rule,
@@ -30,4 +30,5 @@ def analysis_json(doc_id: Any, analysis: Analysis) -> dict[str, Any]:
         "categories": analysis.categories,
         "findings": [finding_json(f) for f in analysis.findings],
         "model_score": analysis.model_score,
+        "stamp": str(analysis.stamp) if analysis.stamp is not None else "",
     }

@@ -1,31 +1,9 @@
-"""Errors the CLI turns into a one-line message and a distinct exit code."""
+"""The detectors' own errors: plain exceptions whose str() is one line; the application maps them to exit codes."""
 
 
-class TutorWatchError(Exception):
-    """A user-facing failure: bad input, an unreadable file. str() is the one line shown."""
-
-    exit_code = 1
+class DetectorError(Exception):
+    """Input the detectors cannot use (a labelled file that is not one)."""
 
 
-class ConfigError(TutorWatchError):
-    """An invalid site config, rule file or lexicon: nothing is crawled or analysed with it."""
-
-    exit_code = 4
-
-
-class FetchError(TutorWatchError):
-    """Nothing could be fetched: every URL or site failed."""
-
-    exit_code = 5
-
-
-class LockedError(TutorWatchError):
-    """Another crawl holds the lock on this database: this one starts nothing."""
-
-    exit_code = 7
-
-
-class DatabaseError(TutorWatchError):
-    """The leads database cannot be used (not a database, or from a newer TutorWatch): it is left as it is."""
-
-    exit_code = 8
+class ConfigError(DetectorError):
+    """An invalid rule file, lexicon, model or registry: nothing is analysed with it."""

@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from detectors.analysis import analyze_document
 from detectors.categories import CATEGORIES
-from detectors.errors import TutorWatchError
+from detectors.engine import DETECTORS, Engine, EngineConfig
+from detectors.errors import DetectorError
 from detectors.models import Document
 from detectors.splits import LABELS_DIR, REAL_DIR, SAMPLE_PREFIX, real_split_of, split_of
 
@@ -65,7 +65,7 @@ def load_labelled(paths: Iterable[Path]) -> list[Labelled]:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise TutorWatchError(f"{path}: cannot read: {exc.strerror}") from None
+            raise DetectorError(f"{path}: cannot read: {exc.strerror}") from None
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -84,10 +84,10 @@ def load_labelled(paths: Iterable[Path]) -> list[Labelled]:
                     raw.get("grounding"),
                 )
             except (ValueError, KeyError, TypeError) as exc:
-                raise TutorWatchError(f"{path}:{number}: not a labelled listing ({exc})") from None
+                raise DetectorError(f"{path}:{number}: not a labelled listing ({exc})") from None
             unknown = item.categories - set(CATEGORIES)
             if unknown:
-                raise TutorWatchError(f"{path}:{number}: unknown category {sorted(unknown)[0]!r}")
+                raise DetectorError(f"{path}:{number}: unknown category {sorted(unknown)[0]!r}")
             items.append(item)
     return items
 
@@ -138,13 +138,19 @@ def summary(report: Report) -> Summary:
     return Summary(round(p, 3), round(r, 3), round(f, 3), round(fpr, 3), round(_prf(tp, fp, fn)[2], 3), report.listings)
 
 
-def ablation(items: list[Labelled], model_path: Path | None = None) -> dict[str, Summary]:
-    """Rules alone, classifier alone, and both, on the same listings."""
-    modes = {"rules": (True, False), "classifier": (False, True), "combined": (True, True)}
+def ablation_engines(config: EngineConfig) -> dict[str, Engine]:
+    """Rules without the classifier, the classifier without rules, and both: engines built from one config."""
+    everything = tuple(d.name for d in DETECTORS if config.runs(d.name))
     return {
-        mode: summary(evaluate(items, use_rules, use_model, str(model_path) if model_path else None))
-        for mode, (use_rules, use_model) in modes.items()
+        "rules": Engine(replace(config, detectors=tuple(n for n in everything if n != "classifier"))),
+        "classifier": Engine(replace(config, detectors=tuple(n for n in everything if n != "rules"))),
+        "combined": Engine(replace(config, detectors=everything)),
     }
+
+
+def ablation(items: list[Labelled], config: EngineConfig) -> dict[str, Summary]:
+    """Rules alone, classifier alone, and both, on the same listings."""
+    return {mode: summary(evaluate(items, engine)) for mode, engine in ablation_engines(config).items()}
 
 
 def format_ablation(rows: dict[str, Summary]) -> str:
@@ -160,17 +166,10 @@ def format_ablation(rows: dict[str, Summary]) -> str:
     return "\n".join(lines)
 
 
-def evaluate(
-    items: list[Labelled], use_rules: bool = True, use_model: bool = True, model_path: str | None = None
-) -> Report:
+def evaluate(items: list[Labelled], engine: Engine) -> Report:
     report = Report()
-    for item in items:
-        analysis = analyze_document(
-            Document(item.title, item.text, item.platform),
-            use_rules=use_rules,
-            use_model=use_model,
-            model_path=model_path,
-        )
+    analyses = engine.analyze_many(Document(item.title, item.text, item.platform) for item in items)
+    for item, analysis in zip(items, analyses, strict=True):
         report.scores.append((analysis.score, bool(item.categories)))
         predicted = set(analysis.categories) if analysis.flagged else set()
         report.listings += 1

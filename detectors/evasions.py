@@ -17,8 +17,10 @@ import opencc
 from pypinyin import lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 
-from detectors.analysis import analyze, rule_detector
+from detectors.catalogue import Catalogue
 from detectors.deobfuscate import toneless
+from detectors.engine import Engine
+from detectors.models import Document
 from detectors.rule_detector import merge_spans
 from detectors.segmenter import jieba_loaded
 
@@ -119,13 +121,14 @@ def disguise(
     return new_title, new_text
 
 
-def key_words(text: str, pieces: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+def key_words(
+    text: str, pieces: Iterable[tuple[int, int]], automaton: ahocorasick_rs.AhoCorasick
+) -> list[tuple[int, int]]:
     """Where the rule lexicons' Chinese terms (2+ characters) stand inside the evidence pieces.
 
     These are the words an advertiser would disguise; the rest of the evidence (ages, grades
     found by pattern) is context.
     """
-    automaton = _key_term_automaton()
     found = []
     for start, end in pieces:
         for _, s, e in automaton.find_matches_as_indexes(text[start:end]):
@@ -133,27 +136,29 @@ def key_words(text: str, pieces: Iterable[tuple[int, int]]) -> list[tuple[int, i
     return found
 
 
-@cache
-def _key_term_automaton() -> ahocorasick_rs.AhoCorasick:
-    terms = {t for lexicon in rule_detector().catalogue.lexicons.values() for t in lexicon}
+def key_term_automaton(catalogue: Catalogue) -> ahocorasick_rs.AhoCorasick:
+    """The lexicons' Chinese terms of two or more characters: the words an advertiser would disguise."""
+    terms = {t for lexicon in catalogue.lexicons.values() for t in lexicon}
     keys = sorted(t for t in terms if len(t) >= 2 and all(_is_cjk(c) for c in t))
     return ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
 
 
-def robustness(listings: Iterable[tuple[str, str, str | None]]) -> dict[str, tuple[int, int]]:
+def robustness(listings: list[tuple[str, str, str | None]], engine: Engine) -> dict[str, tuple[int, int]]:
     """Per evasion: (still flagged, caught in plain form and holding a key word) over the listings."""
     caught = []
-    for title, text, platform in listings:
-        analysis = analyze(title, text, platform)
+    automaton = key_term_automaton(engine.catalogue)
+    analyses = engine.analyze_many(Document(title, text, platform) for title, text, platform in listings)
+    for (title, text, platform), analysis in zip(listings, analyses, strict=True):
         if analysis.flagged:
             full = f"{title}\n{text}"
             pieces = merge_spans([(s.start, s.end) for f in analysis.findings for s in f.spans])
-            words = [(s, e) for s, e in key_words(full, pieces) if "\n" not in full[s:e]]
+            words = [(s, e) for s, e in key_words(full, pieces, automaton) if "\n" not in full[s:e]]
             if words:
                 caught.append((title, text, platform, words))
     results = {}
     for name, evasion in EVASIONS.items():
-        kept = sum(analyze(*disguise(t, x, w, evasion), pl).flagged for t, x, pl, w in caught)
+        disguised = (Document(*disguise(t, x, w, evasion), pl) for t, x, pl, w in caught)
+        kept = sum(analysis.flagged for analysis in engine.analyze_many(disguised))
         results[name] = (kept, len(caught))
     return results
 

@@ -1,26 +1,54 @@
-"""Frozen value types that travel from the detectors to the leads store and the exports."""
+"""Frozen value types that travel from the engine to the leads store, the exports and other tools."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+
+# The parts a document's text is made of, in order. Title and body are always there (joined by a
+# line break); a further part is appended after a line break only when it is not empty. A new
+# part (text read from the listing's images, say) is one more field below and one more name here.
+EXTRA_PARTS: tuple[str, ...] = ("publisher", "contact")
+CONTENT_PARTS: tuple[str, ...] = ("title", "body")  # the listing's own text: what rules and classifier read
 
 
 @dataclass(frozen=True)
 class Document:
-    """What is analysed: the title and body joined as ``title + "\\n" + text``."""
+    """What the engine analyses. Spans index ``text``: title + "\\n" + body, then "\\n" + part per non-empty part.
+
+    So a listing without publisher or contact keeps the ``title + "\\n" + body`` offsets that
+    ``scan``'s JSON contract promises, and a finding on the publisher still quotes real text.
+    """
 
     title: str
-    text: str
+    body: str
     platform: str | None = None
+    publisher: str = ""
+    contact: str = ""
 
-    @property
-    def full_text(self) -> str:
-        return f"{self.title}\n{self.text}"
+    @cached_property
+    def ranges(self) -> dict[str, tuple[int, int]]:
+        """Each present part's [start, end) in ``text``."""
+        ranges = {"title": (0, len(self.title))}
+        at = len(self.title) + 1
+        ranges["body"] = (at, at + len(self.body))
+        at += len(self.body)
+        for name in EXTRA_PARTS:
+            value: str = getattr(self, name)
+            if value:
+                ranges[name] = (at + 1, at + 1 + len(value))
+                at += 1 + len(value)
+        return ranges
+
+    @cached_property
+    def text(self) -> str:
+        extra = "".join(f"\n{getattr(self, name)}" for name in EXTRA_PARTS if getattr(self, name))
+        return f"{self.title}\n{self.body}{extra}"
 
 
 @dataclass(frozen=True)
 class Span:
-    """A stretch of the *original* full text: ``full_text[start:end] == text``."""
+    """A stretch of the document's *original* text: ``document.text[start:end] == text``."""
 
     start: int
     end: int
@@ -29,7 +57,7 @@ class Span:
 
 @dataclass(frozen=True)
 class Finding:
-    """One rule that fired, with the evidence spans and the policy clauses it rests on."""
+    """One piece of evidence (a rule that fired, the registry's answer, the classifier's call) and its clauses."""
 
     category: str
     rule: str
@@ -41,16 +69,69 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Institution:
+    """A name that looks like an institution or agency, where it stands, and in which part of the document."""
+
+    name: str  # as folded (繁→简, evasions undone): what the registry is searched with
+    span: Span
+    part: str
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What produced an analysis, so a verdict can be reproduced months later for a case file."""
+
+    rules: str  # hash of the rule catalogue (rules, lexicons, obfuscation lists)
+    registry: str  # hash of the licence registry file ("none" without one)
+    model: str  # the model's name and file hash ("none": rules only)
+    threshold: float  # the score at which a listing is flagged
+    version: str  # TutorWatch's version
+
+    def __str__(self) -> str:
+        return (
+            f"rules={self.rules} registry={self.registry} model={self.model} "
+            f"threshold={self.threshold:.2f} version={self.version}"
+        )
+
+    @classmethod
+    def parse(cls, text: str) -> Stamp | None:
+        """The stamp ``str()`` wrote, or None for an empty or foreign string."""
+        try:
+            fields = dict(part.split("=", 1) for part in text.split())
+            return cls(
+                fields["rules"], fields["registry"], fields["model"], float(fields["threshold"]), fields["version"]
+            )
+        except (KeyError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The classifier's call on one text; ``terms`` (what raised the score) is worked out only when asked."""
+
+    violation: float  # calibrated probability that the listing breaks a rule
+    categories: dict[str, float]  # per-category probabilities (one-vs-rest)
+    explain: object = field(default=None, compare=False, repr=False)  # () -> tuple[str, ...]
+
+    @cached_property
+    def terms(self) -> tuple[str, ...]:
+        """Features of this text that pushed the violation score up most."""
+        return self.explain() if callable(self.explain) else ()
+
+
+@dataclass(frozen=True)
 class Analysis:
-    """The detectors' verdict on one document."""
+    """The engine's verdict on one document, with everything the store keeps about who is behind it."""
 
     score: float
     flagged: bool
     findings: tuple[Finding, ...] = field(default_factory=tuple)
     model_score: float | None = None  # the classifier's violation probability, when a model is loaded
-    # The folded, de-obfuscated text the verdict was read from: the store takes contacts and the
-    # MinHash from it instead of folding the page a second time.
-    folded: str = field(default="", compare=False, repr=False)
+    contacts: tuple[str, ...] = ()  # normalised phone:/wechat:/qq: keys, evasions undone
+    institutions: tuple[str, ...] = ()  # institution names (publisher first)
+    registry: str = ""  # the licence registry on the institution named by publisher or title ('' if none)
+    signature: bytes = b""  # MinHash of the listing's folded text, for near-duplicates
+    stamp: Stamp | None = None
 
     @property
     def categories(self) -> list[str]:

@@ -2,19 +2,32 @@
 
 Loaded from data/registry/institutions.csv (format in its README). Only education institutions
 are looked up (…教育, …学校, …培训, …学堂, …书院, …工作室); 家政 agencies and lone tutors are not.
+The body is not searched: it names third parties (the school a tutor teaches at) as often as
+the advertiser, so only the publisher and the title are.
+
+The registry corroborates: an institution it does not license adds an ``unlicensed`` finding
+only to a listing the other detectors' evidence already flags (an unknown art school
+advertising drawing classes is no lead), and then the finding counts in the score like any other.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, replace
-from functools import lru_cache
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from detectors.contacts import fold, institutions
+from detectors.contacts import named_institutions
+from detectors.detector import Detector, Reading
 from detectors.errors import ConfigError
-from detectors.models import Analysis, Finding, Span
+from detectors.models import Finding
 from detectors.normalize import normalize_term
+from detectors.scoring import Scoring
+
+if TYPE_CHECKING:
+    from detectors.engine import Engine
 
 REGISTRY = Path(__file__).resolve().parent.parent / "data" / "registry" / "institutions.csv"
 EDUCATION = ("教育", "学校", "培训", "学堂", "书院", "工作室", "学院")
@@ -33,6 +46,8 @@ SUBJECT_CATEGORIES = frozenset(
     }
 )
 COLUMNS = ("name", "licence_no", "scope", "status", "blacklisted")
+UNLICENSED = ("not found", "revoked", "blacklisted")  # the answers that make an `unlicensed` finding
+LOOKED_UP = ("publisher", "title")
 
 
 @dataclass(frozen=True)
@@ -45,8 +60,8 @@ class Entry:
     blacklisted: bool
 
 
-@lru_cache(maxsize=4)
-def load_registry(path: Path = REGISTRY) -> tuple[Entry, ...]:
+def load_registry(path: Path) -> tuple[Entry, ...]:
+    """The registry's entries; none when the file does not exist."""
     if not path.exists():
         return ()
     try:
@@ -72,21 +87,20 @@ def load_registry(path: Path = REGISTRY) -> tuple[Entry, ...]:
     return tuple(entries)
 
 
+def registry_hash(path: Path) -> str:
+    """The registry file's identity for an analysis' stamp ('none' without a file)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else "none"
+
+
 def lookup(name: str, registry: tuple[Entry, ...]) -> Entry | None:
     folded = normalize_term(name)
     return next((e for e in registry if e.folded in folded or folded in e.folded), None)
 
 
-def registry_status(analysis: Analysis, publisher: str, title: str, path: Path = REGISTRY) -> tuple[str, str]:
-    """(status, institution) for a listing; ('', '') when its publisher or title names no education institution.
-
-    The body is not searched: it names third parties (the school a tutor teaches at) as often as
-    the advertiser.
-    """
-    names = [n for n in institutions(fold(f"{publisher}\n{title}")) if n.endswith(EDUCATION)]
+def registry_status(names: Sequence[str], categories: set[str], registry: tuple[Entry, ...]) -> tuple[str, str]:
+    """(status, institution) for a listing's education institution names; ('', '') when there are none."""
     if not names:
         return "", ""
-    registry = load_registry(path)
     for name in names:
         entry = lookup(name, registry)
         if entry is None:
@@ -95,25 +109,44 @@ def registry_status(analysis: Analysis, publisher: str, title: str, path: Path =
             return "blacklisted", name
         if entry.status != "valid":
             return "revoked", name
-        if entry.scope == "non-subject" and SUBJECT_CATEGORIES & set(analysis.categories):
+        if entry.scope == "non-subject" and SUBJECT_CATEGORIES & categories:
             return "scope mismatch", name
         return "licensed", name
     return "not found", names[0]
 
 
-def with_registry(analysis: Analysis, status: str, name: str, full_text: str) -> Analysis:
-    """A flagged analysis plus an `unlicensed` finding when the registry says the institution is not licensed."""
-    if not analysis.flagged or status not in ("not found", "revoked", "blacklisted"):
-        return analysis
-    at = full_text.find(name)
-    span = Span(at, at + len(name), name) if at >= 0 else Span(0, 0, "")
-    finding = Finding(
-        category="unlicensed",
-        rule=f"registry/{status.replace(' ', '-')}",
-        confidence="high",
-        basis=("YY 四(一)",),
-        span=span,
-        spans=(span,),
-        explanation=f"licence registry: {name} — {status}",
-    )
-    return replace(analysis, findings=(*analysis.findings, finding))
+class RegistryDetector(Detector):
+    """The registry's answer on the institution a listing names as publisher or in its title."""
+
+    name = "registry"
+
+    def __init__(self, registry: tuple[Entry, ...], scoring: Scoring) -> None:
+        self.registry = registry
+        self.scoring = scoring
+
+    @classmethod
+    def build(cls, engine: Engine) -> RegistryDetector:
+        return cls(load_registry(engine.config.registry), engine.scoring)
+
+    def detect(self, readings: Sequence[Reading]) -> None:
+        for reading in readings:
+            named = [i for i in named_institutions(reading, LOOKED_UP) if i.name.endswith(EDUCATION)]
+            if not named:
+                continue
+            so_far = self.scoring.judge(reading)
+            categories = {f.category for f in (*reading.findings, *so_far.model_findings)}
+            status, name = registry_status([i.name for i in named], categories, self.registry)
+            reading.registry = status
+            if so_far.flagged and status in UNLICENSED:
+                where = next(i.span for i in named if i.name == name)
+                reading.findings.append(
+                    Finding(
+                        category="unlicensed",
+                        rule=f"registry/{status.replace(' ', '-')}",
+                        confidence="high",
+                        basis=("YY 四(一)",),
+                        span=where,
+                        spans=(where,),
+                        explanation=f"licence registry: {name} — {status}",
+                    )
+                )

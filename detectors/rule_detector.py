@@ -1,15 +1,19 @@
-"""Runs the rule catalogue over a normalised document and explains every finding."""
+"""The rules detector: the catalogue's compiled rules over a listing's folded text, every finding explained."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from detectors.catalogue import Catalogue, Rule
-from detectors.deobfuscate import Deobfuscator
+from detectors.detector import Detector, Reading
 from detectors.lexicon import Hits, TermIndex
 from detectors.matchers import UNSET, Compiler, Node, evaluate
 from detectors.models import Finding, Span
-from detectors.normalize import Normalized, normalize
+
+if TYPE_CHECKING:
+    from detectors.engine import Engine
 
 MAX_COVER = 40  # a finding's spans closer than this are shown as one stretch of text
 
@@ -32,19 +36,29 @@ class CompiledRule:
     unless: tuple[Node, ...]
 
 
-class RuleDetector:
+class RuleDetector(Detector):
     """Catalogue + matchers → Findings, each pointing at original text with its policy clauses."""
 
-    def __init__(self, catalogue: Catalogue, deobfuscator: Deobfuscator) -> None:
+    name = "rules"
+
+    def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
         self.index = TermIndex(catalogue)
-        self.deobfuscator = deobfuscator
         compiler = Compiler()
         self.rules = [
             CompiledRule(rule, compiler.compile(rule.match), tuple(compiler.compile(u) for u in rule.unless))
             for rule in catalogue.rules
         ]
         self.node_count = len(compiler.nodes)
+
+    @classmethod
+    def build(cls, engine: Engine) -> RuleDetector:
+        return cls(engine.catalogue)
+
+    def detect(self, readings: Sequence[Reading]) -> None:
+        for reading in readings:
+            for rule, spans in self.matches(reading.content, reading.doc.platform):
+                reading.findings.append(self._finding(rule, spans, reading))
 
     def _fires(self, rule: CompiledRule, text: str, hits: Hits, platform: str | None, memo: list) -> list | None:
         scope = rule.rule.platforms
@@ -58,30 +72,25 @@ class RuleDetector:
             return None
         return spans
 
-    def prepare(self, original: str) -> Normalized:
-        """The folded, de-obfuscated text that rules and the classifier read, with its offset map."""
-        return self.deobfuscator.apply(normalize(original))
-
-    def detect(self, original: str, platform: str | None = None, norm: Normalized | None = None) -> list[Finding]:
-        """Findings in ``original`` (title + "\\n" + text); their spans are exact slices of it."""
-        norm = norm if norm is not None else self.prepare(original)
-        hits = self.index.scan(norm.text)
+    def matches(self, folded: str, platform: str | None = None) -> list[tuple[Rule, list[tuple[int, int]]]]:
+        """The rules that fire on folded text, in catalogue order, with their evidence (folded ranges)."""
+        hits = self.index.scan(folded)
         memo = [UNSET] * self.node_count
-        findings = []
+        found = []
         for compiled in self.rules:
-            spans = self._fires(compiled, norm.text, hits, platform, memo)
-            if not spans:
-                continue
-            findings.append(self._finding(compiled.rule, spans, norm, original))
-        return findings
+            spans = self._fires(compiled, folded, hits, platform, memo)
+            if spans:
+                found.append((compiled.rule, spans))
+        return found
 
     @staticmethod
-    def _finding(rule: Rule, spans: list[tuple[int, int]], norm: Normalized, original: str) -> Finding:
-        originals = merge_spans([norm.original_range(s, e) for s, e in spans])
-        evidence = tuple(Span(s, e, original[s:e]) for s, e in originals)
+    def _finding(rule: Rule, spans: list[tuple[int, int]], reading: Reading) -> Finding:
+        originals = merge_spans([reading.folded.original_range(s, e) for s, e in spans])
+        text = reading.doc.text
+        evidence = tuple(Span(s, e, text[s:e]) for s, e in originals)
         cover = (evidence[0].start, evidence[-1].end)
         short = cover[1] - cover[0] <= MAX_COVER
-        span = Span(cover[0], cover[1], original[cover[0] : cover[1]]) if short else evidence[0]
+        span = Span(cover[0], cover[1], text[cover[0] : cover[1]]) if short else evidence[0]
         quoted = " + ".join(f"「{piece.text}」" for piece in evidence)
         return Finding(
             category=rule.category,

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from detectors.analysis import rule_detector
-from detectors.catalogue import RULES_DIR
+from detectors.engine import Engine
+from detectors.models import Document
 
 
 @dataclass(frozen=True)
@@ -55,19 +55,22 @@ def read_examples(path: Path) -> tuple[list[Example], list[str]]:
     return examples, problems
 
 
-def check_examples(rules_dir: Path = RULES_DIR) -> list[str]:
-    """Every problem with the rules' examples, as 'file:line: message' lines (empty = all good)."""
-    detector = rule_detector(rules_dir)
-    known = detector.catalogue.by_id
+def check_examples(engine: Engine) -> list[str]:
+    """Every problem with the rules' examples, as 'file:line: message' lines (empty = all good).
+
+    ``engine`` runs the rules alone, on each example as the title of a listing without a body.
+    """
+    rules_dir = engine.config.rules_dir
+    known = engine.catalogue.by_id
     problems: list[str] = []
     positives: set[str] = set()
     negatives: set[str] = set()
     for path in sorted(rules_dir.glob("*.txt")):
         examples, bad = read_examples(path)
         problems += bad
-        for ex in examples:
-            full = ex.text + "\n"
-            fired = {f.rule for f in detector.detect(full, ex.platform)}
+        analyses = engine.analyze_many(Document(ex.text, "", ex.platform) for ex in examples)
+        for ex, analysis in zip(examples, analyses, strict=True):
+            fired = {f.rule for f in analysis.findings}
             for rule_id in ex.rules:
                 where = f"{ex.path}:{ex.line}"
                 if rule_id not in known:

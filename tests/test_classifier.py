@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from detectors.classifier import Classifier, save_bundle
+from detectors.engine import EngineConfig
 from detectors.errors import ConfigError
 from detectors.evaluation import labelled_files, load_labelled
-from detectors.training import fit, tune
+from detectors.training import fit, rules_engine, tune
 from tests.conftest import TUTORWATCH
 
 VIOLATION = "寒假给孩子把初中物理的坑补上，老师是本区名校带毕业班的，三个孩子一起上更划算"
@@ -26,8 +27,9 @@ CLEAN = "少儿篮球周末班，专业教练，8-12岁，每班15人"
 def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """A small model fitted on part of the train split, saved as `tutorwatch train` saves one."""
     items = [i for i in load_labelled(labelled_files()) if i.corpus == "team"]
-    bundle = fit([i for i in items if i.split == "train"][:600])
-    bundle["tuning"] = tune([i for i in items if i.split == "tune"][:150], bundle)
+    engine = rules_engine(EngineConfig())
+    bundle = fit([i for i in items if i.split == "train"][:600], engine)
+    bundle["tuning"] = tune([i for i in items if i.split == "tune"][:150], bundle, engine)
     import sklearn
 
     bundle["card"] = {"name": "mini", "versions": {"scikit-learn": sklearn.__version__}}

@@ -10,8 +10,13 @@ from crawler.extraction.listing import Listing
 from crawler.leads.groups import CASE_PROBE, band_keys, contact_keys
 from crawler.leads.migrations import group_all
 from crawler.leads.store import LeadStore
-from detectors import analyze
-from detectors.contacts import contacts, fold, institutions
+from detectors import default_engine
+from detectors.contacts import contacts, institutions
+from detectors.models import Document
+
+
+def fold(text: str) -> str:
+    return default_engine().fold(text)
 
 
 @pytest.mark.parametrize(
@@ -34,12 +39,19 @@ def test_institution_names() -> None:
     assert found == ["岳阳市启航教育科技有限公司", "王老师个人工作室"]
 
 
+def test_the_engine_reads_parties_from_every_part_publisher_first() -> None:
+    doc = Document("周末数学一对一", "王老师个人工作室，电话13800001111", "tutoring", "岳阳啟航教育", "VX: mama_2026")
+    analysis = default_engine().analyze(doc)
+    assert analysis.institutions == ("岳阳启航教育", "王老师个人工作室")  # folded: 啟 → 启
+    assert analysis.contacts == ("phone:13800001111", "wechat:mama_2026")
+
+
 def group_ids(db: Path, posts: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """(actor_id, case_id) of each post, stored in order as tutoring ads seen one night each."""
     with LeadStore(db) as store:
         for day, (name, text) in enumerate(posts, start=1):
             listing = Listing(f"http://127.0.0.1:1/{name}", "", "s", "tutoring", "初中数学一对一辅导", text)
-            store.upsert(listing, analyze(listing.title, listing.body, listing.platform), f"2026-11-{day:02d}")
+            store.upsert(listing, default_engine().analyze(listing.document()), f"2026-11-{day:02d}")
         rows = store.conn.execute("SELECT url, actor_id, case_id FROM leads").fetchall()
     return {row["url"].rsplit("/", 1)[1]: (row["actor_id"], row["case_id"]) for row in rows}
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from detectors import analyze
-from detectors.analysis import rule_detector
+from detectors import analyze, default_engine
 from detectors.normalize import normalize
 
 
 def undone(text: str) -> str:
-    return rule_detector().deobfuscator.apply(normalize(text)).text
+    return default_engine().fold(text)
 
 
 @pytest.mark.parametrize(

@@ -45,7 +45,8 @@ def test_service_runs_the_crawl_as_its_own_user_with_the_paths_from_the_environm
     assert service["Type"] == ["oneshot"] and service["User"][0] not in ("", "root")
     runs_the_crawl(shlex.split(service["ExecStart"][0]))
     assert {shlex.split(entry)[0].split("=", 1)[0] for entry in service["Environment"]} == ENV_VARS
-    assert {"TUTORWATCH_DB", "TUTORWATCH_REPORTS", "TUTORWATCH_SITES", "TUTORWATCH_CONTACT"} == ENV_VARS
+    engine = {"TUTORWATCH_RULES_DIR", "TUTORWATCH_MODEL", "TUTORWATCH_THRESHOLD"}
+    assert {"TUTORWATCH_DB", "TUTORWATCH_REPORTS", "TUTORWATCH_SITES", "TUTORWATCH_CONTACT", *engine} == ENV_VARS
 
 
 def test_timer_is_nightly_persistent_and_randomised() -> None:

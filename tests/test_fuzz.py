@@ -22,8 +22,8 @@ from crawler.extraction.listing import Listing
 from crawler.leads.fingerprint import lead_id
 from crawler.leads.review import VERDICTS, ReviewError, import_review
 from crawler.leads.store import LeadStore
-from detectors import analyze
-from detectors.contacts import LANDLINE, MOBILE, contacts, fold
+from detectors import analyze, default_engine
+from detectors.contacts import LANDLINE, MOBILE, contacts
 from detectors.normalize import normalize
 from detectors.surrogates import SURROGATE
 
@@ -66,7 +66,7 @@ MOBILES = st.from_regex(r"\A1[3-9][0-9]{9}\Z", fullmatch=True)
 
 @given(HOSTILE)
 def test_fuzz_contacts_are_only_well_formed_keys(text: str) -> None:
-    for key in contacts(fold(text)):
+    for key in contacts(default_engine().fold(text)):
         kind, _, value = key.partition(":")
         assert kind in ("phone", "wechat", "qq")
         if kind == "phone":
@@ -76,7 +76,7 @@ def test_fuzz_contacts_are_only_well_formed_keys(text: str) -> None:
 @given(NUMBER_FREE, MOBILES, st.lists(st.sampled_from(["", " ", "-", "."]), min_size=10, max_size=10), NUMBER_FREE)
 def test_fuzz_a_spaced_out_mobile_number_is_found(before: str, mobile: str, gaps: list[str], after: str) -> None:
     written = "".join(digit + gap for digit, gap in zip(mobile, [*gaps, ""], strict=True))
-    assert f"phone:{mobile}" in contacts(fold(f"{before}{written}{after}"))
+    assert f"phone:{mobile}" in contacts(default_engine().fold(f"{before}{written}{after}"))
 
 
 BYTES = st.binary(max_size=2000) | HOSTILE.map(lambda t: t.encode("utf-8", "surrogatepass"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from detectors.classifier import MODELS_DIR
-from detectors.errors import TutorWatchError
+from detectors.errors import DetectorError
 from detectors.evaluation import Labelled, labelled_files, load_labelled
 from detectors.splits import FROZEN, REAL_DIR, article_groups, article_of, real_split_of
 from detectors.training import readable, refuse_frozen
@@ -88,9 +88,9 @@ def test_training_reads_only_readable_splits_and_refuses_frozen_extras(real: lis
         chosen = readable(real, split)
         assert chosen and all(item.split == split for item in chosen)
         assert not {item.id for item in chosen} & {item.id for item in frozen}
-    with pytest.raises(TutorWatchError):
+    with pytest.raises(DetectorError):
         readable(real, "test")
-    with pytest.raises(TutorWatchError, match="frozen"):
+    with pytest.raises(DetectorError, match="frozen"):
         refuse_frozen(frozen[:1])
     assert refuse_frozen([item for item in real if item.split == "train"][:3])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from detectors import default_engine
 from detectors.evaluation import labelled_files, load_labelled
 from detectors.evasions import EVASIONS, robustness
 
@@ -16,7 +17,7 @@ def results() -> dict[str, tuple[int, int]]:
     plain = [
         (i.title, i.text, i.platform) for i in load_labelled(labelled_files()) if i.form in ("plain", "unspecified")
     ]
-    return robustness(plain)
+    return robustness(plain, default_engine())
 
 
 @pytest.mark.parametrize("evasion", list(EVASIONS))

@@ -20,7 +20,7 @@ from crawler.evidence.warc import Capture
 from crawler.extraction.listing import CrawledListing, Listing
 from crawler.scaleout import codec
 from crawler.scaleout.codec import listing_dumps, listing_loads
-from detectors import analyze
+from detectors import default_engine
 from tests.conftest import Samples, Workspace, write_sample_configs
 from tests.support.local_redis import free_port, local_redis
 from tests.support.sample_server import SITE_KINDS, load_listings, serve_samples
@@ -133,9 +133,19 @@ def test_unreachable_redis_is_one_line(workspace: Workspace) -> None:
 
 
 def test_listing_survives_the_trip_through_redis_as_json() -> None:
-    listing = Listing("http://a/p/1", "http://a/p/1?from=x", "site", "tutoring", "初中数学一对一", "上门辅导 薇信 abc")
+    listing = Listing(
+        "http://a/p/1",
+        "http://a/p/1?from=x",
+        "site",
+        "tutoring",
+        "初中数学一对一",
+        "上门辅导 薇信 abcdef",
+        "岳阳新起点教育",
+    )
     page = Capture("http://a/p/1", 200, (("Content-Type", "text/html"),), "<p>é</p>".encode("gbk", "replace"), (), "t")
-    item = CrawledListing(listing, page, analyze(listing.title, listing.body, listing.platform), "not found")
+    analysis = default_engine().analyze(listing.document())
+    assert analysis.registry == "not found" and analysis.contacts and analysis.signature and analysis.stamp
+    item = CrawledListing(listing, page, analysis)
     data = listing_dumps(item)
     assert b"pickle" not in data and json.loads(data)["listing"]["title"] == "初中数学一对一"
     assert listing_loads(data) == item

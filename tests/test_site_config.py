@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crawler.config.site_config import SITES_DIR, load_site, load_sites
-from detectors.errors import ConfigError
+from crawler.errors import ConfigError
 from tests.conftest import Workspace
 
 GOOD = (SITES_DIR / "jiajiao_classifieds.yaml").read_text(encoding="utf-8")

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from crawler.extraction.listing import Listing
-from crawler.leads.duplicates import signature
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.migrations import rehash
 from crawler.leads.store import LeadStore
-from detectors import analyze
-from detectors.contacts import fold
+from detectors import default_engine
+from detectors.models import Analysis
+from detectors.signature import signature
 
 AD = Listing(
     url="http://127.0.0.1:1/post/1.html",
@@ -27,8 +27,12 @@ AD = Listing(
 )
 
 
+def analyse(listing: Listing) -> Analysis:
+    return default_engine().analyze(listing.document())
+
+
 def upsert(store: LeadStore, listing: Listing, at: str) -> str:
-    return store.upsert(listing, analyze(listing.title, listing.body, listing.platform), at)
+    return store.upsert(listing, analyse(listing), at)
 
 
 def test_new_seen_changed_and_verdict_kept(tmp_path: Path) -> None:
@@ -95,7 +99,7 @@ def test_pages_are_committed_in_batches_and_a_failed_page_leaves_no_trace(tmp_pa
     with LeadStore(db, commit_every=3) as store:
         upsert(store, ads[0], "2026-11-01T01:00:00")
         with pytest.raises(OSError):
-            store.upsert(ads[1], analyze(AD.title, AD.body, AD.platform), evidence=broken)
+            store.upsert(ads[1], analyse(AD), evidence=broken)
         upsert(store, ads[2], "2026-11-01T01:00:00")
         assert committed() == 0, "the batch is not committed before commit_every pages"
         upsert(store, ads[3], "2026-11-01T01:00:00")
@@ -107,13 +111,18 @@ def test_pages_are_committed_in_batches_and_a_failed_page_leaves_no_trace(tmp_pa
     assert urls == {ads[0].url: 2, ads[2].url: 1, ads[3].url: 1}, "closing commits the open batch"
 
 
-def test_the_store_reads_contacts_from_the_detectors_folded_text(tmp_path: Path) -> None:
-    analysis = analyze(AD.title, AD.body, AD.platform)
-    assert analysis.folded == fold(f"{AD.title}\n{AD.body}")
+def test_the_store_keeps_what_the_engine_found_and_folds_nothing_itself(tmp_path: Path) -> None:
+    page = replace(AD, publisher="岳阳新起点教育", contact="138 0000 1234")
+    analysis = analyse(page)
+    assert analysis.contacts == ("phone:13800001234",) and analysis.institutions == ("岳阳新起点教育",)
+    assert analysis.signature == signature(default_engine().fold(f"{AD.title}\n{AD.body}"))
+    given = replace(analysis, contacts=("qq:12345",), institutions=("某某学堂",), registry="revoked")
     with LeadStore(tmp_path / "db.sqlite") as store:
-        store.upsert(AD, replace(analysis, folded=f"{analysis.folded} 电话13800001234"))
+        store.upsert(page, given)
         [row] = store.leads()
-    assert row["contacts"] == "phone:13800001234"
+    assert (row["contacts"], row["institutions"], row["registry_status"]) == ("qq:12345", "某某学堂", "revoked")
+    assert row["minhash"] == analysis.signature
+    assert row["stamp"] == str(analysis.stamp) and row["stamp"].startswith("rules=")
 
 
 def test_stored_hashes_do_not_change_between_versions() -> None:

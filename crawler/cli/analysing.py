@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
 from crawler.cli.display import print_analysis
 from crawler.cli.main import cli, console
-from crawler.cli.scan_input import guess_format, read_items
-from detectors import analyze
-from detectors.analysis import load_detectors, rule_detector
-from detectors.catalogue import RULES_DIR
+from crawler.cli.scan_input import ScanItem, guess_format, read_items
+from crawler.errors import ConfigError, TutorWatchError
 from detectors.contract import analysis_json
-from detectors.errors import ConfigError, TutorWatchError
+from detectors.engine import Engine, batches
+from detectors.models import Document
 
 
 @cli.command()
@@ -35,10 +36,11 @@ from detectors.errors import ConfigError, TutorWatchError
     help="Platform the text comes from (jsonl lines may carry their own).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines (the jsonl contract) for text/html input too.")
-def scan(source: str, fmt: str, platform: str | None, as_json: bool) -> None:
+@click.pass_obj
+def scan(obj: dict, source: str, fmt: str, platform: str | None, as_json: bool) -> None:
     """Analyse text without crawling: a file or stdin (-), as text, HTML or JSON Lines.
 
-    JSON Lines in: {"id", "title", "text", "platform"?} per line. Out: one JSON object per
+    JSON Lines in: {"id", "title", "text", "platform"?, "publisher"?, "contact"?} per line. Out: one JSON object per
     line in the same order: {"id", "flagged", "score", "categories", "findings": [{"category",
     "rule", "text", "start", "end", "basis", ...}]}; start/end index title + "\\n" + text.
     """
@@ -54,9 +56,9 @@ def scan(source: str, fmt: str, platform: str | None, as_json: bool) -> None:
         ) from None
     if fmt == "auto":
         fmt = "text" if source == "-" else guess_format(source)
-    load_detectors()
+    engine = Engine(obj["engine"])
     bad = 0
-    for item in read_items(content, fmt, platform, source):
+    for item, analysis in _analysed(read_items(content, fmt, platform, source), engine):
         if item.error is not None:
             bad += 1
             click.echo(f"tutorwatch: error: {item.error}", err=True)
@@ -70,7 +72,7 @@ def scan(source: str, fmt: str, platform: str | None, as_json: bool) -> None:
             }
             click.echo(json.dumps(record, ensure_ascii=False))
             continue
-        analysis = analyze(item.title, item.text, item.platform)
+        assert analysis is not None
         if fmt == "jsonl" or as_json:
             click.echo(json.dumps(analysis_json(item.id, analysis), ensure_ascii=False))
         else:
@@ -79,24 +81,39 @@ def scan(source: str, fmt: str, platform: str | None, as_json: bool) -> None:
         sys.exit(1)
 
 
+def _analysed(items: Iterator[ScanItem], engine: Engine, batch: int = 256) -> Iterator[tuple[ScanItem, Any]]:
+    """Each item with its analysis (None for an item that could not be read), in order, a batch at a time."""
+    for chunk in batches(items, batch):
+        good = [item for item in chunk if item.error is None]
+        analyses = iter(engine.analyze_many([scan_document(item) for item in good]))
+        for item in chunk:
+            yield item, next(analyses) if item.error is None else None
+
+
+def scan_document(item: ScanItem) -> Document:
+    return Document(item.title, item.text, item.platform, item.publisher, item.contact)
+
+
 @cli.group()
 def rules() -> None:
     """Check the rule catalogue (rules/) after editing it."""
 
 
 @rules.command("lint")
-def rules_lint() -> None:
+@click.pass_obj
+def rules_lint(obj: dict) -> None:
     """Validate rule files: categories, ids, clauses, regexes, lexicons."""
-    catalogue = rule_detector(RULES_DIR).catalogue
+    catalogue = Engine(replace(obj["engine"], detectors=("rules",))).catalogue
     console.print(f"{len(catalogue.rules)} rules, {len(catalogue.lexicons)} lexicons: OK")
 
 
 @rules.command("test")
-def rules_test() -> None:
+@click.pass_obj
+def rules_test(obj: dict) -> None:
     """Run every rule's annotated examples (rules/<category>.txt)."""
     from detectors.rule_examples import check_examples
 
-    problems = check_examples(RULES_DIR)
+    problems = check_examples(Engine(replace(obj["engine"], detectors=("rules",))))
     for line in problems:
         click.echo(line, err=True)
     if problems:
@@ -145,6 +162,7 @@ def evaluate_command(
     """
     from detectors.evaluation import (
         CORPORA,
+        ablation_engines,
         by_corpus,
         evaluate,
         format_ablation,
@@ -170,25 +188,23 @@ def evaluate_command(
         from detectors.evasions import format_robustness
         from detectors.evasions import robustness as measure
 
+        engine = Engine(obj["engine"])
         for name, part in parts.items():
             plain = [(i.title, i.text, i.platform) for i in part if i.form == "plain"]
-            click.echo(f"\n{CORPORA[name]} listings, {split}:\n" + format_robustness(measure(plain)))
+            click.echo(f"\n{CORPORA[name]} listings, {split}:\n" + format_robustness(measure(plain, engine)))
         return
+    engines = ablation_engines(obj["engine"]) if ablation else {"combined": Engine(obj["engine"])}
     for name, part in parts.items():
         click.echo(f"\n## {CORPORA[name]} listings, {split}\n")
         if ablation:
-            reports = {
-                "rules": evaluate(part, use_model=False),
-                "classifier": evaluate(part, use_rules=False),
-                "combined": evaluate(part),
-            }
+            reports = {mode: evaluate(part, engine) for mode, engine in engines.items()}
             click.echo(format_ablation({mode: summary(r) for mode, r in reports.items()}))
             for mode, report in reports.items():
                 click.echo(f"\n{mode}:\n" + format_report(report, categories=False))
             curve = write_curve(reports, obj["reports"] / f"pr-curve-{name}-{split}.png", f"{CORPORA[name]}, {split}")
             click.echo(f"precision-recall curve: {curve}")
             continue
-        report = evaluate(part)
+        report = evaluate(part, engines["combined"])
         click.echo(format_report(report))
         click.echo("\nMost frequent wrong extra categories:\n" + format_confusion(report))
         if misses:
@@ -211,7 +227,8 @@ def evaluate_command(
     help="Extra labelled JSON Lines (e.g. reviewed leads), added to the training data (repeatable).",
 )
 @corpus_option("Fit and tune on the readable parts of the team-written listings, the real-world ones, or both.")
-def train(name: str, extra: tuple[Path, ...], corpus: str) -> None:
+@click.pass_obj
+def train(obj: dict, name: str, extra: tuple[Path, ...], corpus: str) -> None:
     """Train the classifier on the train split of data/labels (+ --extra); write the model and its card.
 
     Tunes the rule/model combination on the tune split and prints the ablation (rules /
@@ -228,7 +245,7 @@ def train(name: str, extra: tuple[Path, ...], corpus: str) -> None:
         raise click.BadParameter("lower-case letters, digits, - and _ only", param_hint="--name")
     items = load_labelled(labelled_files())
     corpora = ("team", "real") if corpus == "both" else (corpus,)
-    path, card = fit_model(items, load_labelled(extra), name, corpora=corpora)
+    path, card = fit_model(items, load_labelled(extra), name, obj["engine"], corpora=corpora)
     console.print(
         f"model: {path} ({card['size_bytes'] / 1e6:.1f} MB, trained in {card['training_seconds']} s "
         f"on {card['data']['train']} listings of {' + '.join(CORPORA[c] for c in corpora)})"

@@ -14,11 +14,10 @@ import click
 from crawler.cli.display import print_analysis, print_sites
 from crawler.cli.main import PARTIAL_EXIT, cli, console
 from crawler.config.site_config import load_sites
+from crawler.errors import FetchError, TutorWatchError
 from crawler.leads.encodings import decode_hand_edited
-from detectors import analyze
-from detectors.analysis import load_detectors
 from detectors.contract import analysis_json
-from detectors.errors import FetchError, TutorWatchError
+from detectors.engine import Engine
 
 
 def _http_url(url: str, where: str = "URL") -> str:
@@ -76,14 +75,16 @@ def crawl(obj: dict, only: tuple[str, ...], redis_url: str | None, wait: float) 
     for site in sites:
         if site.render:
             require_browser(f"site {site.site_id} (render: {str(site.render).lower()})")
-    load_detectors()  # a broken rule file or model fails here, before anything is fetched
+    Engine.shared(obj["engine"])  # a broken rule file or model fails here, before anything is fetched
     with crawl_lock(obj["db"]):
         started = time.monotonic()
         if redis_url:
             outcome = crawl_redis(sites, redis_url, obj["db"], obj["reports"], obj["verbose"], wait)
         else:
             spiders = [(SiteSpider.for_site(s), {}) for s in sites]
-            outcome = run("crawl", spiders, obj["db"], obj["reports"], obj["verbose"], obj["contact"], resume=True)
+            outcome = run(
+                "crawl", spiders, obj["db"], obj["reports"], obj["verbose"], obj["contact"], obj["engine"], resume=True
+            )
         with LeadStore(obj["db"]) as store:
             report = write_night_report(store, outcome.run_id, obj["reports"])
     print_sites(console, outcome.sites)
@@ -123,9 +124,9 @@ def worker(obj: dict, redis_url: str, only: tuple[str, ...], idle_timeout: float
     from crawler.scaleout.worker import run_worker
 
     sites = load_sites(obj["sites"], only)
-    load_detectors()
+    Engine.shared(obj["engine"])
     log_file = log_path(obj["reports"], "worker", obj["verbose"])
-    rows = run_worker(sites, redis_url, log_file, idle_timeout, obj["contact"])
+    rows = run_worker(sites, redis_url, log_file, idle_timeout, obj["engine"], obj["contact"])
     ended = {True: ("ok", ""), False: ("low", "not finished by the writer")}
     print_sites(
         console,
@@ -175,7 +176,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
         raise click.UsageError("give at least one URL, or --from FILE")
     wanted = list(dict.fromkeys(wanted))
     sites = load_sites(obj["sites"])
-    load_detectors()
+    engine = Engine.shared(obj["engine"])
     if render:
         require_browser("check --render")
     results: dict[str, Any] = {}
@@ -186,6 +187,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
         obj["reports"],
         obj["verbose"],
         obj["contact"],
+        obj["engine"],
     )
     failed = [url for url in wanted if not hasattr(results.get(url), "listing")]
     out = []
@@ -196,7 +198,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
             if fmt == "text":
                 console.print(f"[bold yellow]FAILED[/] {url}: {result}")
             continue
-        analysis = result.analysis or analyze(result.listing.title, result.listing.body, result.listing.platform)
+        analysis = result.analysis or engine.analyze(result.listing.document())
         out.append(
             {
                 "url": url,

@@ -8,8 +8,8 @@ from typing import Any
 import click
 
 from crawler.cli.main import cli, console
+from crawler.errors import TutorWatchError
 from detectors.categories import CATEGORIES
-from detectors.errors import TutorWatchError
 
 
 @cli.command("export")

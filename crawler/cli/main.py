@@ -10,12 +10,16 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 
+from crawler.cli.engine_options import engine_config, engine_options
 from crawler.config.site_config import SITES_DIR
+from crawler.errors import TutorWatchError
 from crawler.leads.store import DEFAULT_DB
-from detectors.errors import TutorWatchError
+from detectors.errors import ConfigError as DetectorConfigError
+from detectors.errors import DetectorError
 
 REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
 PARTIAL_EXIT = 3
+CONFIG_EXIT = 4
 console = Console(highlight=False)
 
 
@@ -36,6 +40,9 @@ class TutorWatchGroup(click.Group):
         except TutorWatchError as exc:
             click.echo(f"tutorwatch: error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except DetectorError as exc:  # the library's own errors: a bad rule file or model is a config error
+            click.echo(f"tutorwatch: error: {exc}", err=True)
+            sys.exit(CONFIG_EXIT if isinstance(exc, DetectorConfigError) else 1)
         except click.UsageError as exc:  # a bad command, argument or option
             _usage_error(exc)
 
@@ -81,8 +88,19 @@ def _usage_error(exc: click.UsageError) -> NoReturn:
     help="Phone or mail of the bureau running the crawl, sent in the User-Agent so site owners can reach you.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Crawl log to stderr instead of reports/logs/.")
+@engine_options
 @click.pass_context
-def cli(ctx: click.Context, db: Path, reports_dir: Path, sites_dir: Path, contact: str, verbose: bool) -> None:
+def cli(
+    ctx: click.Context,
+    db: Path,
+    reports_dir: Path,
+    sites_dir: Path,
+    contact: str,
+    verbose: bool,
+    rules_dir: Path,
+    model: str,
+    threshold: float | None,
+) -> None:
     """TutorWatch: find illegal off-campus tutoring (双减) on tutoring, job and 家政 sites.
 
     Crawls the configured sites, flags listings that break the rules with the policy clause
@@ -90,4 +108,11 @@ def cli(ctx: click.Context, db: Path, reports_dir: Path, sites_dir: Path, contac
     """
     if isinstance(sys.stdout, io.TextIOWrapper):  # crawled text must never crash a print (a lone surrogate)
         sys.stdout.reconfigure(errors="replace")
-    ctx.obj = {"db": db, "reports": reports_dir, "sites": sites_dir, "verbose": verbose, "contact": contact}
+    ctx.obj = {
+        "db": db,
+        "reports": reports_dir,
+        "sites": sites_dir,
+        "verbose": verbose,
+        "contact": contact,
+        "engine": engine_config(rules_dir, model, threshold),
+    }

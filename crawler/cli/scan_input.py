@@ -19,6 +19,8 @@ class ScanItem:
     text: str
     platform: str | None
     error: str | None = None
+    publisher: str = ""
+    contact: str = ""
 
 
 def guess_format(name: str) -> str:
@@ -38,11 +40,15 @@ def _jsonl_item(number: int, line: str) -> ScanItem:
     if not isinstance(obj, dict):
         return ScanItem(None, "", "", None, f"line {number}: expected a JSON object")
     title, text, platform = obj.get("title", ""), obj.get("text", ""), obj.get("platform")
-    if not isinstance(title, str) or not isinstance(text, str):
-        return ScanItem(obj.get("id"), "", "", None, f"line {number}: 'title' and 'text' must be strings")
+    publisher, contact = obj.get("publisher", ""), obj.get("contact", "")
+    if not all(isinstance(value, str) for value in (title, text, publisher, contact)):
+        return ScanItem(obj.get("id"), "", "", None, f"line {number}: 'title', 'text' (and others) must be strings")
     if platform is not None and platform not in PLATFORMS:
         return ScanItem(obj.get("id"), "", "", None, f"line {number}: unknown platform {platform!r}")
-    return ScanItem(obj.get("id"), replace_surrogates(title), replace_surrogates(text), platform)
+    clean = replace_surrogates
+    return ScanItem(
+        obj.get("id"), clean(title), clean(text), platform, publisher=clean(publisher), contact=clean(contact)
+    )
 
 
 def read_items(content: str, fmt: str, platform: str | None, name: str) -> Iterator[ScanItem]:

@@ -6,6 +6,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from detectors.engine import EngineConfig
+
+ENGINE_SETTING = "TUTORWATCH_ENGINE"  # the EngineConfig the detect pipeline builds its engine from
 PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
     "crawler.pipelines.detect.DetectPipeline": 200,
@@ -48,9 +51,9 @@ def base_settings(log_file: Path | None, contact: str = "") -> dict[str, Any]:
 
 
 def scrapy_settings(
-    db: Path, run_id: int, log_file: Path | None, contact: str = "", resume_since: str = ""
+    db: Path, run_id: int, log_file: Path | None, engine: EngineConfig, contact: str = "", resume_since: str = ""
 ) -> dict[str, Any]:
-    """Settings for one run that stores into ``db`` itself.
+    """Settings for one run that stores into ``db`` itself, detecting with the engine ``engine`` configures.
 
     ``resume_since``: start time of an interrupted crawl this run continues (see crawler/fetching/revisit.py).
     """
@@ -62,6 +65,7 @@ def scrapy_settings(
             "crawler.runs.progress.Progress": 510,
             "scrapy.extensions.telnet.TelnetConsole": None,
         },
+        ENGINE_SETTING: engine,
         "TUTORWATCH_DB": str(db),
         "TUTORWATCH_RUN_ID": run_id,
         "TUTORWATCH_RESUME_SINCE": resume_since,

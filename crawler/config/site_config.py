@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from crawler.errors import ConfigError
 from detectors.categories import PLATFORMS
-from detectors.errors import ConfigError
 
 SITES_DIR = Path(__file__).resolve().parents[1] / "sites"
 TRACKING_PARAMS = ("from", "ref", "src", "source", "spm", "utm_*", "share*", "fbclid", "gclid", "_t", "timestamp")

@@ -28,8 +28,8 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler.errors import TutorWatchError
 from crawler.fetching.rendering import screenshot_of
-from detectors.errors import TutorWatchError
 
 DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 SCREENSHOT_PREFIX = "urn:screenshot:"

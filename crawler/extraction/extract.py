@@ -12,10 +12,10 @@ from parsel import Selector, SelectorList
 from scrapy.http import Response, TextResponse
 
 from crawler.config.site_config import SiteConfig
+from crawler.errors import TutorWatchError
 from crawler.extraction.listing import Listing
 from crawler.extraction.main_text import main_text
 from crawler.fetching.canonical import canonical_url
-from detectors.errors import TutorWatchError
 
 
 class ExtractionError(TutorWatchError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from crawler.evidence.warc import Capture
-from detectors.models import Analysis
+from detectors.models import Analysis, Document
 from detectors.surrogates import replace_surrogates
 
 
@@ -29,6 +29,10 @@ class Listing:
         for name in fields(self):
             object.__setattr__(self, name.name, replace_surrogates(getattr(self, name.name)))
 
+    def document(self) -> Document:
+        """What the engine analyses of this listing (every path builds it here, so all get the same answer)."""
+        return Document(self.title, self.body, self.platform, self.publisher, self.contact)
+
 
 @dataclass
 class CrawledListing:
@@ -37,7 +41,6 @@ class CrawledListing:
     listing: Listing
     capture: Capture | None = None  # the page as fetched, kept as evidence if it makes a lead
     analysis: Analysis | None = field(default=None)
-    registry_status: str = ""  # licensed / not found / blacklisted / revoked / scope mismatch, or ''""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from scrapy.http import Response
 from scrapy.settings.default_settings import RETRY_EXCEPTIONS
 from scrapy_playwright.page import PageMethod
 
-from detectors.errors import ConfigError
+from crawler.errors import ConfigError
 
 if TYPE_CHECKING:
     from playwright.async_api import Request as BrowserRequest

@@ -8,10 +8,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from crawler.errors import DatabaseError
 from crawler.extraction.listing import Listing
 from crawler.leads.fingerprint import content_hash
 from crawler.leads.groups import regroup
-from detectors.errors import DatabaseError
 
 
 def group_all(conn: sqlite3.Connection) -> None:
@@ -158,6 +158,11 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], object], ...] = (
     # every page of every night a random write
     """
     DROP INDEX IF EXISTS run_leads_lead;
+    """,
+    # 14: what produced each lead's analysis (rule-set hash, registry, model, threshold, version), so a
+    # verdict can be reproduced for a case file; empty for leads analysed before stamps
+    """
+    ALTER TABLE leads ADD COLUMN stamp TEXT NOT NULL DEFAULT '';
     """,
 )
 

@@ -15,10 +15,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.errors import TutorWatchError
 from crawler.leads.columns import ESCAPE_PREFIX, FORMULA_STARTS, VERDICTS
 from crawler.leads.encodings import decode_hand_edited
 from crawler.leads.store import LeadStore, now
-from detectors.errors import TutorWatchError
 
 FROM_LABEL = {label: verdict for verdict, label in VERDICTS.items()} | {v: v for v in VERDICTS}
 REQUIRED = ("lead_id", "status", "notes")

@@ -15,14 +15,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.errors import DatabaseError
 from crawler.evidence.warc import EvidenceRef
 from crawler.extraction.listing import Listing
-from crawler.leads.duplicates import signature
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.groups import regroup
 from crawler.leads.migrations import migrate, schema_version
-from detectors.contacts import contacts, fold, institutions
-from detectors.errors import DatabaseError
 from detectors.models import Analysis
 
 CACHE_MB = 256  # page cache per connection (bench/store_scale.py: commits of a night's batches)
@@ -40,7 +38,7 @@ def now() -> str:
 
 
 def analysis_columns(analysis: Analysis) -> dict[str, Any]:
-    """The analysis as the flat, readable columns of a lead row."""
+    """The analysis as the flat, readable columns of a lead row (the engine's, computed once: no folding here)."""
     findings = analysis.findings
     matched = dict.fromkeys(f.span.text for f in findings)
     return {
@@ -50,23 +48,29 @@ def analysis_columns(analysis: Analysis) -> dict[str, Any]:
         "basis": "; ".join(dict.fromkeys(clause for f in findings for clause in f.basis)),
         "score": analysis.score,
         "flagged": int(analysis.flagged),
+        "contacts": ";".join(analysis.contacts),
+        "institutions": ";".join(analysis.institutions),
+        "registry_status": analysis.registry,
+        "minhash": analysis.signature,
+        "stamp": str(analysis.stamp) if analysis.stamp is not None else "",
     }
 
 
 INSERT_LEAD = (
     "INSERT INTO leads (lead_id, url, site, platform, title, body, publisher, contact, city, district, price,"
     " posted_at, categories, rules, matched_text, basis, score, flagged, content_hash, first_seen, last_seen,"
-    " changed_at, contacts, institutions, registry_status, minhash)"
+    " changed_at, contacts, institutions, registry_status, minhash, stamp)"
     " VALUES (:lead_id, :url, :site, :platform, :title, :body, :publisher, :contact, :city, :district, :price,"
     " :posted_at, :categories, :rules, :matched_text, :basis, :score, :flagged, :content_hash, :at, :at, :at,"
-    " :contacts, :institutions, :registry_status, :minhash)"
+    " :contacts, :institutions, :registry_status, :minhash, :stamp)"
 )
 UPDATE_LEAD = (
     "UPDATE leads SET site = :site, platform = :platform, title = :title, body = :body, publisher = :publisher,"
     " contact = :contact, city = :city, district = :district, price = :price, posted_at = :posted_at,"
     " categories = :categories, rules = :rules, matched_text = :matched_text, basis = :basis, score = :score,"
     " flagged = :flagged, content_hash = :content_hash, changed_at = :at, contacts = :contacts,"
-    " institutions = :institutions, registry_status = :registry_status, minhash = :minhash WHERE lead_id = :lead_id"
+    " institutions = :institutions, registry_status = :registry_status, minhash = :minhash, stamp = :stamp"
+    " WHERE lead_id = :lead_id"
 )
 
 
@@ -186,7 +190,6 @@ class LeadStore:
         analysis: Analysis,
         seen_at: str | None = None,
         evidence: Callable[[], EvidenceRef | None] | None = None,
-        registry: str = "",
         validators: tuple[str, str] = ("", ""),
         run_id: int | None = None,
     ) -> str:
@@ -228,7 +231,7 @@ class LeadStore:
             rowid = old["rowid"] if old is not None else 0
             if old is None or changed:
                 row = {
-                    **self._row(listing, analysis, columns, registry),
+                    **self._row(listing, columns),
                     "lead_id": ident,
                     "content_hash": digest,
                     "at": at,
@@ -269,14 +272,8 @@ class LeadStore:
             return "seen"
 
     @staticmethod
-    def _row(listing: Listing, analysis: Analysis, columns: dict[str, Any], registry: str) -> dict[str, Any]:
-        """The lead columns computed from a page's text: only for pages that are new or changed.
-
-        The title and body come folded from the detectors (``analysis.folded``, which read the same text).
-        """
-        text = analysis.folded or fold(f"{listing.title}\n{listing.body}")
-        extra = f"{listing.contact}\n{listing.publisher}"
-        extra = fold(extra) if extra.strip() else ""
+    def _row(listing: Listing, columns: dict[str, Any]) -> dict[str, Any]:
+        """The lead columns of a page that is new or changed: its fields and the engine's analysis of them."""
         return {
             "url": listing.url,
             "site": listing.site,
@@ -289,10 +286,6 @@ class LeadStore:
             "district": listing.district,
             "price": listing.price,
             "posted_at": listing.posted_at,
-            "contacts": ";".join(contacts(f"{text}\n{extra}")),
-            "institutions": ";".join(institutions(f"{extra}\n{text}")),
-            "registry_status": registry,
-            "minhash": signature(text),
             **columns,
         }
 

@@ -1,20 +1,25 @@
-"""Run the detectors on each listing, then the licence registry with the listing's publisher."""
+"""Run the analysis engine on each listing: built from the crawl's settings, the same as ``scan``'s."""
 
 from __future__ import annotations
 
 from scrapy import Spider
+from scrapy.crawler import Crawler
 
+from crawler.config.settings import ENGINE_SETTING
 from crawler.extraction.listing import Item, KnownPage
-from detectors import analyze
-from detectors.registry import registry_status, with_registry
+from detectors.engine import Engine, EngineConfig
 
 
 class DetectPipeline:
+    def __init__(self, config: EngineConfig) -> None:
+        self.engine = Engine.shared(config)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DetectPipeline:
+        return cls(crawler.settings.get(ENGINE_SETTING) or EngineConfig())
+
     def process_item(self, item: Item, spider: Spider | None = None) -> Item:
         if isinstance(item, KnownPage):
             return item
-        listing = item.listing
-        analysis = analyze(listing.title, listing.body, listing.platform)
-        item.registry_status, name = registry_status(analysis, listing.publisher, listing.title)
-        item.analysis = with_registry(analysis, item.registry_status, name, f"{listing.title}\n{listing.body}")
+        item.analysis = self.engine.analyze(item.listing.document())
         return item

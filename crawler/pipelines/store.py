@@ -41,7 +41,6 @@ def store_listing(store: LeadStore, evidence: EvidenceWriter, item: Item, run_id
         item.listing,
         item.analysis,
         evidence=keep,
-        registry=item.registry_status,
         validators=validators(page) if page is not None else ("", ""),
         run_id=run_id,
     )

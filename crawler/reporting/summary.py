@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
+from crawler.errors import TutorWatchError
 from crawler.leads.review import label
 from crawler.leads.store import LeadStore, now
 from crawler.reporting.counts import (
@@ -25,7 +26,6 @@ from crawler.reporting.counts import (
     trend,
 )
 from crawler.runs.health import SiteHealth, site_health
-from detectors.errors import TutorWatchError
 
 TREND_NIGHTS = 30
 SHOWN_LEADS = 100  # new or changed leads listed in a night's report; the daily CSV has them all

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from crawler.errors import LockedError
 from crawler.leads.store import now
-from detectors.errors import LockedError
 
 
 def lock_path(db: Path) -> Path:

@@ -13,6 +13,7 @@ from crawler.config.settings import scrapy_settings
 from crawler.leads.export import export_store
 from crawler.leads.store import LeadStore
 from crawler.runs.health import SiteHealth, record_missing, run_status, site_health
+from detectors.engine import EngineConfig
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ def run(
     db: Path,
     reports_dir: Path,
     verbose: bool,
-    contact: str = "",
+    contact: str,
+    engine: EngineConfig,
     resume: bool = False,
 ) -> RunOutcome:
     """Record a run, crawl with the given spider classes, judge each site's health, then export the leads.
@@ -48,7 +50,7 @@ def run(
         resume_since = store.interrupted_run(kind) if resume else ""
         run_id = store.start_run(kind)
     log_file = log_path(reports_dir, kind, verbose)
-    process = CrawlerProcess(scrapy_settings(db, run_id, log_file, contact, resume_since))
+    process = CrawlerProcess(scrapy_settings(db, run_id, log_file, engine, contact, resume_since))
     for spider_cls, kwargs in spiders:
         process.crawl(spider_cls, **kwargs)
     process.start()

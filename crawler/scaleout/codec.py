@@ -13,7 +13,7 @@ from typing import Any
 
 from crawler.evidence.warc import Capture
 from crawler.extraction.listing import CrawledListing, Listing
-from detectors.models import Analysis, Finding, Span
+from detectors.models import Analysis, Finding, Span, Stamp
 
 BYTES, PAIRS = "$bytes", "$pairs"  # tags for what JSON lacks: bytes, and dicts with non-string keys
 
@@ -66,11 +66,26 @@ def _analysis(data: dict[str, Any]) -> Analysis:
         )
         for f in data["findings"]
     )
-    return Analysis(float(data["score"]), bool(data["flagged"]), findings, data["model_score"], str(data["folded"]))
+    stamp = data["stamp"]
+    return Analysis(
+        score=float(data["score"]),
+        flagged=bool(data["flagged"]),
+        findings=findings,
+        model_score=None if data["model_score"] is None else float(data["model_score"]),
+        contacts=tuple(str(c) for c in data["contacts"]),
+        institutions=tuple(str(i) for i in data["institutions"]),
+        registry=str(data["registry"]),
+        signature=data["signature"] if isinstance(data["signature"], bytes) else b"",
+        stamp=None
+        if stamp is None
+        else Stamp(
+            **{k: stamp[k] for k in ("rules", "registry", "model", "version")}, threshold=float(stamp["threshold"])
+        ),
+    )
 
 
 def listing_dumps(item: CrawledListing) -> bytes:
-    """A detected listing with what the writer needs: fields, analysis, registry status, the page for evidence."""
+    """A detected listing with what the writer needs: fields, analysis (stamp included), the page for evidence."""
     return dumps(asdict(item))
 
 
@@ -88,4 +103,4 @@ def listing_loads(data: bytes | str) -> CrawledListing:
             request_headers=tuple((str(k), str(v)) for k, v in page["request_headers"]),
             fetched_at=page["fetched_at"],
         )
-    return CrawledListing(Listing(**doc["listing"]), capture, _analysis(doc["analysis"]), str(doc["registry_status"]))
+    return CrawledListing(Listing(**doc["listing"]), capture, _analysis(doc["analysis"]))

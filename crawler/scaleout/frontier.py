@@ -20,8 +20,8 @@ from scrapy import Spider
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 
+from crawler.errors import FetchError, TutorWatchError
 from crawler.scaleout import codec
-from detectors.errors import FetchError, TutorWatchError
 
 PREFIX = "tutorwatch:"
 QUEUE_KEY = PREFIX + "%(spider)s:requests"

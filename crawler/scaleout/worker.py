@@ -21,10 +21,11 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from twisted.internet.task import LoopingCall
 
-from crawler.config.settings import base_settings
+from crawler.config.settings import ENGINE_SETTING, base_settings
 from crawler.config.site_config import SiteConfig
 from crawler.runs.run_record import site_counts
 from crawler.scaleout.frontier import Frontier, WorkerStatus, connect, scrapy_redis_settings
+from detectors.engine import EngineConfig
 
 REPORT_SECONDS = 1.0
 
@@ -94,9 +95,12 @@ class WorkerLink:
         self.report(reason)
 
 
-def worker_settings(redis_url: str, log_file: Path | None, idle_timeout: float, contact: str = "") -> dict[str, Any]:
+def worker_settings(
+    redis_url: str, log_file: Path | None, idle_timeout: float, engine: EngineConfig, contact: str = ""
+) -> dict[str, Any]:
     return {
         **base_settings(log_file, contact),
+        ENGINE_SETTING: engine,
         **scrapy_redis_settings(redis_url),
         "ITEM_PIPELINES": {
             "crawler.pipelines.validate.ValidatePipeline": 100,
@@ -110,13 +114,18 @@ def worker_settings(redis_url: str, log_file: Path | None, idle_timeout: float, 
 
 
 def run_worker(
-    sites: list[SiteConfig], redis_url: str, log_file: Path | None, idle_timeout: float, contact: str = ""
+    sites: list[SiteConfig],
+    redis_url: str,
+    log_file: Path | None,
+    idle_timeout: float,
+    engine: EngineConfig,
+    contact: str = "",
 ) -> list[dict]:
     """Work on the shared frontier until the crawl is done; one row per site (pages, listings, errors, finish)."""
     from crawler.spiders.site_spider import SiteSpider
 
     connect(redis_url)  # a bad URL or a dead server fails here, in one line
-    process = CrawlerProcess(worker_settings(redis_url, log_file, idle_timeout, contact))
+    process = CrawlerProcess(worker_settings(redis_url, log_file, idle_timeout, engine, contact))
     crawlers = [process.create_crawler(SiteSpider.for_site(site)) for site in sites]
     for crawler in crawlers:
         process.crawl(crawler)

@@ -17,13 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from crawler.config.site_config import SiteConfig
+from crawler.errors import TutorWatchError
 from crawler.evidence.warc import EvidenceWriter
 from crawler.leads.store import LeadStore, evidence_dir
 from crawler.pipelines.store import COMMIT_PAGES, store_listing
 from crawler.runs.runner import RunOutcome, finish, log_path
 from crawler.scaleout.codec import listing_loads
 from crawler.scaleout.frontier import Frontier, WorkerStatus, connect
-from detectors.errors import TutorWatchError
 
 GRACE_SECONDS = 3.0  # longer than two worker reports, so a request popped just now shows as busy
 CLOSE_SECONDS = 30.0  # how long to wait for the workers' final counts after 'done'

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import redis
 
-from detectors.errors import TutorWatchError
+from crawler.errors import TutorWatchError
 
 
 def free_port() -> int:

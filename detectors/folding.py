@@ -1,0 +1,45 @@
+"""Folding and de-obfuscation of many texts at once, each text's offset map kept exact.
+
+Folding is a handful of numpy operations and de-obfuscation two Aho-Corasick scans; run per
+listing, their fixed cost (≈ 45 µs) outweighs the work on a 200-character listing. So a batch
+is joined with line breaks, folded and de-obfuscated as one text, and cut back into one
+``Normalized`` per text. A line break is kept by folding, separates nothing a rule could join
+(no term, evasion or sound-alike spans one) and counts as the end of a text for the separator
+and word-edge checks, so every text folds exactly as it would alone (tests/test_engine.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from detectors.deobfuscate import Deobfuscator
+from detectors.normalize import Normalized, normalize
+
+JOIN = "\n"
+
+
+class Folder:
+    """NFKC, 繁→简, separators and evasions: the one folding every detector reads."""
+
+    def __init__(self, deobfuscator: Deobfuscator) -> None:
+        self.deobfuscator = deobfuscator
+
+    def fold(self, text: str) -> Normalized:
+        return self.deobfuscator.apply(normalize(text))
+
+    def fold_many(self, texts: Sequence[str]) -> list[Normalized]:
+        if len(texts) <= 1:
+            return [self.fold(text) for text in texts]
+        whole = self.fold(JOIN.join(texts))
+        lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=len(texts))
+        starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))  # where each text begins in the joined one
+        firsts = np.searchsorted(whole.starts, starts)
+        lasts = np.searchsorted(whole.starts, starts + lengths)
+        out = []
+        for begin, first, last in zip(starts.tolist(), firsts.tolist(), lasts.tolist(), strict=True):
+            out.append(
+                Normalized(whole.text[first:last], whole.starts[first:last] - begin, whole.ends[first:last] - begin)
+            )
+        return out
