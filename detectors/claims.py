@@ -3,10 +3,12 @@
 Advertisers write a prepayment as 年卡, 一学年, 2012年7月至2015年6月, 有效期720天 or 88+12课时;
 listing every phrasing never ends. Instead each kind of claim is parsed into a number with the
 span it stands on, and rules test the number (``claim: {kind: prepaid_months, gt: 3}``). A kind
-is parsed only when its trigger appears in the text, so text without one costs one search.
+is parsed only when a rule asks for it and its trigger appears in the text, so text without one
+costs one search. In the engine, ``ClaimsDetector`` (registered before the rules) puts a lazy
+``Claims`` view of each document on its reading; the rules detector hands it to its matchers.
 
-All functions read the folded text the rules read (NFKC, 简体, lower case, ASCII digits) and
-return spans in it. Pure: no state but a small cache of the last texts' claims.
+All parsers read the folded text the rules read (NFKC, 简体, lower case, ASCII digits) and
+return spans in it; they are pure functions.
 
 Kinds (value, unit):
 - ``prepaid_months`` — a period paid for at once, in months (年卡 12, 学期 4.5, 季度 3, 720天 24);
@@ -27,9 +29,14 @@ Kinds (value, unit):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from detectors.detector import Detector, Reading
+
+if TYPE_CHECKING:
+    from detectors.engine import Engine
 
 KINDS = (
     "prepaid_months",
@@ -500,20 +507,48 @@ PARSERS = {
 assert set(PARSERS) == set(KINDS)
 
 
-@lru_cache(maxsize=64)
+class Claims:
+    """The claims of one folded text, parsed kind by kind on first request: what `claim:` matchers test.
+
+    A kind whose trigger is absent costs one search; parsers shared by kinds run once per text.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._parsed: dict[Parser, tuple[Claim, ...]] = {}
+
+    def of(self, kind: str) -> tuple[Claim, ...]:
+        trigger, parse = PARSERS[kind]
+        if not trigger.search(self.text):
+            return ()
+        if parse not in self._parsed:
+            self._parsed[parse] = tuple(parse(self.text))
+        return tuple(claim for claim in self._parsed[parse] if claim.kind == kind)
+
+    def all(self) -> list[Claim]:
+        """Every claim, in order of position (for inspection and tests)."""
+        return sorted((c for kind in KINDS for c in self.of(kind)), key=lambda c: (c.start, c.kind))
+
+
 def extract(text: str, kind: str) -> tuple[Claim, ...]:
-    """The claims of one kind in a folded text (cached: rules testing one kind share the parse)."""
-    trigger, parser = PARSERS[kind]
-    if not trigger.search(text):
-        return ()
-    return tuple(claim for claim in _parsed(text, parser) if claim.kind == kind)
-
-
-@lru_cache(maxsize=64)
-def _parsed(text: str, parser: object) -> tuple[Claim, ...]:
-    return tuple(parser(text))  # type: ignore[operator]
+    """The claims of one kind in a folded text."""
+    return Claims(text).of(kind)
 
 
 def extract_all(text: str) -> list[Claim]:
-    """Every claim in a folded text, in order of position (for `scan`-style inspection and tests)."""
-    return sorted((c for kind in KINDS for c in extract(text, kind)), key=lambda c: (c.start, c.kind))
+    """Every claim in a folded text, in order of position."""
+    return Claims(text).all()
+
+
+class ClaimsDetector(Detector):
+    """Puts each document's claims (parsed lazily, see Claims) on its reading, for the rules to test."""
+
+    name = "claims"
+
+    @classmethod
+    def build(cls, engine: Engine) -> ClaimsDetector:
+        return cls()
+
+    def detect(self, readings: Sequence[Reading]) -> None:
+        for reading in readings:
+            reading.claims = Claims(reading.content)

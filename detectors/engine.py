@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import ClassVar, TypeVar
 
 from detectors.catalogue import RULES_DIR, load_catalogue
+from detectors.claims import ClaimsDetector
 from detectors.classifier import Classifier, ClassifierDetector, default_model
 from detectors.contacts import PartiesDetector
 from detectors.deobfuscate import Deobfuscator
@@ -34,6 +35,7 @@ from detectors.signature import SignatureDetector
 # The registration point: every detector the engine runs, in the order it runs them. A detector
 # may read what the ones before it wrote (the registry asks for the verdict of rules + classifier).
 DETECTORS: tuple[type[Detector], ...] = (
+    ClaimsDetector,
     RuleDetector,
     ClassifierDetector,
     PartiesDetector,
@@ -97,8 +99,10 @@ class Engine:
         self.folder = Folder(Deobfuscator(config.rules_dir / "obfuscation", terms))
         self.model = Classifier.load(config.model) if config.model is not None and config.runs("classifier") else None
         self.scoring = self._scoring()
+        wanted = {kind.name for kind in DETECTORS if config.runs(kind.name)}
+        wanted |= {need for kind in DETECTORS if kind.name in wanted for need in kind.requires}
         self.detectors: list[Detector] = [
-            built for kind in DETECTORS if config.runs(kind.name) and (built := kind.build(self)) is not None
+            built for kind in DETECTORS if kind.name in wanted and (built := kind.build(self)) is not None
         ]
         self.stamp = Stamp(
             rules=rules_hash(config.rules_dir),

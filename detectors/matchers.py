@@ -13,8 +13,8 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
-from detectors import claims
 from detectors.catalogue import ClaimTest, Expr
+from detectors.claims import Claims
 from detectors.lexicon import Hits, term_key
 
 Spans = list[tuple[int, int]]
@@ -99,35 +99,36 @@ def _near(children: list[Spans], within: int) -> Spans | None:
     return sorted(found) or None
 
 
-def evaluate(node: Node, text: str, hits: Hits, memo: list) -> Spans | None:
-    """Evaluate one node over folded ``text`` with the term hits already found in it."""
+def evaluate(node: Node, text: str, hits: Hits, memo: list, claims: Claims | None = None) -> Spans | None:
+    """Evaluate one node over folded ``text`` with the term hits already found in it (and its claims, if read)."""
     known = memo[node.slot]
     if known is not UNSET:
         return known  # type: ignore[no-any-return]
-    result = _evaluate(node, text, hits, memo)
+    result = _evaluate(node, text, hits, memo, claims)
     memo[node.slot] = result
     return result
 
 
-def _evaluate(node: Node, text: str, hits: Hits, memo: list) -> Spans | None:
+def _evaluate(node: Node, text: str, hits: Hits, memo: list, claims: Claims | None) -> Spans | None:
     op = node.op
     if op == TERMS:
         return hits.get(node.key)
     if op == REGEX:
         return [m.span() for m in node.pattern.finditer(text) if m.end() > m.start()] or None  # type: ignore[union-attr]
-    if op == CLAIM:
+    if op == CLAIM:  # parsed on first use, only when the rest of the rule let evaluation get here
         test = node.claim
-        return [(c.start, c.end) for c in claims.extract(text, test.kind) if test.passes(c.value)] or None  # type: ignore[union-attr]
+        found = claims.of(test.kind) if claims is not None else ()  # type: ignore[union-attr]
+        return [(c.start, c.end) for c in found if test.passes(c.value)] or None  # type: ignore[union-attr]
     if op == NOT:
-        return [] if evaluate(node.children[0], text, hits, memo) is None else None
+        return [] if evaluate(node.children[0], text, hits, memo, claims) is None else None
     if op == ANY:
-        matched = [spans for child in node.children if (spans := evaluate(child, text, hits, memo)) is not None]
+        matched = [spans for child in node.children if (spans := evaluate(child, text, hits, memo, claims)) is not None]
         return [span for spans in matched for span in spans] if matched else None
     if any(child.op == TERMS and child.key not in hits for child in node.children):
         return None  # a required term is absent: no need to run the costlier children
     results = []
     for child in node.children:
-        spans = evaluate(child, text, hits, memo)
+        spans = evaluate(child, text, hits, memo, claims)
         if spans is None:
             return None
         results.append(spans)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from detectors.catalogue import Catalogue, Rule
+from detectors.claims import Claims
 from detectors.detector import Detector, Reading
 from detectors.lexicon import Hits, TermIndex
 from detectors.matchers import UNSET, Compiler, Node, evaluate
@@ -40,6 +41,7 @@ class RuleDetector(Detector):
     """Catalogue + matchers → Findings, each pointing at original text with its policy clauses."""
 
     name = "rules"
+    requires = ("claims",)  # the structured claims its `claim:` matchers test
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
@@ -57,28 +59,36 @@ class RuleDetector(Detector):
 
     def detect(self, readings: Sequence[Reading]) -> None:
         for reading in readings:
-            for rule, spans in self.matches(reading.content, reading.doc.platform):
+            for rule, spans in self.matches(reading.content, reading.doc.platform, reading.claims):
                 reading.findings.append(self._finding(rule, spans, reading))
 
-    def _fires(self, rule: CompiledRule, text: str, hits: Hits, platform: str | None, memo: list) -> list | None:
+    def _fires(
+        self, rule: CompiledRule, text: str, hits: Hits, platform: str | None, memo: list, claims: Claims | None
+    ) -> list | None:
         scope = rule.rule.platforms
         if scope is not None and platform is not None and platform not in scope:
             return None
         trigger = rule.match.trigger
         if trigger is not None and trigger.isdisjoint(hits):
             return None
-        spans = evaluate(rule.match, text, hits, memo)
-        if not spans or any(evaluate(veto, text, hits, memo) is not None for veto in rule.unless):
+        spans = evaluate(rule.match, text, hits, memo, claims)
+        if not spans or any(evaluate(veto, text, hits, memo, claims) is not None for veto in rule.unless):
             return None
         return spans
 
-    def matches(self, folded: str, platform: str | None = None) -> list[tuple[Rule, list[tuple[int, int]]]]:
-        """The rules that fire on folded text, in catalogue order, with their evidence (folded ranges)."""
+    def matches(
+        self, folded: str, platform: str | None = None, claims: Claims | None = None
+    ) -> list[tuple[Rule, list[tuple[int, int]]]]:
+        """The rules that fire on folded text, in catalogue order, with their evidence (folded ranges).
+
+        ``claims`` (the claims detector's view of the same text) is what `claim:` matchers test;
+        without it they never match.
+        """
         hits = self.index.scan(folded)
         memo = [UNSET] * self.node_count
         found = []
         for compiled in self.rules:
-            spans = self._fires(compiled, folded, hits, platform, memo)
+            spans = self._fires(compiled, folded, hits, platform, memo, claims)
             if spans:
                 found.append((compiled.rule, spans))
         return found
