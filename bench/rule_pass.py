@@ -1,18 +1,25 @@
 """Throughput of the whole rule pass against a bare Aho-Corasick scan of the same text, in one run.
 
-    .venv/bin/python bench/rule_pass.py [--repeat N]
+    .venv/bin/python bench/rule_pass.py [--repeat N] [--baseline GIT_REF]
 
 Input: every bundled listing (sample sites and data/labels batches), title + "\\n" + text.
 Reported: MB/s of UTF-8 and listings/s on one core for the rule pass (fold, de-obfuscate, match,
 explain, score), bare overlapping scans with the catalogue's terms by ahocorasick-rs and
 pyahocorasick, OpenCC t2s alone, and, when a model is installed, classifier inference and the
 whole analyze() with it. Ratios, not absolute times, are what compare across machines.
+``--baseline REF`` also times the rule pass and analyze() with the rules and model of that git
+commit (e.g. the one before a change to the catalogue), on the same input in the same run, and
+prints current / baseline.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import subprocess
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,6 +60,7 @@ def timed(label: str, fn, texts: list[str], repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", metavar="REF", help="also time the rules and model of this git commit")
     args = parser.parse_args()
     docs = corpus()
     texts = [f"{title}\n{text}" for title, text, _ in docs]
@@ -100,6 +108,49 @@ def main() -> None:
         f"model {model.path.name}: {model.path.stat().st_size / 1e6:.1f} MB, fitted and tuned in "
         f"{card['training_seconds']} s on {card['data']['train']} listings"
     )
+    if args.baseline:
+        compare(args.baseline, documents, args.repeat)
+
+
+def baseline_config(ref: str, into: Path) -> EngineConfig:
+    """The rules and shipped model of git commit ``ref``, unpacked into ``into``."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref, "rules", "data/models"], check=True, capture_output=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    model = into / "data" / "models" / "tutorwatch.pkl.gz"
+    return EngineConfig(rules_dir=into / "rules", model=model if model.exists() else None)
+
+
+def cpu_rate(fn, count: int, repeat: int) -> float:
+    """Listings per CPU second of this process (best of three): other load on a shared machine does not count."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        for _ in range(repeat):
+            fn()
+        best = min(best, time.process_time() - start)
+    return count * repeat / best
+
+
+def compare(ref: str, documents: list[Document], repeat: int) -> None:
+    """Current vs ``ref``'s rules and model on the same input: rule pass and analyze(), alternated, in CPU time."""
+    with tempfile.TemporaryDirectory() as tmp:
+        old = baseline_config(ref, Path(tmp))
+        for label, detectors in (("rule pass", ("rules",)), ("analyze()", ())):
+            engines = {
+                "baseline": Engine(EngineConfig(rules_dir=old.rules_dir, model=old.model, detectors=detectors)),
+                "current": Engine(EngineConfig(detectors=detectors)),
+            }
+            rates = {name: 0.0 for name in engines}
+            for _ in range(2):  # alternate, so that a slow moment hits both
+                for name, engine in engines.items():
+                    rate = cpu_rate(lambda e=engine: e.analyze_many(documents), len(documents), repeat)
+                    rates[name] = max(rates[name], rate)
+            for name, rate in rates.items():
+                print(f"{label}, {name} ({ref if name == 'baseline' else 'this tree'}): {rate:8.0f} listings per CPU s")
+            print(f"{label}: current / baseline = {rates['current'] / rates['baseline']:.3f}")
 
 
 if __name__ == "__main__":
