@@ -44,14 +44,20 @@ def corpus() -> list[tuple[str, str, str | None]]:
     return docs
 
 
-def timed(label: str, fn, texts: list[str], repeat: int) -> float:
-    size = sum(len(t.encode("utf-8")) for t in texts) * repeat
+def best_seconds(fn, repeat: int, clock=time.perf_counter) -> float:
+    """The best of three runs of ``fn`` ``repeat`` times, by ``clock``."""
     best = float("inf")
     for _ in range(3):
-        start = time.perf_counter()
+        start = clock()
         for _ in range(repeat):
             fn()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, clock() - start)
+    return best
+
+
+def timed(label: str, fn, texts: list[str], repeat: int) -> float:
+    size = sum(len(t.encode("utf-8")) for t in texts) * repeat
+    best = best_seconds(fn, repeat)
     rate = size / best / 1e6
     print(f"{label:<42} {rate:8.2f} MB/s {len(texts) * repeat / best:10.0f} listings/s")
     return rate
@@ -125,13 +131,7 @@ def baseline_config(ref: str, into: Path) -> EngineConfig:
 
 def cpu_rate(fn, count: int, repeat: int) -> float:
     """Listings per CPU second of this process (best of three): other load on a shared machine does not count."""
-    best = float("inf")
-    for _ in range(3):
-        start = time.process_time()
-        for _ in range(repeat):
-            fn()
-        best = min(best, time.process_time() - start)
-    return count * repeat / best
+    return count * repeat / best_seconds(fn, repeat, time.process_time)
 
 
 def compare(ref: str, documents: list[Document], repeat: int) -> None:
