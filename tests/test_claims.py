@@ -53,6 +53,7 @@ def read(text: str, kind: str) -> list[float]:
         ("甲方承诺乙方孩子中考数学达到110分", "guarantee", [1.0]),
         ("签约生可以提前获得高中的录取资格", "guarantee", []),
         ("我们无法保证提分", "guarantee", []),
+        ("试听不满意免费重新匹配老师", "guarantee", []),
         ("面向3-8岁", "age_from", [3.0]),
         ("面向3-8岁", "age_to", [8.0]),
         ("适合四五岁孩子", "age_from", [4.0]),
