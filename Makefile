@@ -7,9 +7,10 @@ BIN := $(VENV)/bin
 setup: $(VENV)/.installed browser
 
 # Debian's chromium renders the JS-built sites (never a browser downloaded by playwright);
-# the CJK font keeps Chinese in their screenshots from being boxes.
+# the CJK fonts keep Chinese in their screenshots from being boxes, and draw the OCR tests'
+# ad posters (both WenQuanYi faces, so the posters are the same on every machine).
 browser:
-	@dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium fonts-wqy-microhei; }
+	@dpkg -s chromium fonts-wqy-microhei fonts-wqy-zenhei >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium fonts-wqy-microhei fonts-wqy-zenhei; }
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV) || { apt-get update && apt-get install -y python3-venv && python3 -m venv $(VENV); }
