@@ -34,11 +34,20 @@ DEFAULT_MODEL = MODELS_DIR / "tutorwatch.pkl.gz"
 FORMAT_VERSION = 2
 
 
+USER_WORD_FREQ = 2000
+
+
 def add_words(words: list[str]) -> None:
-    """Domain words (一对一, 住家教师, 幼小衔接 …) that jieba must keep whole."""
+    """Domain words (一对一, 住家教师, 幼小衔接 …) that jieba must keep whole, each added once per process.
+
+    jieba's add_word adds the frequency to its running total on every call, and the total weighs
+    every segmentation: adding the same words again (a second model loaded, a model fitted then
+    tuned) would cut the same text differently later in the process than in a fresh one.
+    """
     jieba = jieba_loaded()
     for word in words:
-        jieba.add_word(word, freq=2000)
+        if jieba.dt.FREQ.get(word) != USER_WORD_FREQ:
+            jieba.add_word(word, freq=USER_WORD_FREQ)
 
 
 def words(text: str) -> list[str]:

@@ -92,3 +92,14 @@ def test_scan_uses_the_model_and_reports_its_score(model_file: Path) -> None:
     assert record["model_score"] is not None and 0 <= record["model_score"] <= 1
     for finding in record["findings"]:
         assert ("\n" + VIOLATION)[finding["start"] : finding["end"]] == finding["text"]
+
+
+def test_user_words_are_added_once_so_segmentation_never_drifts_in_a_process() -> None:
+    from detectors.classifier import add_words, words
+    from detectors.segmenter import jieba_loaded
+
+    jieba = jieba_loaded()
+    add_words(["住家教师", "幼小衔接"])
+    total, cut = jieba.dt.total, words(VIOLATION)
+    add_words(["住家教师", "幼小衔接"])  # a second model loaded in the same process
+    assert jieba.dt.total == total and words(VIOLATION) == cut
