@@ -14,8 +14,10 @@ requests at a time; the site's robots.txt allows everything, so the full crawl o
   fresh store, exactly `tutorwatch crawl` but for the export at the end;
 - redis x1, redis x2: `tutorwatch crawl --redis` (writer) with one, then two `tutorwatch worker`.
 
-Prints pages per second, the ratio full/plain, peak memory (max RSS) of each crawl process, and
-the speed-up of two workers over one. Timings belong here, never in the tests.
+Prints pages per second, the ratio full/plain, peak memory (max RSS) of each crawl process (and
+of the full crawl's detection workers), CPU time per page of each crawl process (on a busy
+machine the rates follow the load; the CPU a page costs does not), and the speed-up of two
+workers over one. Timings belong here, never in the tests.
 """
 
 from __future__ import annotations
@@ -206,7 +208,11 @@ def main() -> None:
     if args.child:
         kind, *rest = args.child
         result = child_plain(rest[0], Path(rest[1])) if kind == "plain" else child_full(*map(Path, rest))
-        result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        result["max_rss_mb"] = own.ru_maxrss / 1024
+        result["cpu"] = own.ru_utime + own.ru_stime
+        result["workers_cpu"] = workers.ru_utime + workers.ru_stime  # the detection workers (full crawl)
+        result["workers_rss_mb"] = workers.ru_maxrss / 1024
         print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory(prefix="crawl-speed-") as tmp:
@@ -227,8 +233,14 @@ def main() -> None:
     print(f"{args.pages} detail pages (+{lists} list pages), served by {args.server} on 127.0.0.1")
     for name, r in results.items():
         rss = f"  max RSS {r['max_rss_mb']:.0f} MB" if "max_rss_mb" in r else ""
-        print(f"{name:10} {r['pages'] / r['seconds']:7.1f} pages/s  ({r['pages']} in {r['seconds']:.1f} s){rss}")
+        cpu = f"  CPU {r['cpu'] / r['pages'] * 1000:.1f} ms/page" if "cpu" in r else ""
+        if name == "full":
+            per_page = r["workers_cpu"] / r["pages"] * 1000
+            cpu += f" (+ detection workers {per_page:.1f}, max RSS {r['workers_rss_mb']:.0f} MB)"
+        print(f"{name:10} {r['pages'] / r['seconds']:7.1f} pages/s  ({r['pages']} in {r['seconds']:.1f} s){rss}{cpu}")
     print(f"full / plain: {full['pages'] / full['seconds'] / (plain['pages'] / plain['seconds']):.2f}")
+    per_page = {name: r["cpu"] / r["pages"] for name, r in (("plain", plain), ("full", full))}
+    print(f"crawl-process CPU per page, plain / full: {per_page['plain'] / per_page['full']:.2f}")
     if not args.skip_redis:
         one, two = results["redis x1"], results["redis x2"]
         print(f"two workers / one: {(two['pages'] / two['seconds']) / (one['pages'] / one['seconds']):.2f}")

@@ -251,23 +251,20 @@ class Deobfuscator:
         table, _ = syllable_table()
         points = np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
         sounds = (table[points] + SYLLABLE_BASE).tobytes().decode("utf-32-le")
-        candidates = sorted(
-            self._homophones.find_matches_as_indexes(sounds, overlapping=True), key=lambda m: (m[1] - m[2], m[1])
-        )
+        candidates = []
+        for index, start, end in self._homophones.find_matches_as_indexes(sounds, overlapping=True):
+            term, written = self._sound_terms[index], text[start:end]  # most are the key term as written
+            if written != term and sum(a != b for a, b in zip(written, term, strict=True)) <= max(1, len(term) // 2):
+                candidates.append((end - start, start, end, term, written))
         if not candidates:
             return []
         present = Spans((s, e) for _, s, e in self._written_terms.find_matches_as_indexes(text, overlapping=True))
         taken: list[tuple[int, int, str]] = []
         occupied = bytearray(len(text))  # characters already rewritten by a longer (or earlier) homophone
-        for index, start, end in candidates:
+        for _, start, end, term, written in sorted(candidates, key=lambda c: (-c[0], c[1])):
             if any(not (start <= s and e <= end) for s, e in present.overlapping(start, end)):
                 continue  # rewriting would break a key term the text already has (家午托: 午托)
-            if any(occupied[start:end]):
-                continue
-            term, written = self._sound_terms[index], text[start:end]
-            if written == term or self._holds_term(written, term):
-                continue
-            if sum(a != b for a, b in zip(written, term, strict=True)) > max(1, len(term) // 2):
+            if any(occupied[start:end]) or self._holds_term(written, term):
                 continue
             if self._is_word(written) or self._crossed(text, start, end, present):
                 continue

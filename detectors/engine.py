@@ -111,7 +111,7 @@ class Engine:
             threshold=self.scoring.threshold,
             version=tutorwatch_version(),
         )
-        self.analyze(Document("家教", "初中数学一对一辅导", "tutoring"))  # lazy parts (jieba's dictionary) load now
+        self.analyze(Document("家教", "初中数学一对一辅导", "tutoring"))  # what is built on first use is built now
 
     @classmethod
     def shared(cls, config: EngineConfig | None = None) -> Engine:

@@ -23,10 +23,17 @@ def term_key(expr: Expr) -> str:
 
 
 class TermIndex:
-    """Maps every term to the matcher keys that contain it; ``scan`` returns hits per key."""
+    """Maps every term to the matcher keys that contain it; ``scan`` returns hits per key.
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    ``literals`` adds, per regex key, the literals one of which the regex cannot match without
+    (taken as they are: a regex reads folded text as written).
+    """
+
+    def __init__(self, catalogue: Catalogue, literals: dict[str, frozenset[str]] | None = None) -> None:
         owners: dict[str, set[str]] = defaultdict(set)
+        for key, needed in (literals or {}).items():
+            for literal in needed:
+                owners[literal].add(key)
         for name, terms in catalogue.lexicons.items():
             for term in terms:
                 owners[term].add(name)

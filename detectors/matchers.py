@@ -2,9 +2,11 @@
 
 Evaluating a matcher gives its evidence spans or None: ``None`` means "did not match"; an empty
 list means "matched without pointing at text" (only ``not`` does that). Spans are [start, end)
-in the folded text. Each node also knows which term keys it cannot match without (its
-trigger), so a rule whose trigger terms are absent from a document is skipped without being
-evaluated, and a shared matcher is one node evaluated at most once per document.
+in the folded text. Each node also knows what it cannot match without (``needs``: clauses of
+term keys, each clause needing one of its keys among the document's hits). A regex's key is
+hit when one of the literals it requires occurs (detectors/prefilter.py), so the one term
+scan tells which rules can fire at all; the others are never evaluated. A shared matcher is one
+node evaluated at most once per document.
 """
 
 from __future__ import annotations
@@ -16,10 +18,14 @@ from dataclasses import dataclass, field
 from detectors.catalogue import ClaimTest, Expr
 from detectors.claims import Claims
 from detectors.lexicon import Hits, term_key
+from detectors.prefilter import prefixes, required
 
 Spans = list[tuple[int, int]]
+Needs = tuple[frozenset[str], ...]  # every clause must have one of its keys among a document's hits
 TERMS, REGEX, ANY, ALL, NEAR, NOT, CLAIM = range(7)
 UNSET: object = object()
+REGEX_KEY = "re:"  # hit key of a regex's required literals: "re:" + its pattern
+START_KEY = "re^:"  # hit key of the literals its matches start with
 
 
 @dataclass(eq=False)
@@ -30,7 +36,8 @@ class Node:
     pattern: re.Pattern[str] | None = None
     children: tuple[Node, ...] = ()
     within: int = 0
-    trigger: frozenset[str] | None = field(default=None)  # None: cannot be pre-filtered
+    needs: Needs = field(default=())  # (): nothing known, always evaluated
+    starts: str = ""  # a regex whose every match starts with one of its literals: their hit key (tried only there)
     claim: ClaimTest | None = None
 
 
@@ -40,6 +47,7 @@ class Compiler:
     def __init__(self) -> None:
         self.nodes: list[Node] = []
         self._done: dict[int, Node] = {}
+        self.literals: dict[str, frozenset[str]] = {}  # regex hit key → the literals that hit it
 
     def compile(self, expr: Expr) -> Node:
         if id(expr) in self._done:
@@ -48,23 +56,30 @@ class Compiler:
         slot = -1  # set below, once the children have taken theirs
         if kind in ("lexicon", "terms"):
             node = Node(slot, TERMS, key=term_key(expr))
-            node.trigger = frozenset([node.key])
+            node.needs = (frozenset([node.key]),)
         elif kind == "regex":
-            node = Node(slot, REGEX, pattern=re.compile(expr.regex or ""))
-        elif kind == "claim":
-            node = Node(slot, CLAIM, claim=expr.claim)  # parsed lazily, only when the rest of the rule allows
+            pattern = expr.regex or ""
+            node = Node(slot, REGEX, key=REGEX_KEY + pattern, pattern=re.compile(pattern))
+            needed, starts = required(pattern), prefixes(pattern)
+            if needed is not None:  # the rarest literals it needs: whether it is worth trying at all
+                self.literals[node.key] = needed
+                node.needs = (frozenset([node.key]),)
+            if starts is not None:  # where its matches can start: tried only there
+                node.starts = node.key if starts == needed else START_KEY + pattern
+                self.literals[node.starts] = starts
+        elif kind == "claim":  # parsed lazily, only when the rest of the rule lets evaluation get here
+            node = Node(slot, CLAIM, claim=expr.claim)
         elif kind == "not_":
             node = Node(slot, NOT, children=(self.compile(expr.not_),))  # type: ignore[arg-type]
         else:
             op = {"any": ANY, "all": ALL, "near": NEAR}[kind]
             children = tuple(self.compile(child) for child in (expr.any or expr.all or expr.near or ()))
             node = Node(slot, op, children=children, within=expr.within or 0)
-            triggers = [child.trigger for child in children]
-            if op == ANY:
-                node.trigger = None if None in triggers else frozenset().union(*triggers)  # type: ignore[arg-type]
-            else:
-                known = [t for t in triggers if t is not None]
-                node.trigger = min(known, key=len) if known else None
+            if op == ANY:  # one of the children: one clause, any key of any child's narrowest clause
+                if all(child.needs for child in children):
+                    node.needs = (frozenset().union(*(min(child.needs, key=len) for child in children)),)
+            else:  # every child: every child's clauses
+                node.needs = tuple(dict.fromkeys(clause for child in children for clause in child.needs))
         node.slot = len(self.nodes)
         self.nodes.append(node)
         self._done[id(expr)] = node
@@ -99,6 +114,17 @@ def _near(children: list[Spans], within: int) -> Spans | None:
     return sorted(found) or None
 
 
+def _matches_at(pattern: re.Pattern[str], text: str, starts: Spans) -> Spans | None:
+    """What ``finditer`` finds, tried only where a match can start (where the scan found a prefix literal)."""
+    found: Spans = []
+    after = 0
+    for start in sorted({start for start, _ in starts}):
+        if start >= after and (match := pattern.match(text, start)) is not None and match.end() > start:
+            found.append((start, match.end()))
+            after = match.end()
+    return found or None
+
+
 def evaluate(node: Node, text: str, hits: Hits, memo: list, claims: Claims | None = None) -> Spans | None:
     """Evaluate one node over folded ``text`` with the term hits already found in it (and its claims, if read)."""
     known = memo[node.slot]
@@ -114,8 +140,13 @@ def _evaluate(node: Node, text: str, hits: Hits, memo: list, claims: Claims | No
     if op == TERMS:
         return hits.get(node.key)
     if op == REGEX:
+        if node.needs and node.key not in hits:
+            return None  # none of the literals it cannot match without occurs
+        if node.starts:
+            starts = hits.get(node.starts)
+            return _matches_at(node.pattern, text, starts) if starts else None  # type: ignore[arg-type]
         return [m.span() for m in node.pattern.finditer(text) if m.end() > m.start()] or None  # type: ignore[union-attr]
-    if op == CLAIM:  # parsed on first use, only when the rest of the rule let evaluation get here
+    if op == CLAIM:
         test = node.claim
         found = claims.of(test.kind) if claims is not None else ()  # type: ignore[union-attr]
         return [(c.start, c.end) for c in found if test.passes(c.value)] or None  # type: ignore[union-attr]

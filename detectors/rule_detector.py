@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -45,13 +46,26 @@ class RuleDetector(Detector):
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
-        self.index = TermIndex(catalogue)
         compiler = Compiler()
         self.rules = [
             CompiledRule(rule, compiler.compile(rule.match), tuple(compiler.compile(u) for u in rule.unless))
             for rule in catalogue.rules
         ]
         self.node_count = len(compiler.nodes)
+        self.index = TermIndex(catalogue, compiler.literals)
+        # Which rules a hit key can wake: each rule is filed under the keys of its narrowest clause;
+        # a rule with nothing to require (none in the shipped catalogue) is woken for every document.
+        self.woken_by: dict[str, list[int]] = defaultdict(list)
+        self.always: list[int] = []
+        self.also: list[tuple[frozenset[str], ...]] = []  # each rule's other clauses, checked once it is woken
+        for number, compiled in enumerate(self.rules):
+            needs = compiled.match.needs
+            anchor = min(needs, key=len) if needs else frozenset()
+            if not needs:
+                self.always.append(number)
+            for key in anchor:
+                self.woken_by[key].append(number)
+            self.also.append(tuple(clause for clause in needs if clause is not anchor))
 
     @classmethod
     def build(cls, engine: Engine) -> RuleDetector:
@@ -62,14 +76,22 @@ class RuleDetector(Detector):
             for rule, spans in self.matches(reading.content, reading.doc.platform, reading.claims):
                 reading.findings.append(self._finding(rule, spans, reading))
 
+    def candidates(self, hits: Hits) -> list[int]:
+        """The rules (by number, in catalogue order) whose every required clause has a hit."""
+        present = set(hits)  # a set: frozenset.isdisjoint takes its fast path
+        woken = set(self.always)
+        woken_by = self.woken_by
+        for key in present:
+            if key in woken_by:
+                woken.update(woken_by[key])
+        also = self.also
+        return sorted(n for n in woken if not any(clause.isdisjoint(present) for clause in also[n]))
+
     def _fires(
         self, rule: CompiledRule, text: str, hits: Hits, platform: str | None, memo: list, claims: Claims | None
     ) -> list | None:
         scope = rule.rule.platforms
         if scope is not None and platform is not None and platform not in scope:
-            return None
-        trigger = rule.match.trigger
-        if trigger is not None and trigger.isdisjoint(hits):
             return None
         spans = evaluate(rule.match, text, hits, memo, claims)
         if not spans or any(evaluate(veto, text, hits, memo, claims) is not None for veto in rule.unless):
@@ -87,7 +109,8 @@ class RuleDetector(Detector):
         hits = self.index.scan(folded)
         memo = [UNSET] * self.node_count
         found = []
-        for compiled in self.rules:
+        for number in self.candidates(hits):
+            compiled = self.rules[number]
             spans = self._fires(compiled, folded, hits, platform, memo, claims)
             if spans:
                 found.append((compiled.rule, spans))

@@ -1,8 +1,8 @@
-"""jieba, loaded once per process: the classifier's words, and word frequencies for the deobfuscator.
+"""jieba, loaded once per process: word frequencies for the deobfuscator (and words for a model that has them).
 
 jieba keeps its dictionary as a 9 MB marshal cache and reads it with ``marshal.load(file)``,
 which pulls the file in piece by piece: 2.3 s here, against 0.65 s for ``marshal.loads`` of
-the same bytes. Every ``crawl``, ``check`` and ``scan`` process pays it at start, so jieba is
+the same bytes. A process pays it once it first needs the dictionary, so jieba is
 handed a ``marshal`` that reads the file whole; jieba's own logic (which cache, when it is
 stale, writing it) is unchanged.
 """

@@ -165,6 +165,7 @@ def test_every_lead_keeps_its_page_as_verifiable_evidence(crawled: CrawlResult, 
     page = tmp_path / "page.html"
     shown = ws.run("evidence", "show", gbk["lead_id"], "--extract", str(page))
     assert shown.returncode == 0 and "verified" in shown.stdout
+    assert f"analysed with: {gbk['stamp']}\n" in shown.stdout and gbk["stamp"].startswith("rules=")
     served = urllib.request.urlopen(gbk["url"]).read()
     assert page.read_bytes() == served, "the page is kept byte for byte as fetched (GBK)"
     copy = tmp_path / "copy"
@@ -189,6 +190,8 @@ def test_one_number_behind_listings_on_three_sites_is_one_actor(crawled: CrawlRe
 def test_registry_marks_blacklisted_and_mismatched_institutions(crawled: CrawlResult) -> None:
     by_id = {r["url"].rsplit("/", 1)[-1].removesuffix(".html"): r for r in rows(crawled.csv_second)}
     assert by_id["gj034"]["registry_status"] == "blacklisted" and "unlicensed" in by_id["gj034"]["categories"]
+    assert "registry/blacklisted" in by_id["gj034"]["rules"]
+    assert by_id["gj034"]["publisher"] in by_id["gj034"]["matched_text"], "the finding quotes the publisher"
     assert by_id["gj005"]["registry_status"] == "scope mismatch"
     assert by_id["gj011"]["registry_status"] == "licensed"
 

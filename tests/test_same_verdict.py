@@ -98,12 +98,13 @@ def test_scan_finds_the_same_as_the_engine(corpus: Corpus) -> None:
         for n, x in enumerate(corpus.listings)
     ]
     stdin = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
-    scanned = subprocess.run(
-        [TUTORWATCH, "scan", "--format", "jsonl"], input=stdin, capture_output=True, text=True, timeout=900
-    )
-    assert scanned.returncode == 0, scanned.stderr
-    out = read_jsonl(scanned.stdout)
-    assert out == [analysis_json(n, a) for n, a in enumerate(corpus.analyses)]
+    expected = [analysis_json(n, a) for n, a in enumerate(corpus.analyses)]
+    for jobs in ("1", "2"):  # in this process, and in two worker processes
+        scanned = subprocess.run(
+            [TUTORWATCH, "scan", "--format", "jsonl", "--jobs", jobs], input=stdin, capture_output=True, text=True
+        )
+        assert scanned.returncode == 0, scanned.stderr
+        assert read_jsonl(scanned.stdout) == expected, f"--jobs {jobs}"
 
 
 def test_check_finds_the_same_as_the_engine(corpus: Corpus) -> None:

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import click
 
+from crawler.analysis.pool import run_tasks
+from crawler.analysis.scan import analysed, json_lines
 from crawler.cli.display import print_analysis
 from crawler.cli.main import cli, console
-from crawler.cli.scan_input import ScanItem, guess_format, read_items
+from crawler.cli.scan_input import guess_format, read_items
 from crawler.errors import ConfigError, TutorWatchError
-from detectors.contract import analysis_json
 from detectors.engine import Engine, batches
-from detectors.models import Document
+
+SCAN_BATCH = 256  # JSON lines analysed together (one batch of the engine, one task of a worker)
 
 
 @cli.command()
@@ -36,13 +36,21 @@ from detectors.models import Document
     help="Platform the text comes from (jsonl lines may carry their own).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines (the jsonl contract) for text/html input too.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes for JSON Lines output (each loads the engine once: worth it for thousands of lines).",
+)
 @click.pass_obj
-def scan(obj: dict, source: str, fmt: str, platform: str | None, as_json: bool) -> None:
+def scan(obj: dict, source: str, fmt: str, platform: str | None, as_json: bool, jobs: int) -> None:
     """Analyse text without crawling: a file or stdin (-), as text, HTML or JSON Lines.
 
-    JSON Lines in: {"id", "title", "text", "platform"?, "publisher"?, "contact"?} per line. Out: one JSON object per
-    line in the same order: {"id", "flagged", "score", "categories", "findings": [{"category",
-    "rule", "text", "start", "end", "basis", ...}]}; start/end index title + "\\n" + text.
+    JSON Lines in: {"id", "title", "text", "platform"?, "publisher"?, "contact"?} per line. Out:
+    one JSON object per line in the same order: {"id", "flagged", "score", "categories",
+    "findings": [{"category", "rule", "text", "start", "end", "basis", ...}], "stamp"}; start/end
+    index title + "\\n" + text (then + "\\n" + publisher, + "\\n" + contact when given).
     """
     try:
         data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
@@ -56,42 +64,23 @@ def scan(obj: dict, source: str, fmt: str, platform: str | None, as_json: bool) 
         ) from None
     if fmt == "auto":
         fmt = "text" if source == "-" else guess_format(source)
-    engine = Engine(obj["engine"])
+    items = read_items(content, fmt, platform, source)
     bad = 0
-    for item, analysis in _analysed(read_items(content, fmt, platform, source), engine):
-        if item.error is not None:
-            bad += 1
-            click.echo(f"tutorwatch: error: {item.error}", err=True)
-            record = {
-                "id": item.id,
-                "flagged": False,
-                "score": 0.0,
-                "categories": [],
-                "findings": [],
-                "error": item.error,
-            }
-            click.echo(json.dumps(record, ensure_ascii=False))
-            continue
-        assert analysis is not None
-        if fmt == "jsonl" or as_json:
-            click.echo(json.dumps(analysis_json(item.id, analysis), ensure_ascii=False))
-        else:
+    if fmt == "jsonl" or as_json:
+        for lines in run_tasks(obj["engine"], jobs, json_lines, batches(items, SCAN_BATCH)):
+            for line, error in lines:
+                if error is not None:
+                    bad += 1
+                    click.echo(f"tutorwatch: error: {error}", err=True)
+                click.echo(line)
+    else:
+        engine = Engine.shared(obj["engine"])
+        for item in items:
+            [analysis] = analysed(engine, [item])
+            assert analysis is not None
             print_analysis(console, item.title or str(item.id), analysis)
     if bad:
         sys.exit(1)
-
-
-def _analysed(items: Iterator[ScanItem], engine: Engine, batch: int = 256) -> Iterator[tuple[ScanItem, Any]]:
-    """Each item with its analysis (None for an item that could not be read), in order, a batch at a time."""
-    for chunk in batches(items, batch):
-        good = [item for item in chunk if item.error is None]
-        analyses = iter(engine.analyze_many([scan_document(item) for item in good]))
-        for item in chunk:
-            yield item, next(analyses) if item.error is None else None
-
-
-def scan_document(item: ScanItem) -> Document:
-    return Document(item.title, item.text, item.platform, item.publisher, item.contact)
 
 
 @cli.group()
@@ -253,3 +242,38 @@ def train(obj: dict, name: str, extra: tuple[Path, ...], corpus: str) -> None:
     for part, rows in card["metrics"].items():
         split, which = part.split("_")
         console.print(f"\n{CORPORA[which]}, {split}:\n" + format_ablation({m: _Summary(**r) for m, r in rows.items()}))
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--list/--no-list", "listing", default=True, show_default=True, help="List each lead that changed.")
+@click.pass_obj
+def rescan(obj: dict, dry_run: bool, jobs: int, listing: bool) -> None:
+    """Re-analyse every stored lead with today's rules, model and threshold; report what changed.
+
+    New (flagged now, not before), dropped (flagged before, not now) and category changes. The
+    new analysis and its stamp replace the stored one, verdicts, notes and evidence untouched;
+    a lead whose findings changed counts as changed today; the leads files are rewritten.
+    With --dry-run nothing is written. Takes the crawl lock: not while a crawl runs.
+    """
+    from crawler.analysis.rescan import KINDS
+    from crawler.analysis.rescan import rescan as run_rescan
+    from crawler.leads.export import export_store
+    from crawler.leads.store import LeadStore
+    from crawler.pipelines.store import COMMIT_PAGES
+    from crawler.runs.lock import crawl_lock
+
+    with crawl_lock(obj["db"]), LeadStore(obj["db"], commit_every=COMMIT_PAGES) as store:
+        report = run_rescan(store, obj["engine"], jobs, dry_run)
+        if not dry_run and report.leads:
+            export_store(store, obj["reports"])
+    console.print(f"{report.leads} leads re-analysed with {report.stamp or '-'}")
+    for stamp, count in report.stamps_before.most_common():
+        console.print(f"  before: {count} with {stamp}")
+    for kind, meaning in KINDS.items():
+        console.print(f"{report.counts[kind]:>8}  {kind:<10} {meaning}")
+    if listing:
+        for change in report.changes:
+            click.echo(f"{change.lead_id}\t{change.kind}\t{change.before or '-'} -> {change.after or '-'}")
+    console.print("dry run: nothing written" if dry_run else f"stored; leads files rewritten in {obj['reports']}")

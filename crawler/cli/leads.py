@@ -119,7 +119,8 @@ def evidence_verify(obj: dict) -> None:
 )
 @click.pass_obj
 def evidence_show(obj: dict, lead: str, extract: Path | None, screenshot: Path | None) -> None:
-    """Print what is kept for a lead (URL, fetch time, file, offset, SHA-256, headers, screenshot); extract them."""
+    """Print what is kept for a lead (URL, fetch time, file, offset, SHA-256, headers, screenshot, the stamp of
+    the rules, model and threshold that flagged it); extract them."""
     from crawler.evidence.warc import kept_page, verify
     from crawler.leads.export import write_atomic
     from crawler.leads.store import LeadStore, evidence_dir
@@ -139,7 +140,9 @@ def evidence_show(obj: dict, lead: str, extract: Path | None, screenshot: Path |
         f"lead {lead}: {row['title']}\nurl: {page.url}\nfetched: {row['fetched_at']}\n"
         f"file: {folder / row['evidence_file']} @ {row['evidence_offset']} ({row['evidence_length']} bytes)\n"
         f"sha256: {row['evidence_sha256']} ({'verified' if problem is None else problem})\n"
-        f"screenshot: {png}\n\n{page.head.strip()}"
+        f"screenshot: {png}\n"
+        f"analysed with: {row['stamp'] or 'no stamp (analysed before stamps; `tutorwatch rescan` stamps it)'}\n\n"
+        f"{page.head.strip()}"
     )
     if extract is not None:
         write_atomic(extract, page.body)

@@ -38,6 +38,7 @@ LEAD_COLUMNS: tuple[str, ...] = (
     "actor_id",
     "registry_status",
     "case_id",
+    "stamp",
 )
 NUMBERS = ("score", "times_seen")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -289,6 +289,40 @@ class LeadStore:
             **columns,
         }
 
+    def stored_leads(self, batch: int = 2000) -> Iterator[list[sqlite3.Row]]:
+        """Every lead's fields and analysis columns, in batches by rowid (a million leads never sit in memory)."""
+        after = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT rowid, lead_id, platform, title, body, publisher, contact, categories, rules, score, flagged,"
+                " contacts, minhash, case_id, stamp FROM leads WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (after, batch),
+            ).fetchall()
+            if not rows:
+                return
+            yield rows
+            after = rows[-1]["rowid"]
+
+    def reanalysed(self, old: sqlite3.Row, analysis: Analysis, at: str | None = None) -> bool:
+        """Store today's analysis of a lead (``rescan``); True when its findings changed.
+
+        The analyst's verdict, notes and the evidence are never touched. A lead whose categories or
+        rules changed counts as changed now (``changed_at``), as a crawl counts it, so it is in
+        today's leads file; its actor and case follow its new contacts and signature.
+        """
+        columns = analysis_columns(analysis)
+        changed = (old["categories"], old["rules"]) != (columns["categories"], columns["rules"])
+        with self._page():
+            assignments = ", ".join(f"{name} = :{name}" for name in columns)
+            if changed:
+                assignments += ", changed_at = :at"
+            row = {**columns, "at": at or now(), "rowid": old["rowid"]}
+            self.conn.execute(f"UPDATE leads SET {assignments} WHERE rowid = :rowid", row)
+            if (old["contacts"], old["minhash"]) != (columns["contacts"], columns["minhash"]):
+                lead = {**columns, "lead_id": old["lead_id"], "case_id": old["case_id"]}
+                regroup(self.conn, old["rowid"], lead, old)
+        return changed
+
     def _note_outcome(self, run_id: int | None, lead: str, outcome: str) -> None:
         if run_id is not None:  # the first outcome of a lead in a run stands (a page seen twice stays 'new')
             self.conn.execute("INSERT OR IGNORE INTO run_leads VALUES (?, ?, ?)", (run_id, lead, outcome))

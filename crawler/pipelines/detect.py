@@ -1,25 +1,144 @@
-"""Run the analysis engine on each listing: built from the crawl's settings, the same as ``scan``'s."""
+"""Run the analysis engine on each listing, in worker processes, with the engine the crawl's settings configure.
+
+Detection is the heaviest CPU work of a crawl. In worker processes (TUTORWATCH_DETECT_WORKERS,
+default 2) it leaves the crawl process's core to Scrapy's engine — scheduling, downloads,
+extraction, the store — and a huge page occupies one worker while the other goes on with the
+other sites' pages. 0 runs it in the crawl process (``check``: a few URLs, and the engine the
+CLI has already loaded). Every crawler of the process shares one pool.
+
+Listings go to the workers in batches (up to BATCH, or what arrived within BATCH_SECONDS): a
+task per page cost the crawl process more in pickling and in waking the pool's helper threads
+(each contending for the GIL with the reactor) than the analysis saves, and the engine
+analyses a batch twice as fast as its pages one by one.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from concurrent.futures.process import BrokenProcessPool
+from typing import ClassVar
+
 from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
+from crawler.analysis.pool import EnginePool, analyze_batch
 from crawler.config.settings import ENGINE_SETTING
 from crawler.extraction.listing import Item, KnownPage
 from detectors.engine import Engine, EngineConfig
+from detectors.models import Analysis, Document
+
+WORKERS_SETTING = "TUTORWATCH_DETECT_WORKERS"
+DEFAULT_WORKERS = 2
+BATCH = 64  # listings sent to a worker in one task
+BATCH_SECONDS = 0.05  # the longest a listing waits for others to join its batch
+log = logging.getLogger(__name__)
+
+
+class WorkerDied(Exception):
+    """A detection worker process ended while analysing a batch (killed for its memory, say)."""
+
+
+class SharedPool:
+    """One pool of engine workers per crawl process and engine config, fed in batches, whatever the number of sites."""
+
+    _open: ClassVar[dict[tuple[EngineConfig, int], SharedPool]] = {}
+
+    def __init__(self, config: EngineConfig, workers: int) -> None:
+        self.pool = EnginePool(config, workers)
+        self.pool.warm()  # pages are not fetched faster than they can be analysed from the start
+        self.users = 0
+        self.waiting: list[tuple[Document, asyncio.Future]] = []
+        self.timer: asyncio.TimerHandle | None = None
+
+    @classmethod
+    def acquire(cls, config: EngineConfig, workers: int) -> SharedPool:
+        shared = cls._open.get((config, workers))
+        if shared is None:
+            shared = cls._open[(config, workers)] = cls(config, workers)
+        shared.users += 1
+        return shared
+
+    def release(self) -> None:
+        self.users -= 1
+        if not self.users:
+            self.flush()
+            del self._open[(self.pool.config, self.pool.workers)]
+            self.pool.close()
+
+    async def analyze(self, document: Document) -> Analysis:
+        """The document's analysis, from a worker, once its batch is done."""
+        loop = asyncio.get_running_loop()
+        answer = loop.create_future()
+        self.waiting.append((document, answer))
+        if len(self.waiting) >= BATCH:
+            self.flush()
+        elif self.timer is None:
+            self.timer = loop.call_later(BATCH_SECONDS, self.flush)
+        return await answer
+
+    def flush(self) -> None:
+        """Send the waiting documents to a worker as one task."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        batch, self.waiting = self.waiting, []
+        if not batch:
+            return
+        pool = self.pool
+        done = asyncio.wrap_future(pool.submit(analyze_batch, [document for document, _ in batch]))
+        done.add_done_callback(lambda result: self._answer(batch, result, pool))
+
+    def _answer(self, batch: list[tuple[Document, asyncio.Future]], result: asyncio.Future, pool: EnginePool) -> None:
+        cancelled = WorkerDied("the crawl ended before its batch was analysed")
+        error = cancelled if result.cancelled() else result.exception()
+        if isinstance(error, BrokenProcessPool):
+            error = WorkerDied("a detection worker died on this batch")
+            if self.pool is pool:  # the first batch to hear of it starts fresh workers
+                log.error("a detection worker died; starting new ones")
+                self.pool.close()
+                self.pool = EnginePool(pool.config, pool.workers)
+        for number, (_, answer) in enumerate(batch):
+            if answer.done():
+                continue
+            if error is not None:
+                answer.set_exception(error)
+            else:
+                answer.set_result(result.result()[number])
 
 
 class DetectPipeline:
-    def __init__(self, config: EngineConfig) -> None:
-        self.engine = Engine.shared(config)
+    def __init__(self, config: EngineConfig, workers: int = DEFAULT_WORKERS) -> None:
+        self.config = config
+        self.workers = workers
+        self.shared: SharedPool | None = None
+        self.engine = Engine.shared(config) if workers <= 0 else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DetectPipeline:
-        return cls(crawler.settings.get(ENGINE_SETTING) or EngineConfig())
+        config = crawler.settings.get(ENGINE_SETTING) or EngineConfig()
+        return cls(config, crawler.settings.getint(WORKERS_SETTING, DEFAULT_WORKERS))
 
-    def process_item(self, item: Item, spider: Spider | None = None) -> Item:
+    def open_spider(self, spider: Spider | None = None) -> None:
+        if self.engine is None:
+            self.shared = SharedPool.acquire(self.config, self.workers)
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        if self.shared is not None:
+            self.shared.release()
+            self.shared = None
+
+    async def process_item(self, item: Item, spider: Spider | None = None) -> Item:
         if isinstance(item, KnownPage):
             return item
-        item.analysis = self.engine.analyze(item.listing.document())
+        document = item.listing.document()
+        if self.engine is not None:
+            item.analysis = self.engine.analyze(document)
+            return item
+        assert self.shared is not None
+        try:
+            item.analysis = await self.shared.analyze(document)
+        except WorkerDied as exc:
+            raise DropItem(f"{item.listing.fetched_url}: {exc}") from None
         return item

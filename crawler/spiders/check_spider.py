@@ -21,6 +21,7 @@ from crawler.fetching.rendering import BROWSER_SETTINGS, render_meta
 CHECK_SETTINGS = {
     "DOWNLOAD_DELAY": Politeness().download_delay,
     "AUTOTHROTTLE_START_DELAY": Politeness().download_delay,
+    "TUTORWATCH_DETECT_WORKERS": 0,  # detect in this process, with the engine the CLI loaded: no workers to start
 }
 
 

@@ -1,0 +1,94 @@
+"""The engine in worker processes, so the process that reads input or runs the crawl keeps its own core.
+
+Each worker builds its Engine once, from the same EngineConfig the caller was given (processes
+are spawned, not forked: the crawl process runs threads). A task is a module-level function of
+(engine, batch); its result comes back pickled. A broken rule file or model shows up as the
+engine's own ConfigError on the first result, not as a dead pool.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any, TypeVar
+
+from detectors.engine import Engine, EngineConfig
+from detectors.errors import DetectorError
+from detectors.models import Analysis, Document
+
+T = TypeVar("T")
+Task = Callable[[Engine, T], Any]
+_engine: Engine | DetectorError | None = None  # this worker's engine, or why it could not be built
+
+
+def _start(config: EngineConfig) -> None:
+    global _engine
+    try:
+        _engine = Engine(config)
+    except DetectorError as exc:
+        _engine = exc
+
+
+def _run(task: Task, batch: Any) -> Any:
+    if isinstance(_engine, DetectorError):
+        raise _engine
+    assert _engine is not None
+    return task(_engine, batch)
+
+
+def analyze_batch(engine: Engine, docs: list[Document]) -> list[Analysis]:
+    return engine.analyze_many(docs)
+
+
+def _ready(engine: Engine, _: object) -> str:
+    return engine.stamp.rules
+
+
+class EnginePool:
+    """``workers`` processes, each with its own engine; ``map`` keeps the order, ``submit`` runs one task."""
+
+    def __init__(self, config: EngineConfig, workers: int) -> None:
+        self.config = config
+        self.workers = workers
+        self._executor = ProcessPoolExecutor(
+            workers, mp_context=get_context("spawn"), initializer=_start, initargs=(config,)
+        )
+
+    def warm(self) -> None:
+        """Start every worker and wait until each has built its engine (a crawl waits here, before any fetch)."""
+        for started in [self.submit(_ready, None) for _ in range(self.workers)]:
+            started.result()
+
+    def submit(self, task: Task, batch: Any) -> Future:
+        return self._executor.submit(_run, task, batch)
+
+    def map(self, task: Task, batches: Iterable[Any]) -> Iterator[Any]:
+        """Results in the order of ``batches``, with at most two batches per worker in flight (input is read lazily)."""
+        pending: deque[Future] = deque()
+        for batch in batches:
+            pending.append(self.submit(task, batch))
+            if len(pending) >= 2 * self.workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> EnginePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run_tasks(config: EngineConfig, workers: int, task: Task, batches: Iterable[Any]) -> Iterator[Any]:
+    """``task`` over every batch, in order: in this process (workers ≤ 1) or in a pool of worker processes."""
+    if workers <= 1:
+        engine = Engine.shared(config)
+        yield from (task(engine, batch) for batch in batches)
+        return
+    with EnginePool(config, workers) as pool:
+        yield from pool.map(task, batches)
