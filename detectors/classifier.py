@@ -73,7 +73,7 @@ class Classifier:
         self.id = f"{path.name.split('.')[0]}:{digest[:12] or 'unsaved'}"  # name and file hash, for stamps
         self.card = bundle["card"]
         self.labels: list[str] = bundle["labels"]
-        self.tuning: dict[str, float] = bundle["tuning"]  # rule_weight and threshold, chosen on tune
+        self.tuning: dict[str, Any] = bundle["tuning"]  # rule_weight, threshold, rule_margin: chosen on tune
         if any(spec["analyzer"] == "words" for spec in bundle["blocks"]):
             add_words(bundle["user_words"])
         self._blocks = [block(spec, words) for spec in bundle["blocks"]]  # in column order

@@ -122,17 +122,19 @@ class Engine:
         return cls._shared[config]
 
     def _scoring(self) -> Scoring:
-        """The model card's tuned weight and threshold; the model's probability as is without rules."""
+        """The model card's tuned weight, threshold and rule margin; the model's probability as is without rules."""
         config = self.config
+        margin = None
         if self.model is None:
             weight, threshold = 1.0, DEFAULT_THRESHOLD
         elif not config.runs("rules"):
             weight, threshold = 0.0, DEFAULT_THRESHOLD
         else:
             weight, threshold = self.model.tuning["rule_weight"], self.model.tuning["threshold"]
+            margin = self.model.tuning.get("rule_margin")  # absent from models trained before it existed
         if config.threshold is not None:
             threshold = config.threshold
-        return Scoring(weight, threshold, config.category_threshold)
+        return Scoring(weight, threshold, config.category_threshold, margin)
 
     def read_many(self, docs: Sequence[Document]) -> list[Reading]:
         """Each document folded (in one pass for the batch) and run through every detector."""

@@ -156,18 +156,24 @@ def export(fitted: dict[str, Any]) -> dict[str, Any]:
 
 
 # The false-positive rate each corpus's tune split may reach at the chosen weight and threshold:
-# 3% on the team-written listings (as before), 2% on the real-world ones (issue 18's aim).
-MAX_FALSE_POSITIVE_RATE = {"team": 0.03, "real": 0.02}
+# issue 18's aim, 2%, on both. At 3% on the team-written listings the tuning capped the model's veto
+# (rule margin 0.3) for one more false positive of 91 on tune, which on the test parts cost 3-6
+# false positives in 100 clean listings (docs/detection.md): a trade of the team's figures the
+# issue rules out.
+MAX_FALSE_POSITIVE_RATE = {"team": 0.02, "real": 0.02}
 WEIGHTS = [round(0.2 + 0.05 * i, 2) for i in range(17)]  # 0.2 … 1.0 (1.0: the rules alone)
 THRESHOLDS = [round(0.2 + 0.02 * i, 2) for i in range(35)]  # 0.2 … 0.88
+# How far the model may pull the score below the findings' own (scoring.combine); None: no limit.
+MARGINS: list[float | None] = [None] + [round(0.05 * i, 2) for i in range(13)]  # 0 … 0.6
 
 
-def tune(items: list[Labelled], bundle: dict[str, Any], engine: Engine) -> dict[str, float]:
-    """The rule weight and threshold that maximise the mean F1 of the corpora in ``items`` (the tune split).
+def tune(items: list[Labelled], bundle: dict[str, Any], engine: Engine) -> dict[str, float | None]:
+    """The rule weight, threshold and rule margin that maximise the mean F1 of the corpora in ``items`` (tune).
 
     Each corpus counts alike, however many listings it has, and each must keep its false-positive
     rate within MAX_FALSE_POSITIVE_RATE; if no setting does, the one with the lowest excess wins.
-    Not dev: rule writers read dev, so rules look better there than on unseen listings.
+    Among equals the threshold nearest 0.5 and then the widest margin (the model's veto least
+    capped) win. Not dev: rule writers read dev, so rules look better there than on unseen listings.
     """
     import numpy as np
 
@@ -179,22 +185,30 @@ def tune(items: list[Labelled], bundle: dict[str, Any], engine: Engine) -> dict[
     rule_scores = np.array([analysis.score for analysis in analyses])
     labels = np.array([bool(item.categories) for item in items])
     corpus = np.array([item.corpus for item in items])
-    parts = [(corpus == name, MAX_FALSE_POSITIVE_RATE.get(name, 0.03)) for name in sorted(set(corpus))]
-    best: tuple[tuple[bool, float, float], dict[str, float]] | None = None
+    parts = [(corpus == name, MAX_FALSE_POSITIVE_RATE.get(name, 0.02)) for name in sorted(set(corpus))]
+    best: tuple[tuple[bool, float, float, float], dict[str, float | None]] | None = None
     for weight in WEIGHTS:
-        scores = weight * rule_scores + (1 - weight) * probabilities
-        for threshold in THRESHOLDS:
-            flagged = scores >= threshold
-            f1s, excess = [], []
-            for mask, cap in parts:
-                f, t = flagged[mask], labels[mask]
-                tp, fp, fn = int((f & t).sum()), int((f & ~t).sum()), int((~f & t).sum())
-                f1s.append(2 * tp / max(2 * tp + fp + fn, 1))
-                excess.append(fp / max(int((~t).sum()), 1) - cap)
-            feasible = max(excess) <= 1e-9
-            key = (feasible, float(np.mean(f1s)) if feasible else -max(excess), -abs(threshold - 0.5))
-            if best is None or key > best[0]:
-                best = (key, {"rule_weight": weight, "threshold": threshold})
+        for margin in MARGINS:
+            scores = weight * rule_scores + (1 - weight) * probabilities
+            if margin is not None:
+                scores = np.maximum(scores, rule_scores - margin)
+            for threshold in THRESHOLDS:
+                flagged = scores >= threshold
+                f1s, excess = [], []
+                for mask, cap in parts:
+                    f, t = flagged[mask], labels[mask]
+                    tp, fp, fn = int((f & t).sum()), int((f & ~t).sum()), int((~f & t).sum())
+                    f1s.append(2 * tp / max(2 * tp + fp + fn, 1))
+                    excess.append(fp / max(int((~t).sum()), 1) - cap)
+                feasible = max(excess) <= 1e-9
+                key = (
+                    feasible,
+                    float(np.mean(f1s)) if feasible else -max(excess),
+                    -abs(threshold - 0.5),
+                    1.0 if margin is None else margin,
+                )
+                if best is None or key > best[0]:
+                    best = (key, {"rule_weight": weight, "threshold": threshold, "rule_margin": margin})
     assert best is not None
     return best[1]
 

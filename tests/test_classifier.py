@@ -103,3 +103,27 @@ def test_user_words_are_added_once_so_segmentation_never_drifts_in_a_process() -
     total, cut = jieba.dt.total, words(VIOLATION)
     add_words(["住家教师", "幼小衔接"])  # a second model loaded in the same process
     assert jieba.dt.total == total and words(VIOLATION) == cut
+
+
+def test_a_rule_margin_keeps_a_strong_finding_the_model_votes_down(model_file: Path, tmp_path: Path) -> None:
+    """With ``rule_margin`` in the tuning the model may pull the score at most that far below the findings'."""
+    from detectors.engine import Engine
+    from detectors.models import Document
+
+    bundle = pickle.loads(gzip.decompress(model_file.read_bytes()))
+    bundle["tuning"] = {"rule_weight": 0.4, "threshold": 0.58, "rule_margin": None}
+    plain = tmp_path / "plain.pkl.gz"
+    save_bundle(bundle, plain)
+    bundle["tuning"] = {**bundle["tuning"], "rule_margin": 0.3}
+    capped = tmp_path / "capped.pkl.gz"
+    save_bundle(bundle, capped)
+    docs = [
+        Document("住家保姆", "住家保姆，负责做饭打扫卫生，接送孩子上下学，辅导孩子功课", "housekeeping"),
+        Document("", CLEAN),
+    ]
+    before = Engine(EngineConfig(model=plain)).analyze_many(docs)
+    after = Engine(EngineConfig(model=capped)).analyze_many(docs)
+    rules = Engine(EngineConfig(model=None)).analyze_many(docs)
+    assert rules[0].score >= 0.88 and before[0].model_score is not None
+    assert after[0].score == round(max(before[0].score, rules[0].score - 0.3), 4) >= 0.58 and after[0].flagged
+    assert after[1].score == before[1].score and not after[1].flagged  # no findings: nothing to keep
