@@ -71,7 +71,7 @@ def rescan(store: LeadStore, config: EngineConfig, jobs: int = 1, dry_run: bool 
     waiting: deque[list[sqlite3.Row]] = deque()
 
     def documents() -> Iterator[list[Document]]:
-        for rows in store.stored_leads():
+        for rows in store.read.stored_leads():
             waiting.append(rows)
             yield [lead_document(row) for row in rows]
 
