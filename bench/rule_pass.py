@@ -1,6 +1,6 @@
 """Throughput of the analysis engine against a bare Aho-Corasick scan of the same text, in one run, on one core.
 
-    .venv/bin/python bench/rule_pass.py [--repeat N] [--tiny]
+    .venv/bin/python bench/rule_pass.py [--repeat N] [--tiny] [--baseline GIT_REF]
 
 Input: every bundled listing (sample sites and data/labels batches), title + "\\n" + text.
 Reported: MB/s of UTF-8 and listings/s of CPU time (``time.process_time``: on a shared machine
@@ -10,13 +10,20 @@ de-obfuscate, match, explain, score: the engine with its rules only), the classi
 by jieba words beside character n-grams, classifier inference on a batch, and the engine with
 every detector, batched (as scan, rescan and evaluate run it) and one listing at a time (as a
 crawl's detection worker gets them). Ratios, not absolute rates, compare across machines.
-``--tiny``: 100 listings, one repeat: that it runs (the test suite).
+``--tiny``: 100 listings, one repeat: that it runs (the test suite). ``--baseline REF`` also
+times the rule pass and analyze() with the rules and model of that git commit (e.g. main before a
+change to the catalogue) against this tree's, on the same input in the same run, alternated, and
+prints current / baseline.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import subprocess
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -62,6 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tiny", action="store_true", help="100 listings, one repeat: that it runs")
+    parser.add_argument("--baseline", metavar="REF", help="also time the rules and model of this git commit")
     args = parser.parse_args()
     docs = corpus()[:100] if args.tiny else corpus()
     repeat = 1 if args.tiny else args.repeat
@@ -115,6 +123,36 @@ def main() -> None:
         f"{card['training_seconds']} s on {card['data']['train']} listings; detectors: "
         + ", ".join(d.name for d in engine.detectors)
     )
+    if args.baseline:
+        compare(args.baseline, documents, texts, repeat)
+
+
+def baseline_config(ref: str, into: Path) -> EngineConfig:
+    """The rules and shipped model of git commit ``ref``, unpacked into ``into``."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref, "rules", "data/models"], check=True, capture_output=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    model = into / "data" / "models" / "tutorwatch.pkl.gz"
+    return EngineConfig(rules_dir=into / "rules", model=model if model.exists() else None)
+
+
+def compare(ref: str, documents: list[Document], texts: list[str], repeat: int) -> None:
+    """This tree's rules and model against ``ref``'s: rule pass and analyze(), alternated, best of each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        old = baseline_config(ref, Path(tmp))
+        for label, detectors in (("rule pass", ("rules",)), ("analyze()", ())):
+            engines = {
+                f"{ref}": Engine(EngineConfig(rules_dir=old.rules_dir, model=old.model, detectors=detectors)),
+                "this tree": Engine(EngineConfig(detectors=detectors)),
+            }
+            rates = dict.fromkeys(engines, 0.0)
+            for _ in range(2):  # alternate, so that a slow moment hits both
+                for name, engine in engines.items():
+                    rate = timed(f"{label}, {name}", lambda e=engine: e.analyze_many(documents), texts, repeat)
+                    rates[name] = max(rates[name], rate)
+            print(f"{label}: this tree / {ref} = {rates['this tree'] / rates[ref]:.3f}")
 
 
 if __name__ == "__main__":

@@ -145,7 +145,13 @@ def _insert(conn: sqlite3.Connection, batch: list[dict]) -> None:
 def before(db: Path) -> Path:
     """A copy of the store for the baseline, so it starts from the store ours starts from."""
     copy = db.with_name("baseline.db")
-    shutil.copyfile(db, copy)
+    # sqlite's backup, not a file copy: pages still in the -wal file would be left behind
+    source, target = sqlite3.connect(db), sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
     return copy
 
 

@@ -23,11 +23,40 @@ from detectors.normalize import normalize_term
 
 RULES_DIR = Path(os.environ.get("TUTORWATCH_RULES_DIR") or Path(__file__).resolve().parent.parent / "rules")
 RULE_ID = re.compile(r"^[a-z_]+/[a-z0-9]+(?:-[a-z0-9]+)*$")
-KINDS = ("lexicon", "terms", "regex", "all", "any", "near", "not_", "use")
+KINDS = ("lexicon", "terms", "regex", "claim", "all", "any", "near", "not_", "use")
+
+
+class ClaimTest(BaseModel):
+    """``claim: {kind: prepaid_months, gt: 3}``: a structured claim (detectors/claims.py) whose value passes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+    gt: float | None = None
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        from detectors.claims import KINDS as CLAIM_KINDS
+
+        if value not in CLAIM_KINDS:
+            raise ValueError(f"unknown claim kind {value!r}; one of {', '.join(CLAIM_KINDS)}")
+        return value
+
+    def passes(self, value: float) -> bool:
+        return (
+            (self.gt is None or value > self.gt)
+            and (self.ge is None or value >= self.ge)
+            and (self.lt is None or value < self.lt)
+            and (self.le is None or value <= self.le)
+        )
 
 
 class Expr(BaseModel):
-    """One matcher: exactly one of lexicon, terms, regex, all, any, near (+ within), not, use.
+    """One matcher: exactly one of lexicon, terms, regex, claim, all, any, near (+ within), not, use.
 
     ``use: NAME`` stands for the shared matcher NAME (a ``matchers:`` entry of any rules file);
     it is replaced by that matcher when the catalogue is loaded.
@@ -38,6 +67,7 @@ class Expr(BaseModel):
     lexicon: str | None = None
     terms: tuple[str, ...] | None = None
     regex: str | None = None
+    claim: ClaimTest | None = None
     all: tuple[Expr, ...] | None = None
     any: tuple[Expr, ...] | None = None
     near: tuple[Expr, ...] | None = None
@@ -91,7 +121,7 @@ class Expr(BaseModel):
 
     def is_positive(self) -> bool:
         """Whether a match of this (resolved) matcher always carries evidence spans."""
-        if self.kind in ("lexicon", "terms", "regex", "near"):
+        if self.kind in ("lexicon", "terms", "regex", "claim", "near"):
             return True
         if self.all is not None:
             return any(child.is_positive() for child in self.all)

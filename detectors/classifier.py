@@ -33,11 +33,20 @@ DEFAULT_MODEL = MODELS_DIR / "tutorwatch.pkl.gz"
 FORMAT_VERSION = 2
 
 
+USER_WORD_FREQ = 2000
+
+
 def add_words(words: list[str]) -> None:
-    """Domain words (一对一, 住家教师, 幼小衔接 …) that jieba must keep whole."""
+    """Domain words (一对一, 住家教师, 幼小衔接 …) that jieba must keep whole, each added once per process.
+
+    jieba's add_word adds the frequency to its running total on every call, and the total weighs
+    every segmentation: adding the same words again (a second model loaded, a model fitted then
+    tuned) would cut the same text differently later in the process than in a fresh one.
+    """
     jieba = jieba_loaded()
     for word in words:
-        jieba.add_word(word, freq=2000)
+        if jieba.dt.FREQ.get(word) != USER_WORD_FREQ:
+            jieba.add_word(word, freq=USER_WORD_FREQ)
 
 
 def words(text: str) -> list[str]:
@@ -64,7 +73,7 @@ class Classifier:
         self.id = f"{path.name.split('.')[0]}:{digest[:12] or 'unsaved'}"  # name and file hash, for stamps
         self.card = bundle["card"]
         self.labels: list[str] = bundle["labels"]
-        self.tuning: dict[str, float] = bundle["tuning"]  # rule_weight and threshold, chosen on tune
+        self.tuning: dict[str, Any] = bundle["tuning"]  # rule_weight, threshold, rule_margin: chosen on tune
         if any(spec["analyzer"] == "words" for spec in bundle["blocks"]):
             add_words(bundle["user_words"])
         self._blocks = [block(spec, words) for spec in bundle["blocks"]]  # in column order

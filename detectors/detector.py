@@ -21,6 +21,7 @@ from detectors.models import CONTENT_PARTS, Document, Finding, Institution, Pred
 from detectors.normalize import Normalized
 
 if TYPE_CHECKING:
+    from detectors.claims import Claims
     from detectors.engine import Engine
 
 
@@ -36,6 +37,7 @@ class Reading:
     institutions: list[Institution] = field(default_factory=list)
     registry: str = ""
     signature: bytes = b""
+    claims: Claims | None = None  # amounts, periods, lesson counts … (detectors/claims.py), parsed on demand
 
     @cached_property
     def bounds(self) -> dict[str, tuple[int, int]]:
@@ -64,6 +66,7 @@ class Detector(ABC):
     """One kind of evidence. Subclass, give it a ``name``, and add the class to ``engine.DETECTORS``."""
 
     name: ClassVar[str]
+    requires: ClassVar[tuple[str, ...]] = ()  # detectors that must run (before it) whenever this one runs
 
     @classmethod
     @abstractmethod

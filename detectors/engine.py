@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import ClassVar, TypeVar
 
 from detectors.catalogue import RULES_DIR, load_catalogue
+from detectors.claims import ClaimsDetector
 from detectors.classifier import Classifier, ClassifierDetector, default_model
 from detectors.contacts import PartiesDetector
 from detectors.deobfuscate import Deobfuscator
@@ -34,6 +35,7 @@ from detectors.signature import SignatureDetector
 # The registration point: every detector the engine runs, in the order it runs them. A detector
 # may read what the ones before it wrote (the registry asks for the verdict of rules + classifier).
 DETECTORS: tuple[type[Detector], ...] = (
+    ClaimsDetector,
     RuleDetector,
     ClassifierDetector,
     PartiesDetector,
@@ -97,8 +99,10 @@ class Engine:
         self.folder = Folder(Deobfuscator(config.rules_dir / "obfuscation", terms))
         self.model = Classifier.load(config.model) if config.model is not None and config.runs("classifier") else None
         self.scoring = self._scoring()
+        wanted = {kind.name for kind in DETECTORS if config.runs(kind.name)}
+        wanted |= {need for kind in DETECTORS if kind.name in wanted for need in kind.requires}
         self.detectors: list[Detector] = [
-            built for kind in DETECTORS if config.runs(kind.name) and (built := kind.build(self)) is not None
+            built for kind in DETECTORS if kind.name in wanted and (built := kind.build(self)) is not None
         ]
         self.stamp = Stamp(
             rules=rules_hash(config.rules_dir),
@@ -118,17 +122,19 @@ class Engine:
         return cls._shared[config]
 
     def _scoring(self) -> Scoring:
-        """The model card's tuned weight and threshold; the model's probability as is without rules."""
+        """The model card's tuned weight, threshold and rule margin; the model's probability as is without rules."""
         config = self.config
+        margin = None
         if self.model is None:
             weight, threshold = 1.0, DEFAULT_THRESHOLD
         elif not config.runs("rules"):
             weight, threshold = 0.0, DEFAULT_THRESHOLD
         else:
             weight, threshold = self.model.tuning["rule_weight"], self.model.tuning["threshold"]
+            margin = self.model.tuning.get("rule_margin")  # absent from models trained before it existed
         if config.threshold is not None:
             threshold = config.threshold
-        return Scoring(weight, threshold, config.category_threshold)
+        return Scoring(weight, threshold, config.category_threshold, margin)
 
     def read_many(self, docs: Sequence[Document]) -> list[Reading]:
         """Each document folded (in one pass for the batch) and run through every detector."""

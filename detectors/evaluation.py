@@ -1,15 +1,15 @@
 """Quality of the detectors on labelled listings: precision, recall, F1, by category and by form.
 
 Labelled files are JSON Lines with ``id, family, platform, form, title, text, categories``
-(data/labels/, see DATA.md). Listings are split by family, so a listing and its re-posts or
-obfuscated variants always fall in the same split: ``train`` and ``dev`` may be read while rules
-are written and the classifier is fitted, ``tune`` sets how the two combine, ``test`` is only
-ever reported in aggregate.
+(data/labels/, see DATA.md); real-world listings (data/labels/real/) also carry ``source``,
+``quote``, ``grounding`` and ``source_kind``. Splits (detectors/splits.py) keep a listing with
+its re-posts, and a real-world listing with everything quoted from the same article: ``train``
+and ``dev`` may be read while rules are written and the classifier is fitted, ``tune`` sets how
+the two combine, ``test`` is only ever reported in aggregate, each corpus on its own.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -20,12 +20,11 @@ from detectors.categories import CATEGORIES
 from detectors.engine import DETECTORS, Engine, EngineConfig
 from detectors.errors import DetectorError
 from detectors.models import Document
+from detectors.splits import LABELS_DIR, REAL_DIR, SAMPLE_PREFIX, real_split_of, split_of
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-LABELS_DIR = DATA_DIR / "labels"
-SAMPLE_PREFIX = "sample-"  # families of the sample sites' listings: read while rules were written, so train only
-SPLITS = ("train",) * 5 + ("dev",) * 2 + ("tune",) + ("test",) * 2  # by tenths of the families
+DATA_DIR = LABELS_DIR.parent
 FORMS = ("plain", "disguised", "obfuscated")
+CORPORA = {"team": "team-written", "real": "real-world"}
 
 
 @dataclass(frozen=True)
@@ -37,23 +36,27 @@ class Labelled:
     title: str
     text: str
     categories: frozenset[str]
+    source: str | None = None  # real-world listings: the address they were quoted from
+    grounding: str | None = None  # real-world listings: 'quoted' (the advertiser's words) or 'described'
 
+    @property
+    def corpus(self) -> str:
+        """'real' for a listing quoted from a public source, 'team' for one this team wrote."""
+        return "team" if self.source is None else "real"
 
-def split_of(family: str) -> str:
-    """'train' (50%), 'dev' (20%), 'tune' (10%) or 'test' (20%), fixed by a hash of the family id.
-
-    Re-posts and obfuscated twins share a family, so they never straddle a split. Rule writers
-    read train and dev; the classifier is fitted on train; how rules and classifier combine is
-    tuned on 'tune', which no one reads listing by listing; 'test' is reported in aggregate only.
-    """
-    if family.startswith(SAMPLE_PREFIX):
-        return "train"
-    return SPLITS[int(hashlib.sha256(family.encode()).hexdigest()[:8], 16) % 10]
+    @property
+    def split(self) -> str:
+        """'train', 'dev', 'tune' or 'test' (for the real corpus: the frozen part)."""
+        return split_of(self.family) if self.source is None else real_split_of(self.source)
 
 
 def labelled_files() -> list[Path]:
-    """The corpus: data/labels/*.jsonl and the sample sites' listings."""
-    return sorted(LABELS_DIR.glob("*.jsonl")) + sorted(DATA_DIR.glob("sample_sites/*/listings.jsonl"))
+    """The corpus: data/labels/*.jsonl, the sample sites' listings and the real-world data/labels/real/*.jsonl."""
+    return (
+        sorted(LABELS_DIR.glob("*.jsonl"))
+        + sorted(DATA_DIR.glob("sample_sites/*/listings.jsonl"))
+        + sorted(REAL_DIR.glob("*.jsonl"))
+    )
 
 
 def load_labelled(paths: Iterable[Path]) -> list[Labelled]:
@@ -77,6 +80,8 @@ def load_labelled(paths: Iterable[Path]) -> list[Labelled]:
                     raw["title"],
                     raw["text"] if "text" in raw else raw["body"],
                     frozenset(raw["categories"]),
+                    str(raw["source"]) if "source" in raw else None,
+                    raw.get("grounding"),
                 )
             except (ValueError, KeyError, TypeError) as exc:
                 raise DetectorError(f"{path}:{number}: not a labelled listing ({exc})") from None
@@ -96,6 +101,10 @@ class Report:
     clean: int = 0
     by_form: Counter = field(default_factory=Counter)
     caught_by_form: Counter = field(default_factory=Counter)
+    by_platform: Counter = field(default_factory=Counter)  # violations per platform
+    caught_by_platform: Counter = field(default_factory=Counter)
+    clean_by_platform: Counter = field(default_factory=Counter)
+    false_by_platform: Counter = field(default_factory=Counter)
     tp: Counter = field(default_factory=Counter)
     scores: list[tuple[float, bool]] = field(default_factory=list)  # (score, is a violation), for curves
     confusion: Counter = field(default_factory=Counter)  # (gold category, predicted category) pairs
@@ -164,16 +173,21 @@ def evaluate(items: list[Labelled], engine: Engine) -> Report:
         report.scores.append((analysis.score, bool(item.categories)))
         predicted = set(analysis.categories) if analysis.flagged else set()
         report.listings += 1
+        platform = item.platform or "unknown"
         if item.categories:
             report.by_form[item.form] += 1
+            report.by_platform[platform] += 1
             if analysis.flagged:
                 report.flagged_right += 1
                 report.caught_by_form[item.form] += 1
+                report.caught_by_platform[platform] += 1
             else:
                 report.missed.append(item)
         else:
             report.clean += 1
+            report.clean_by_platform[platform] += 1
             if analysis.flagged:
+                report.false_by_platform[platform] += 1
                 report.false_alarms.append((item, [f.span.text for f in analysis.findings]))
         for gold_category in item.categories:
             for guessed in predicted - item.categories:
@@ -186,8 +200,8 @@ def evaluate(items: list[Labelled], engine: Engine) -> Report:
     return report
 
 
-def format_report(report: Report) -> str:
-    """The report as Markdown tables, as README shows them."""
+def format_report(report: Report, categories: bool = True) -> str:
+    """The report as Markdown tables, as README shows them (by form, by platform, and by category)."""
     violations = report.listings - report.clean
     p, r, f = _prf(report.flagged_right, len(report.false_alarms), len(report.missed))
     lines = [
@@ -203,6 +217,9 @@ def format_report(report: Report) -> str:
         if report.by_form[form]:
             caught, total = report.caught_by_form[form], report.by_form[form]
             lines.append(f"| recall on {form} violations | {caught / total:.2f} ({caught} of {total}) |")
+    lines += ["", format_platforms(report)]
+    if not categories:
+        return "\n".join(lines)
     tp, fp, fn = (sum(c.values()) for c in (report.tp, report.fp, report.fn))
     lines += ["", "| category | precision | recall | F1 | listings |", "|---|---|---|---|---|"]
     for category in CATEGORIES:
@@ -211,6 +228,23 @@ def format_report(report: Report) -> str:
     mp, mr, mf = _prf(tp, fp, fn)
     lines.append(f"| all categories (micro) | {mp:.2f} | {mr:.2f} | {mf:.2f} | {tp + fn} |")
     return "\n".join(lines)
+
+
+def format_platforms(report: Report) -> str:
+    """Recall on violations and false-positive rate on clean listings, platform by platform."""
+    lines = ["| platform | recall on violations | false-positive rate on clean |", "|---|---|---|"]
+    for platform in sorted(set(report.by_platform) | set(report.clean_by_platform)):
+        caught, total = report.caught_by_platform[platform], report.by_platform[platform]
+        false, clean = report.false_by_platform[platform], report.clean_by_platform[platform]
+        recall = f"{caught / total:.2f} ({caught} of {total})" if total else "-"
+        rate = f"{false / clean:.3f} ({false} of {clean})" if clean else "-"
+        lines.append(f"| {platform} | {recall} | {rate} |")
+    return "\n".join(lines)
+
+
+def by_corpus(items: list[Labelled]) -> dict[str, list[Labelled]]:
+    """The listings of each corpus present ('team', then 'real'): their figures are never pooled."""
+    return {corpus: chosen for corpus in CORPORA if (chosen := [i for i in items if i.corpus == corpus])}
 
 
 def format_confusion(report: Report, most: int = 12) -> str:

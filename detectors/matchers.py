@@ -15,13 +15,14 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
-from detectors.catalogue import Expr
+from detectors.catalogue import ClaimTest, Expr
+from detectors.claims import Claims
 from detectors.lexicon import Hits, term_key
 from detectors.prefilter import prefixes, required
 
 Spans = list[tuple[int, int]]
 Needs = tuple[frozenset[str], ...]  # every clause must have one of its keys among a document's hits
-TERMS, REGEX, ANY, ALL, NEAR, NOT = range(6)
+TERMS, REGEX, ANY, ALL, NEAR, NOT, CLAIM = range(7)
 UNSET: object = object()
 REGEX_KEY = "re:"  # hit key of a regex's required literals: "re:" + its pattern
 START_KEY = "re^:"  # hit key of the literals its matches start with
@@ -37,6 +38,7 @@ class Node:
     within: int = 0
     needs: Needs = field(default=())  # (): nothing known, always evaluated
     starts: str = ""  # a regex whose every match starts with one of its literals: their hit key (tried only there)
+    claim: ClaimTest | None = None
 
 
 class Compiler:
@@ -65,6 +67,8 @@ class Compiler:
             if starts is not None:  # where its matches can start: tried only there
                 node.starts = node.key if starts == needed else START_KEY + pattern
                 self.literals[node.starts] = starts
+        elif kind == "claim":  # parsed lazily, only when the rest of the rule lets evaluation get here
+            node = Node(slot, CLAIM, claim=expr.claim)
         elif kind == "not_":
             node = Node(slot, NOT, children=(self.compile(expr.not_),))  # type: ignore[arg-type]
         else:
@@ -121,17 +125,17 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: Spans) -> Spans | N
     return found or None
 
 
-def evaluate(node: Node, text: str, hits: Hits, memo: list) -> Spans | None:
-    """Evaluate one node over folded ``text`` with the term hits already found in it."""
+def evaluate(node: Node, text: str, hits: Hits, memo: list, claims: Claims | None = None) -> Spans | None:
+    """Evaluate one node over folded ``text`` with the term hits already found in it (and its claims, if read)."""
     known = memo[node.slot]
     if known is not UNSET:
         return known  # type: ignore[no-any-return]
-    result = _evaluate(node, text, hits, memo)
+    result = _evaluate(node, text, hits, memo, claims)
     memo[node.slot] = result
     return result
 
 
-def _evaluate(node: Node, text: str, hits: Hits, memo: list) -> Spans | None:
+def _evaluate(node: Node, text: str, hits: Hits, memo: list, claims: Claims | None) -> Spans | None:
     op = node.op
     if op == TERMS:
         return hits.get(node.key)
@@ -142,16 +146,20 @@ def _evaluate(node: Node, text: str, hits: Hits, memo: list) -> Spans | None:
             starts = hits.get(node.starts)
             return _matches_at(node.pattern, text, starts) if starts else None  # type: ignore[arg-type]
         return [m.span() for m in node.pattern.finditer(text) if m.end() > m.start()] or None  # type: ignore[union-attr]
+    if op == CLAIM:
+        test = node.claim
+        found = claims.of(test.kind) if claims is not None else ()  # type: ignore[union-attr]
+        return [(c.start, c.end) for c in found if test.passes(c.value)] or None  # type: ignore[union-attr]
     if op == NOT:
-        return [] if evaluate(node.children[0], text, hits, memo) is None else None
+        return [] if evaluate(node.children[0], text, hits, memo, claims) is None else None
     if op == ANY:
-        matched = [spans for child in node.children if (spans := evaluate(child, text, hits, memo)) is not None]
+        matched = [spans for child in node.children if (spans := evaluate(child, text, hits, memo, claims)) is not None]
         return [span for spans in matched for span in spans] if matched else None
     if any(child.op == TERMS and child.key not in hits for child in node.children):
         return None  # a required term is absent: no need to run the costlier children
     results = []
     for child in node.children:
-        spans = evaluate(child, text, hits, memo)
+        spans = evaluate(child, text, hits, memo, claims)
         if spans is None:
             return None
         results.append(spans)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from detectors.catalogue import Catalogue, Rule
+from detectors.claims import Claims
 from detectors.detector import Detector, Reading
 from detectors.lexicon import Hits, TermIndex
 from detectors.matchers import UNSET, Compiler, Node, evaluate
@@ -41,6 +42,7 @@ class RuleDetector(Detector):
     """Catalogue + matchers → Findings, each pointing at original text with its policy clauses."""
 
     name = "rules"
+    requires = ("claims",)  # the structured claims its `claim:` matchers test
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
@@ -71,7 +73,7 @@ class RuleDetector(Detector):
 
     def detect(self, readings: Sequence[Reading]) -> None:
         for reading in readings:
-            for rule, spans in self.matches(reading.content, reading.doc.platform):
+            for rule, spans in self.matches(reading.content, reading.doc.platform, reading.claims):
                 reading.findings.append(self._finding(rule, spans, reading))
 
     def candidates(self, hits: Hits) -> list[int]:
@@ -85,23 +87,31 @@ class RuleDetector(Detector):
         also = self.also
         return sorted(n for n in woken if not any(clause.isdisjoint(present) for clause in also[n]))
 
-    def _fires(self, rule: CompiledRule, text: str, hits: Hits, platform: str | None, memo: list) -> list | None:
+    def _fires(
+        self, rule: CompiledRule, text: str, hits: Hits, platform: str | None, memo: list, claims: Claims | None
+    ) -> list | None:
         scope = rule.rule.platforms
         if scope is not None and platform is not None and platform not in scope:
             return None
-        spans = evaluate(rule.match, text, hits, memo)
-        if not spans or any(evaluate(veto, text, hits, memo) is not None for veto in rule.unless):
+        spans = evaluate(rule.match, text, hits, memo, claims)
+        if not spans or any(evaluate(veto, text, hits, memo, claims) is not None for veto in rule.unless):
             return None
         return spans
 
-    def matches(self, folded: str, platform: str | None = None) -> list[tuple[Rule, list[tuple[int, int]]]]:
-        """The rules that fire on folded text, in catalogue order, with their evidence (folded ranges)."""
+    def matches(
+        self, folded: str, platform: str | None = None, claims: Claims | None = None
+    ) -> list[tuple[Rule, list[tuple[int, int]]]]:
+        """The rules that fire on folded text, in catalogue order, with their evidence (folded ranges).
+
+        ``claims`` (the claims detector's view of the same text) is what `claim:` matchers test;
+        without it they never match.
+        """
         hits = self.index.scan(folded)
         memo = [UNSET] * self.node_count
         found = []
         for number in self.candidates(hits):
             compiled = self.rules[number]
-            spans = self._fires(compiled, folded, hits, platform, memo)
+            spans = self._fires(compiled, folded, hits, platform, memo, claims)
             if spans:
                 found.append((compiled.rule, spans))
         return found

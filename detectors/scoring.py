@@ -25,17 +25,25 @@ def rule_score(findings: Iterable[Finding]) -> float:
     return round(1.0 - miss, 4)
 
 
-def combine(rules: float, model_score: float | None, rule_weight: float) -> float:
+def combine(rules: float, model_score: float | None, rule_weight: float, rule_margin: float | None = None) -> float:
     """Findings alone, or a weighted mean of their score and the classifier's probability.
 
     A weighted mean lets each side outvote a weak call of the other: a low-confidence rule hit
     on a listing the model finds innocent stays below the threshold, and so does a model guess
     that no rule supports, unless the model is sure. The weight and the threshold are tuned on
     the tune split when the model is trained and travel in its card.
+
+    ``rule_margin`` caps that veto: the score never falls more than the margin below the findings'
+    own, so a high-confidence finding on wording the model has not seen (the real-world listings'
+    common miss: rules caught them, a model trained mostly on the team's writing voted them down)
+    still flags. None: no cap.
     """
     if model_score is None:
         return rules
-    return round(rule_weight * rules + (1 - rule_weight) * model_score, 4)
+    mean = rule_weight * rules + (1 - rule_weight) * model_score
+    if rule_margin is not None:
+        mean = max(mean, rules - rule_margin)
+    return round(mean, 4)
 
 
 @dataclass(frozen=True)
@@ -52,13 +60,14 @@ class Scoring:
     rule_weight: float = 1.0
     threshold: float = DEFAULT_THRESHOLD
     category_threshold: float = DEFAULT_CATEGORY_THRESHOLD
+    rule_margin: float | None = None  # how far below the findings' score the model may pull it; None: no limit
 
     def judge(self, reading: Reading) -> Verdict:
         """The verdict on what a reading holds now (also asked by detectors that only corroborate)."""
         prediction = reading.prediction
         findings = reading.findings
         model_score = round(prediction.violation, 4) if prediction is not None else None
-        score = combine(rule_score(findings), model_score, self.rule_weight)
+        score = combine(rule_score(findings), model_score, self.rule_weight, self.rule_margin)
         flagged = score >= self.threshold and (bool(findings) or model_score is not None)
         named = self._model_findings(prediction, reading) if flagged and prediction is not None else ()
         return Verdict(score, flagged, named)

@@ -3,7 +3,10 @@
 Features are TF-IDF over character 1–3-grams (optionally jieba words too, with the lexicons' terms
 as a user dictionary) of the folded, de-obfuscated text the rules also read; one calibrated logistic
 regression gives the violation probability, one-vs-rest logistic regressions the categories.
-Extra labelled JSON Lines files (e.g. reviewed leads) join the training data unchanged.
+It learns from the readable parts of both corpora (the team-written listings and the
+real-world ones); the frozen real-world test part is never loaded here: ``readable`` refuses it,
+and the card records the ids of every listing fitted or tuned on so a test can check. Extra
+labelled JSON Lines files (e.g. reviewed leads) join the training data unchanged.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from typing import Any
 from detectors.categories import CATEGORIES
 from detectors.classifier import FORMAT_VERSION, MODELS_DIR, add_words, save_bundle, words
 from detectors.engine import Engine, EngineConfig
-from detectors.evaluation import Labelled, split_of
+from detectors.errors import DetectorError
+from detectors.evaluation import Labelled
 from detectors.features import squeeze
 from detectors.models import Document
+from detectors.splits import FROZEN, READABLE
 
 # Character 1-3-grams alone: jieba's word features cost 5x the CPU of the whole rest of the
 # classifier (306 vs 58 us a listing) and added nothing on the dev split (combined F1 0.98 with
@@ -150,13 +155,25 @@ def export(fitted: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-MAX_FALSE_POSITIVE_RATE = 0.03
+# The false-positive rate each corpus's tune split may reach at the chosen weight and threshold:
+# issue 18's aim, 2%, on both. At 3% on the team-written listings the tuning capped the model's veto
+# (rule margin 0.3) for one more false positive of 91 on tune, which on the test parts cost 3-6
+# false positives in 100 clean listings (docs/detection.md): a trade of the team's figures the
+# issue rules out.
+MAX_FALSE_POSITIVE_RATE = {"team": 0.02, "real": 0.02}
+WEIGHTS = [round(0.2 + 0.05 * i, 2) for i in range(17)]  # 0.2 … 1.0 (1.0: the rules alone)
+THRESHOLDS = [round(0.2 + 0.02 * i, 2) for i in range(35)]  # 0.2 … 0.88
+# How far the model may pull the score below the findings' own (scoring.combine); None: no limit.
+MARGINS: list[float | None] = [None] + [round(0.05 * i, 2) for i in range(13)]  # 0 … 0.6
 
 
-def tune(items: list[Labelled], bundle: dict[str, Any], engine: Engine) -> dict[str, float]:
-    """The rule weight and threshold that maximise F1 on ``items`` (the tune split) with ≤ 3% false positives.
+def tune(items: list[Labelled], bundle: dict[str, Any], engine: Engine) -> dict[str, float | None]:
+    """The rule weight, threshold and rule margin that maximise the mean F1 of the corpora in ``items`` (tune).
 
-    Not dev: rule writers read dev, so rules look better there than on unseen listings.
+    Each corpus counts alike, however many listings it has, and each must keep its false-positive
+    rate within MAX_FALSE_POSITIVE_RATE; if no setting does, the one with the lowest excess wins.
+    Among equals the threshold nearest 0.5 and then the widest margin (the model's veto least
+    capped) win. Not dev: rule writers read dev, so rules look better there than on unseen listings.
     """
     import numpy as np
 
@@ -167,18 +184,31 @@ def tune(items: list[Labelled], bundle: dict[str, Any], engine: Engine) -> dict[
     probabilities = np.array([p.violation for p in model.predict([folded(item, engine) for item in items])])
     rule_scores = np.array([analysis.score for analysis in analyses])
     labels = np.array([bool(item.categories) for item in items])
-    best: tuple[tuple[bool, float], dict[str, float]] | None = None
-    for weight in np.arange(0.2, 0.85, 0.05):
-        scores = weight * rule_scores + (1 - weight) * probabilities
-        for threshold in np.arange(0.2, 0.9, 0.02):
-            flagged = scores >= threshold
-            tp, fp = int((flagged & labels).sum()), int((flagged & ~labels).sum())
-            fn = int((~flagged & labels).sum())
-            fpr = fp / max(int((~labels).sum()), 1)
-            f1 = 2 * tp / max(2 * tp + fp + fn, 1)
-            key = (fpr <= MAX_FALSE_POSITIVE_RATE, f1 if fpr <= MAX_FALSE_POSITIVE_RATE else -fpr)
-            if best is None or key > best[0]:
-                best = (key, {"rule_weight": round(float(weight), 2), "threshold": round(float(threshold), 2)})
+    corpus = np.array([item.corpus for item in items])
+    parts = [(corpus == name, MAX_FALSE_POSITIVE_RATE.get(name, 0.02)) for name in sorted(set(corpus))]
+    best: tuple[tuple[bool, float, float, float], dict[str, float | None]] | None = None
+    for weight in WEIGHTS:
+        for margin in MARGINS:
+            scores = weight * rule_scores + (1 - weight) * probabilities
+            if margin is not None:
+                scores = np.maximum(scores, rule_scores - margin)
+            for threshold in THRESHOLDS:
+                flagged = scores >= threshold
+                f1s, excess = [], []
+                for mask, cap in parts:
+                    f, t = flagged[mask], labels[mask]
+                    tp, fp, fn = int((f & t).sum()), int((f & ~t).sum()), int((~f & t).sum())
+                    f1s.append(2 * tp / max(2 * tp + fp + fn, 1))
+                    excess.append(fp / max(int((~t).sum()), 1) - cap)
+                feasible = max(excess) <= 1e-9
+                key = (
+                    feasible,
+                    float(np.mean(f1s)) if feasible else -max(excess),
+                    -abs(threshold - 0.5),
+                    1.0 if margin is None else margin,
+                )
+                if best is None or key > best[0]:
+                    best = (key, {"rule_weight": weight, "threshold": threshold, "rule_margin": margin})
     assert best is not None
     return best[1]
 
@@ -196,21 +226,48 @@ def versions() -> dict[str, str]:
     }
 
 
+CORPORA = ("team", "real")
+
+
+def readable(items: list[Labelled], split: str, corpora: tuple[str, ...] = CORPORA) -> list[Labelled]:
+    """The listings of one readable split (train, dev or tune) of the chosen corpora; never the test part."""
+    if split not in READABLE:
+        raise DetectorError(f"training and tuning read only the {'/'.join(READABLE)} splits, not {split!r}")
+    return [item for item in items if item.split == split and item.corpus in corpora]
+
+
+def refuse_frozen(extra: list[Labelled]) -> list[Labelled]:
+    """Extra training listings, refused if any is a real-world listing of the frozen test part."""
+    frozen = [item.id for item in extra if item.corpus == "real" and item.split == FROZEN]
+    if frozen:
+        raise DetectorError(
+            f"--extra holds {len(frozen)} listing(s) of the frozen real-world test part (e.g. {frozen[0]});"
+            " they are never trained on"
+        )
+    return extra
+
+
 def train(
-    items: list[Labelled], extra: list[Labelled], name: str, config: EngineConfig, models_dir: Path = MODELS_DIR
+    items: list[Labelled],
+    extra: list[Labelled],
+    name: str,
+    config: EngineConfig,
+    models_dir: Path = MODELS_DIR,
+    corpora: tuple[str, ...] = CORPORA,
 ) -> tuple[Path, dict]:
-    """Fit on the train split (+ extra), write ``<name>.pkl.gz`` and ``<name>.card.json``.
+    """Fit on the train split of ``corpora`` (+ extra), tune on their tune split, write the model and its card.
 
     ``config`` gives the rules the model is fitted beside; its dev and test figures are measured
-    with that config and the new model.
+    with that config and the new model, each corpus apart.
     """
-    from detectors.evaluation import ablation
+    from detectors.evaluation import ablation, by_corpus
 
     engine = rules_engine(config)
-    training = [item for item in items if split_of(item.family) == "train"] + extra
+    training = readable(items, "train", corpora) + refuse_frozen(extra)
+    tuning = readable(items, "tune", corpora)
     started = time.perf_counter()
     bundle = fit(training, engine)
-    bundle["tuning"] = tune([item for item in items if split_of(item.family) == "tune"], bundle, engine)
+    bundle["tuning"] = tune(tuning, bundle, engine)
     seconds = time.perf_counter() - started
     card: dict[str, Any] = {
         "name": name,
@@ -218,11 +275,16 @@ def train(
         "training_seconds": round(seconds, 1),
         "data": {
             "sha256": data_hash(training),
+            "corpora": list(corpora),
             "train": len(training),
             "extra": len(extra),
-            "dev": sum(split_of(i.family) == "dev" for i in items),
-            "tune": sum(split_of(i.family) == "tune" for i in items),
-            "test": sum(split_of(i.family) == "test" for i in items),
+            **{
+                f"{split}_{corpus}": sum(i.split == split and i.corpus == corpus for i in items)
+                for split in ("train", "dev", "tune", "test")
+                for corpus in CORPORA
+            },
+            # what was read, so a test can check that no frozen listing was fitted or tuned on
+            "ids": {"train": sorted(i.id for i in training), "tune": sorted(i.id for i in tuning)},
         },
         "versions": versions(),
         "parameters": PARAMETERS,
@@ -233,14 +295,11 @@ def train(
     del bundle["fitted"]  # the file holds plain arrays: loading it needs no scikit-learn
     path = models_dir / f"{name}.pkl.gz"
     save_bundle(bundle, path)
+    measured = replace(config, model=path, threshold=None)
     card["metrics"] = {
-        split: {
-            mode: asdict(row)
-            for mode, row in ablation(
-                [i for i in items if split_of(i.family) == split], replace(config, model=path, threshold=None)
-            ).items()
-        }
+        f"{split}_{corpus}": {mode: asdict(row) for mode, row in ablation(part, measured).items()}
         for split in ("dev", "test")
+        for corpus, part in by_corpus([i for i in items if i.split == split]).items()
     }
     card["size_bytes"] = path.stat().st_size
     card_path = models_dir / f"{name}.card.json"

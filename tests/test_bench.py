@@ -15,6 +15,7 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 TINY = {
     "rule_pass.py": (["--tiny"], ["whole rule pass / bare ahocorasick-rs = ", "analyze(): every detector, batched"]),
+    "versus_tree.py": (["--tiny"], ["round 1: this tree ", "this tree / other = "]),
     "store_scale.py": (
         ["--leads", "2000", "--night", "300", "--review", "300"],
         ["export: leads.csv", "review import of 300 rows", "one night: 300 listings", "peak memory"],

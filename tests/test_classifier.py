@@ -16,7 +16,7 @@ import pytest
 from detectors.classifier import Classifier, save_bundle
 from detectors.engine import EngineConfig
 from detectors.errors import ConfigError
-from detectors.evaluation import labelled_files, load_labelled, split_of
+from detectors.evaluation import labelled_files, load_labelled
 from detectors.segmenter import jieba_loaded
 from detectors.training import fit, rules_engine, tune
 from tests.conftest import TUTORWATCH
@@ -40,11 +40,10 @@ def jieba_restored() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """A small model fitted on part of the train split, saved as `tutorwatch train` saves one."""
-    items = [i for i in load_labelled(labelled_files()) if split_of(i.family) == "train"]
+    items = [i for i in load_labelled(labelled_files()) if i.corpus == "team"]
     engine = rules_engine(EngineConfig())
-    bundle = fit(items[:600], engine)
-    tuning = [i for i in load_labelled(labelled_files()) if split_of(i.family) == "tune"][:150]
-    bundle["tuning"] = tune(tuning, bundle, engine)
+    bundle = fit([i for i in items if i.split == "train"][:600], engine)
+    bundle["tuning"] = tune([i for i in items if i.split == "tune"][:150], bundle, engine)
     import sklearn
 
     bundle["card"] = {"name": "mini", "versions": {"scikit-learn": sklearn.__version__}}
@@ -107,3 +106,38 @@ def test_scan_uses_the_model_and_reports_its_score(model_file: Path) -> None:
     assert record["model_score"] is not None and 0 <= record["model_score"] <= 1
     for finding in record["findings"]:
         assert ("\n" + VIOLATION)[finding["start"] : finding["end"]] == finding["text"]
+
+
+def test_user_words_are_added_once_so_segmentation_never_drifts_in_a_process() -> None:
+    from detectors.classifier import add_words, words
+    from detectors.segmenter import jieba_loaded
+
+    jieba = jieba_loaded()
+    add_words(["住家教师", "幼小衔接"])
+    total, cut = jieba.dt.total, words(VIOLATION)
+    add_words(["住家教师", "幼小衔接"])  # a second model loaded in the same process
+    assert jieba.dt.total == total and words(VIOLATION) == cut
+
+
+def test_a_rule_margin_keeps_a_strong_finding_the_model_votes_down(model_file: Path, tmp_path: Path) -> None:
+    """With ``rule_margin`` in the tuning the model may pull the score at most that far below the findings'."""
+    from detectors.engine import Engine
+    from detectors.models import Document
+
+    bundle = pickle.loads(gzip.decompress(model_file.read_bytes()))
+    bundle["tuning"] = {"rule_weight": 0.4, "threshold": 0.58, "rule_margin": None}
+    plain = tmp_path / "plain.pkl.gz"
+    save_bundle(bundle, plain)
+    bundle["tuning"] = {**bundle["tuning"], "rule_margin": 0.3}
+    capped = tmp_path / "capped.pkl.gz"
+    save_bundle(bundle, capped)
+    docs = [
+        Document("住家保姆", "住家保姆，负责做饭打扫卫生，接送孩子上下学，辅导孩子功课", "housekeeping"),
+        Document("", CLEAN),
+    ]
+    before = Engine(EngineConfig(model=plain)).analyze_many(docs)
+    after = Engine(EngineConfig(model=capped)).analyze_many(docs)
+    rules = Engine(EngineConfig(model=None)).analyze_many(docs)
+    assert rules[0].score >= 0.88 and before[0].model_score is not None
+    assert after[0].score == round(max(before[0].score, rules[0].score - 0.3), 4) >= 0.58 and after[0].flagged
+    assert after[1].score == before[1].score and not after[1].flagged  # no findings: nothing to keep

@@ -85,3 +85,16 @@ def test_a_detector_is_one_class_and_one_registration(monkeypatch: pytest.Monkey
     assert finding.rule == "shouting/bangs" and doc.text[finding.span.start : finding.span.end] == "！！！"
     assert engine.analyze(doc).score == 0.35, "scoring weighs a new detector's findings like the others'"
     assert not Engine(EngineConfig(model=None, detectors=("rules",))).analyze(doc).findings
+
+
+def test_claims_are_the_rules_input_and_run_whenever_the_rules_do() -> None:
+    doc = Document("少儿英语", "全年课程一次交清12800元，报名后不予退费", "tutoring")
+    for config in (EngineConfig(model=None), EngineConfig(model=None, detectors=("rules",))):
+        engine = Engine(config)
+        assert [d.name for d in engine.detectors][:2] == ["claims", "rules"]
+        [reading] = engine.read_many([doc])
+        assert reading.claims is not None and [c.value for c in reading.claims.of("prepaid_months")] == [12.0]
+        fired = {f.rule for f in engine.analyze(doc).findings}
+        assert {"price_violation/prepaid-period-over-limit", "price_violation/refund-bar"} <= fired
+    quarterly = Engine(EngineConfig(model=None)).analyze(Document("少儿英语", "季度班一次交清3200元", "tutoring"))
+    assert "price_violation/prepaid-period-over-limit" not in {f.rule for f in quarterly.findings}

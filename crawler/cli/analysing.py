@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -141,15 +141,23 @@ def rules_test(obj: dict) -> None:
     console.print("all rule examples pass")
 
 
+def corpus_option(help_text: str) -> Callable:
+    """--corpus team|real|both, as evaluate and train take it."""
+    return click.option(
+        "--corpus", type=click.Choice(["team", "real", "both"]), default="both", show_default=True, help=help_text
+    )
+
+
 @cli.command("evaluate")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--split",
-    type=click.Choice(["train", "dev", "test", "all"]),
+    type=click.Choice(["train", "dev", "tune", "test", "all"]),
     default="test",
     show_default=True,
-    help="Which families to score (split by a hash of the family id).",
+    help="Which part to score (team listings split by family, real-world ones by source article).",
 )
+@corpus_option("The team-written listings, the real-world ones (data/labels/real), or both, each reported apart.")
 @click.option("--misses", is_flag=True, help="List missed and falsely flagged listings (train and dev only).")
 @click.option(
     "--robustness",
@@ -163,53 +171,70 @@ def rules_test(obj: dict) -> None:
 )
 @click.pass_obj
 def evaluate_command(
-    obj: dict, files: tuple[Path, ...], split: str, misses: bool, robustness: bool, ablation: bool
+    obj: dict, files: tuple[Path, ...], split: str, corpus: str, misses: bool, robustness: bool, ablation: bool
 ) -> None:
-    """Score the detectors on labelled listings (default: data/labels, sample sites): P/R/F1 by category, form.
+    """Score the detectors on labelled listings (default: data/labels, sample sites, data/labels/real).
 
-    Only the train and dev splits may be read listing by listing (--misses); the test split is
-    reported in aggregate, so its figures stay a fair estimate on listings nothing was fitted to.
+    P/R/F1 by category, form and platform, the team-written and the real-world listings apart.
+    Only the train and dev splits may be read listing by listing (--misses); the test split (of
+    the real corpus: the frozen part) is reported in aggregate, so its figures stay a fair
+    estimate on listings nothing was fitted to.
     """
     from detectors.evaluation import (
+        CORPORA,
         ablation_engines,
+        by_corpus,
         evaluate,
         format_ablation,
         format_confusion,
         format_report,
         labelled_files,
         load_labelled,
-        split_of,
         summary,
         write_curve,
     )
 
     if misses and split not in ("train", "dev"):
-        raise click.UsageError("--misses is for the train and dev splits; test listings are never read one by one")
+        raise click.UsageError(
+            "--misses is for the train and dev splits; tune and test listings (the real corpus's frozen part)"
+            " are never read one by one"
+        )
     items = load_labelled(files or labelled_files())
-    chosen = [item for item in items if split == "all" or split_of(item.family) == split]
+    chosen = [item for item in items if (split == "all" or item.split == split) and corpus in ("both", item.corpus)]
     if not chosen:
         raise TutorWatchError("no labelled listings in that split")
+    parts = by_corpus(chosen)
     if robustness:
         from detectors.evasions import format_robustness
         from detectors.evasions import robustness as measure
 
-        plain = [(i.title, i.text, i.platform) for i in chosen if i.form == "plain"]
-        click.echo(format_robustness(measure(plain, Engine(obj["engine"]))))
+        engine = Engine(obj["engine"])
+        for name, part in parts.items():
+            plain = [(i.title, i.text, i.platform) for i in part if i.form == "plain"]
+            click.echo(f"\n{CORPORA[name]} listings, {split}:\n" + format_robustness(measure(plain, engine)))
         return
-    if ablation:
-        reports = {mode: evaluate(chosen, engine) for mode, engine in ablation_engines(obj["engine"]).items()}
-        click.echo(format_ablation({mode: summary(r) for mode, r in reports.items()}))
-        curve = write_curve(reports, obj["reports"] / f"pr-curve-{split}.png", split)
-        click.echo(f"precision-recall curve: {curve}")
-        return
-    report = evaluate(chosen, Engine(obj["engine"]))
-    click.echo(format_report(report))
-    click.echo("\nMost frequent wrong extra categories:\n" + format_confusion(report))
-    if misses:
-        for item in report.missed:
-            click.echo(f"MISSED {item.id} {sorted(item.categories)} [{item.form}] {item.title} | {item.text[:120]!r}")
-        for item, spans in report.false_alarms:
-            click.echo(f"FALSE  {item.id} {item.title} | {spans}")
+    engines = ablation_engines(obj["engine"]) if ablation else {"combined": Engine(obj["engine"])}
+    for name, part in parts.items():
+        click.echo(f"\n## {CORPORA[name]} listings, {split}\n")
+        if ablation:
+            reports = {mode: evaluate(part, engine) for mode, engine in engines.items()}
+            click.echo(format_ablation({mode: summary(r) for mode, r in reports.items()}))
+            for mode, report in reports.items():
+                click.echo(f"\n{mode}:\n" + format_report(report, categories=False))
+            curve = write_curve(reports, obj["reports"] / f"pr-curve-{name}-{split}.png", f"{CORPORA[name]}, {split}")
+            click.echo(f"precision-recall curve: {curve}")
+            continue
+        report = evaluate(part, engines["combined"])
+        click.echo(format_report(report))
+        click.echo("\nMost frequent wrong extra categories:\n" + format_confusion(report))
+        if misses:
+            for item in report.missed:
+                click.echo(
+                    f"MISSED {item.id} {item.platform} {sorted(item.categories)} [{item.form}] {item.title} | "
+                    f"{item.text[:160]!r}"
+                )
+            for item, spans in report.false_alarms:
+                click.echo(f"FALSE  {item.id} {item.platform} {item.title} | {item.text[:100]!r} | {spans}")
 
 
 @cli.command()
@@ -221,28 +246,33 @@ def evaluate_command(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Extra labelled JSON Lines (e.g. reviewed leads), added to the training data (repeatable).",
 )
+@corpus_option("Fit and tune on the readable parts of the team-written listings, the real-world ones, or both.")
 @click.pass_obj
-def train(obj: dict, name: str, extra: tuple[Path, ...]) -> None:
+def train(obj: dict, name: str, extra: tuple[Path, ...], corpus: str) -> None:
     """Train the classifier on the train split of data/labels (+ --extra); write the model and its card.
 
-    Prints the ablation (rules / classifier / combined) on the dev and test splits.
+    Tunes the rule/model combination on the tune split and prints the ablation (rules /
+    classifier / combined) on the dev and test parts of each corpus. The frozen real-world test
+    part is never fitted or tuned on.
     """
     import re as regex
 
+    from detectors.evaluation import CORPORA, format_ablation, labelled_files, load_labelled
     from detectors.evaluation import Summary as _Summary
-    from detectors.evaluation import format_ablation, labelled_files, load_labelled
     from detectors.training import train as fit_model
 
     if not regex.fullmatch(r"[a-z0-9_-]+", name):
         raise click.BadParameter("lower-case letters, digits, - and _ only", param_hint="--name")
     items = load_labelled(labelled_files())
-    path, card = fit_model(items, load_labelled(extra), name, obj["engine"])
+    corpora = ("team", "real") if corpus == "both" else (corpus,)
+    path, card = fit_model(items, load_labelled(extra), name, obj["engine"], corpora=corpora)
     console.print(
         f"model: {path} ({card['size_bytes'] / 1e6:.1f} MB, trained in {card['training_seconds']} s "
-        f"on {card['data']['train']} listings)"
+        f"on {card['data']['train']} listings of {' + '.join(CORPORA[c] for c in corpora)})"
     )
-    for split, rows in card["metrics"].items():
-        console.print(f"\n{split}:\n" + format_ablation({m: _Summary(**r) for m, r in rows.items()}))
+    for part, rows in card["metrics"].items():
+        split, which = part.split("_")
+        console.print(f"\n{CORPORA[which]}, {split}:\n" + format_ablation({m: _Summary(**r) for m, r in rows.items()}))
 
 
 @cli.command()
