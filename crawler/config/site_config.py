@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from crawler.errors import ConfigError
+from crawler.images.options import ImageOptions
 from detectors.categories import PLATFORMS
 
 SITES_DIR = Path(__file__).resolve().parents[1] / "sites"
@@ -49,6 +50,7 @@ class DetailFields(_Strict):
     district: str | None = None
     price: str | None = None
     posted_at: str | None = None
+    images: str | None = None  # the listing's pictures (img, or img::attr(src)); default: the <img> in body
 
 
 class Canonical(_Strict):
@@ -95,6 +97,7 @@ class SiteConfig(_Strict):
     canonical: Canonical = Canonical()
     politeness: Politeness = Politeness()
     render: bool | Literal["lists", "details"] = False  # which pages a browser renders; true = all
+    images: ImageOptions = ImageOptions()  # read the text of the listing's pictures (off by default)
 
     @field_validator("site_id")
     @classmethod

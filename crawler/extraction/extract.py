@@ -96,7 +96,8 @@ def list_links(response: TextResponse, site: SiteConfig) -> tuple[list[str], lis
 def extract_listing(response: TextResponse, site: SiteConfig) -> Listing:
     """The listing on a detail page, by the site's field selectors."""
     fields = site.detail
-    values = {name: field_text(response, query) for name, query in fields.model_dump().items() if query is not None}
+    text_fields = fields.model_dump(exclude={"images"})  # pictures are fetched, not read as text
+    values = {name: field_text(response, query) for name, query in text_fields.items() if query is not None}
     return Listing(
         url=canonical_url(response.url, site.canonical),
         fetched_url=response.url,

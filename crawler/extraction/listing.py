@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from crawler.evidence.warc import Capture
+from crawler.images.fetching import FetchedImage
+from crawler.images.reading import ImageRead
 from detectors.models import Analysis, Document
 from detectors.surrogates import replace_surrogates
 
@@ -41,6 +43,8 @@ class CrawledListing:
     listing: Listing
     capture: Capture | None = None  # the page as fetched, kept as evidence if it makes a lead
     analysis: Analysis | None = field(default=None)
+    images: tuple[FetchedImage, ...] = ()  # the listing's pictures, when its site reads them
+    image_reads: tuple[ImageRead, ...] = ()  # what became of each picture, once detection has run
 
 
 @dataclass(frozen=True)

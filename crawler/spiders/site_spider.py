@@ -20,6 +20,7 @@ from crawler.extraction.listing import CrawledListing, Item, KnownPage
 from crawler.fetching.canonical import canonical_url
 from crawler.fetching.rendering import BROWSER_SETTINGS, render_meta
 from crawler.fetching.revisit import Action, KnownPages, Revisit
+from crawler.images.crawling import listing_images
 from crawler.runs.faults import MAX_PER_SITE, reason_of
 
 
@@ -119,7 +120,7 @@ class SiteSpider(scrapy.Spider):
         meta = {**self.meta("details"), **({"handle_httpstatus_list": [304]} if revisit.headers else {})}
         return scrapy.Request(url, self.parse_detail, headers=revisit.headers, meta=meta, errback=self.failed)
 
-    def parse_detail(self, response: Response) -> Iterator[Item]:
+    async def parse_detail(self, response: Response) -> AsyncIterator[Item]:
         if response.status == 304:
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value("tutorwatch/detail/not_modified")
@@ -131,7 +132,8 @@ class SiteSpider(scrapy.Spider):
             return
         if page is not response:
             self.fault(response.url, f"declared charset {response.encoding} is wrong: read as {page.encoding}")
-        yield CrawledListing(extract_listing(page, self.site), capture(page))
+        listing = extract_listing(page, self.site)
+        yield CrawledListing(listing, capture(page), images=await listing_images(self, page, self.site))
 
     def failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
