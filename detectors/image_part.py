@@ -81,7 +81,7 @@ def traced(doc: Document, finding: Finding) -> Finding:
     same = [(span, where) for span, where in located if where.number == first.number]
     boxes = [where.box for _, where in same]
     box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    where = dataclasses.replace(first, box=box)
-    quoted = "".join(dict.fromkeys(f"「{span.text}」" for span, _ in same))
-    note = f"（图片中的文字{quoted}：{where.describe()}）"
+    quoted = list(dict.fromkeys(span.text for span, _ in same))
+    where = dataclasses.replace(first, box=box, text=" ".join(quoted))
+    note = f"（图片中的文字{''.join(f'「{text}」' for text in quoted)}：{where.describe()}）"
     return dataclasses.replace(finding, image=where, explanation=finding.explanation + note)

@@ -44,6 +44,7 @@ class ImageOrigin:
     source: str
     sha256: str
     box: Box  # the cover of the boxes of the lines the finding quotes
+    text: str = ""  # the characters of the picture the finding quotes
 
     def describe(self) -> str:
         x0, y0, x1, y1 = self.box

@@ -49,7 +49,10 @@ async def fetch_one(crawler: Crawler, url: str, referer: str, options: ImageOpti
     try:
         response = await crawler.engine.download_async(request)
     except Exception as exc:  # any failure of one picture is that picture's fault
-        return FetchedImage(url, None, f"image not fetched: {reason_of(Failure(exc))}")
+        reason = reason_of(Failure(exc))
+        if "larger than" in reason:  # the page limit's wording would send the operator to the wrong setting
+            reason = f"larger than images.max_mb ({options.max_mb:g} MB)"
+        return FetchedImage(url, None, f"image not fetched: {reason}")
     if response.status != 200:
         return FetchedImage(url, None, f"image not fetched: HTTP {response.status}")
     return FetchedImage(url, capture(response))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-MAX_IMAGE_MB = 10.0  # the OCR library refuses bigger files anyway (OcrSettings.max_bytes)
+MAX_IMAGE_MB = 10.0  # decimal MB: the OCR library refuses bigger files anyway (OcrSettings.max_bytes = 10,000,000)
 
 
 class ImageOptions(BaseModel):
@@ -20,7 +20,7 @@ class ImageOptions(BaseModel):
     enabled: bool = False
     max_per_listing: int = Field(default=6, ge=1, le=50)
     min_side: int = Field(default=48, ge=1, le=4000)
-    max_mb: float = Field(default=5.0, gt=0, le=MAX_IMAGE_MB)
+    max_mb: float = Field(default=MAX_IMAGE_MB, gt=0, le=MAX_IMAGE_MB)
 
     @model_validator(mode="before")
     @classmethod
@@ -34,4 +34,4 @@ class ImageOptions(BaseModel):
 
     @property
     def max_bytes(self) -> int:
-        return int(self.max_mb * 1024 * 1024)
+        return int(self.max_mb * 1_000_000)

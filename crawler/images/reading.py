@@ -35,7 +35,8 @@ class ImageRead:
     @classmethod
     def of(cls, source: str, text: ImageText, cached: bool = False) -> ImageRead:
         detail = f"{text.problem}: {text.detail}" if text.problem is not None else ""
-        return cls(source, text.sha256, text, "cached" if cached else text.status, detail)
+        # a picture that failed or was skipped before counts as such again (not read again, still a fault)
+        return cls(source, text.sha256, text, "cached" if cached and text.problem is None else text.status, detail)
 
 
 Picture = bytes | ImageText | str  # to read, read before (cached), or the reason it was not fetched

@@ -41,7 +41,7 @@ def analysis_columns(analysis: Analysis) -> dict[str, Any]:
     """The analysis as the flat, readable columns of a lead row (the engine's, computed once: no folding here)."""
     findings = analysis.findings
     # a finding read from a picture says so: 【图片 2 (1f3a…) (x0,y0)-(x1,y1)】 before its characters
-    matched = dict.fromkeys(f"【{f.image.describe()}】{f.span.text}" if f.image else f.span.text for f in findings)
+    matched = dict.fromkeys(f"【{f.image.describe()}】{f.image.text}" if f.image else f.span.text for f in findings)
     return {
         "categories": ";".join(analysis.categories),
         "rules": ";".join(f.rule for f in findings),
