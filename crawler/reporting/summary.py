@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 from crawler.errors import TutorWatchError
+from crawler.images.counts import image_counts
 from crawler.leads.review import label
 from crawler.leads.store import LeadStore, now
 from crawler.reporting.counts import (
@@ -68,6 +69,7 @@ def night_summary(store: LeadStore, run_id: int) -> dict:
         "sites": [h.as_dict() for h in health],
         "failed_sites": [h.site for h in health if h.health == "failed"],
         "faults": [dict(row) for row in store.faults(run_id)],
+        "images": image_counts(store.conn, run_id),  # pictures read, cached, skipped, failed per site
         "leads": totals(leads, "outcome", OUTCOMES),
         **breakdown(leads, "outcome", OUTCOMES),
         "trend": trend(store, day - timedelta(days=TREND_NIGHTS - 1), day),
