@@ -67,7 +67,8 @@ def origin(doc: Document, start: int, end: int) -> ImageOrigin | None:
                 max(b[2] for b in boxes),
                 max(b[3] for b in boxes),
             )
-            return ImageOrigin(ref.number, ref.source, ref.sha256, box)
+            clipped = doc.text[base + max(first, ref.start) : base + min(last, ref.end)]  # never page text
+            return ImageOrigin(ref.number, ref.source, ref.sha256, box, clipped)
     return None
 
 
@@ -81,7 +82,7 @@ def traced(doc: Document, finding: Finding) -> Finding:
     same = [(span, where) for span, where in located if where.number == first.number]
     boxes = [where.box for _, where in same]
     box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    quoted = list(dict.fromkeys(span.text for span, _ in same))
+    quoted = list(dict.fromkeys(where.text for _, where in same))
     where = dataclasses.replace(first, box=box, text=" ".join(quoted))
     note = f"（图片中的文字{''.join(f'「{text}」' for text in quoted)}：{where.describe()}）"
     return dataclasses.replace(finding, image=where, explanation=finding.explanation + note)

@@ -144,3 +144,34 @@ def test_the_night_report_counts_pictures(nights: Nights) -> None:
     assert images == [{"site": "posters", "read": 0, "cached": len(posters()), "skipped": 0, "failed": 7}]
     html = summary.with_name("report.html").read_text(encoding="utf-8")
     assert "Pictures read" in html
+
+
+def test_check_reads_the_pages_pictures(nights: Nights) -> None:
+    url = f"{nights.base}/ad/v01-summer-math-1v1.html"
+    result = nights.workspace.run("check", "--format", "json", url, f"{nights.base}/ad/bad-truncated.html")
+    assert result.returncode == 0, result.stderr
+    poster, broken = json.loads(result.stdout)
+    assert poster["flagged"] and [image["outcome"] for image in poster["images"]] in (["read"], ["cached"])
+    assert any(finding.get("image", {}).get("number") == 1 for finding in poster["findings"])
+    assert not broken["flagged"] and broken["images"][0]["outcome"] == "failed"
+
+
+def test_scan_reads_image_files_in_json_lines(nights: Nights, tmp_path: Path) -> None:
+    violation, clean = posters()["v01-summer-math-1v1"], posters()["c01-piano"]
+    (tmp_path / "v.png").write_bytes(violation.image)
+    (tmp_path / "c.png").write_bytes(clean.image)
+    lines = [
+        {"id": "v", "title": "看图", "text": violation.text.caption, "images": [str(tmp_path / "v.png")]},
+        {"id": "c", "title": "看图", "text": clean.text.caption, "images": [str(tmp_path / "c.png")]},
+        {"id": "gone", "title": "看图", "text": "详情看图", "images": [str(tmp_path / "none.png"), "http://x/a.png"]},
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+    result = nights.workspace.run("scan", str(source))
+    assert result.returncode == 0, result.stderr
+    out = {record["id"]: record for record in map(json.loads, result.stdout.splitlines())}
+    assert out["v"]["flagged"] and out["v"]["images"][0]["sha256"] == hashlib.sha256(violation.image).hexdigest()
+    assert "暑假初中数学一对一" in out["v"]["images"][0]["text"]
+    assert not out["c"]["flagged"]
+    assert [image["outcome"] for image in out["gone"]["images"]] == ["failed", "failed"]
+    assert "check URL" in out["gone"]["images"][1]["detail"]

@@ -198,6 +198,8 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
             if fmt == "text":
                 console.print(f"[bold yellow]FAILED[/] {url}: {result}")
             continue
+        from crawler.images.reading import read_json
+
         analysis = result.analysis or engine.analyze(result.listing.document())
         out.append(
             {
@@ -206,6 +208,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
                 "site": result.listing.site,
                 "title": result.listing.title,
                 **analysis_json(url, analysis),
+                "images": [read_json(read) for read in result.image_reads],
             }
         )
         if fmt == "text":

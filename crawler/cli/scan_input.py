@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crawler.extraction.main_text import main_text
+from crawler.images.files import Picture, image_file
 from detectors.categories import PLATFORMS
 from detectors.surrogates import replace_surrogates
 
@@ -21,6 +22,7 @@ class ScanItem:
     error: str | None = None
     publisher: str = ""
     contact: str = ""
+    pictures: tuple[tuple[str, Picture], ...] = ()  # "images": each file's bytes, or why it cannot be read
 
 
 def guess_format(name: str) -> str:
@@ -45,9 +47,18 @@ def _jsonl_item(number: int, line: str) -> ScanItem:
         return ScanItem(obj.get("id"), "", "", None, f"line {number}: 'title', 'text' (and others) must be strings")
     if platform is not None and platform not in PLATFORMS:
         return ScanItem(obj.get("id"), "", "", None, f"line {number}: unknown platform {platform!r}")
+    images = obj.get("images", [])
+    if not isinstance(images, list) or not all(isinstance(image, str) for image in images):
+        return ScanItem(obj.get("id"), "", "", None, f"line {number}: 'images' must be a list of file names")
     clean = replace_surrogates
     return ScanItem(
-        obj.get("id"), clean(title), clean(text), platform, publisher=clean(publisher), contact=clean(contact)
+        obj.get("id"),
+        clean(title),
+        clean(text),
+        platform,
+        publisher=clean(publisher),
+        contact=clean(contact),
+        pictures=tuple((image, image_file(image)) for image in images),
     )
 
 

@@ -25,10 +25,10 @@ class ImageOptions(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _switch(cls, value: object) -> object:
-        """``images: true`` / ``false`` is the short form; a mapping without ``enabled`` turns reading on."""
+        """``images: true`` / ``false`` is the short form; a non-empty mapping without ``enabled`` turns reading on."""
         if isinstance(value, bool):
             return {"enabled": value}
-        if isinstance(value, dict) and "enabled" not in value:
+        if isinstance(value, dict) and value and "enabled" not in value:  # ImageOptions() itself stays off
             return {**value, "enabled": True}
         return value
 

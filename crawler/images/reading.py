@@ -75,3 +75,9 @@ def analyze_work(engine: Engine, work: Sequence[Document | ImageJob]) -> list[An
         analysis if reads is None else ImageAnalysis(analysis, reads)
         for analysis, (_, reads) in zip(analyses, prepared, strict=True)
     ]
+
+
+def read_json(read: ImageRead) -> dict[str, object]:
+    """One picture in ``scan``'s JSON: its source, SHA-256, outcome and problem, and the text read."""
+    text = read.text.text if read.text is not None else ""
+    return {"source": read.source, "sha256": read.sha256, "outcome": read.outcome, "detail": read.detail, "text": text}
