@@ -85,13 +85,17 @@ def detail_page(n: int, caption: str, image: str) -> bytes:
 
 
 class PosterSite:
-    def __init__(self) -> None:
+    """``ids``: the posters served (all by default); ``hostile``: whether the bad pictures' pages are listed."""
+
+    def __init__(self, ids: list[str] | None = None, hostile: bool = True) -> None:
         self.hits: Counter[str] = Counter()
         self.lock = threading.Lock()
+        self.ids = ids if ids is not None else list(posters())
+        self.hostile = HOSTILE if hostile else ()
 
     def pages(self) -> list[str]:
         """Detail paths: every poster, then the hostile ones."""
-        return [f"/ad/{poster_id}.html" for poster_id in posters()] + [f"/ad/{name}.html" for name in HOSTILE]
+        return [f"/ad/{poster_id}.html" for poster_id in self.ids] + [f"/ad/{name}.html" for name in self.hostile]
 
     def route(self, path: str) -> tuple[int, dict[str, str], bytes]:
         html = {"Content-Type": "text/html; charset=utf-8"}
@@ -103,7 +107,7 @@ class PosterSite:
         if path.startswith("/ad/") and path.endswith(".html"):
             name = path[4:-5]
             n = self.pages().index(path) + 1 if path in self.pages() else 0
-            if name in posters():
+            if name in self.ids:
                 poster = posters()[name]
                 extension = "png" if poster.format == "PNG" else "jpg"
                 return 200, html, detail_page(n, poster.text.caption, f"/img/{name}.{extension}")
@@ -113,7 +117,7 @@ class PosterSite:
                 return 200, html, detail_page(n, "周末书法体验课，成人可报", f"/img/{name}.png")
         if path.startswith("/img/"):
             name, _, _ = path[5:].rpartition(".")
-            if name in posters():
+            if name in self.ids:
                 poster = posters()[name]
                 return 200, {"Content-Type": f"image/{poster.format.lower()}"}, poster.image
             if name.startswith("bad-") and name[4:] in hostile_images():
@@ -158,8 +162,8 @@ politeness: {{download_delay: 0, concurrency: 8, revisit_hours: {revisit_hours}}
 
 
 @contextmanager
-def serve_poster_site() -> Iterator[tuple[int, PosterSite]]:
+def serve_poster_site(ids: list[str] | None = None, hostile: bool = True) -> Iterator[tuple[int, PosterSite]]:
     posters()  # drawn before the server answers: a crawl should not wait on Pillow
-    site = PosterSite()
+    site = PosterSite(ids, hostile)
     with serve_handlers({"posters": (0, _handler(site))}) as ports:
         yield ports["posters"], site
