@@ -85,10 +85,13 @@ def main() -> None:
         for name, seconds, db in runs:
             got = first if name.endswith("night 1") else outcome(db, base, ids)
             rates[name] = pages / seconds
-            print(
-                f"| {name} | {seconds:.1f} | {rates[name]:.2f} | {got['read']} | {got['cached']} | {got['skipped']} | {got['failed']} |"
-                f" {got['violations']}/{violations} | {got['clean_flagged']}/{len(ids) - violations} |"
-            )
+            cells = [
+                f"{seconds:.1f}",
+                f"{rates[name]:.2f}",
+                *(str(got[k]) for k in ("read", "cached", "skipped", "failed")),
+            ]
+            cells += [f"{got['violations']}/{violations}", f"{got['clean_flagged']}/{len(ids) - violations}"]
+            print(f"| {name} | " + " | ".join(cells) + " |")
         print(
             f"pages/s with images / without: night 1 {rates['images on, night 1'] / rates['images off']:.2f},"
             f" night 2 {rates['images on, night 2'] / rates['images off']:.2f}"
