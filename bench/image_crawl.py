@@ -96,6 +96,8 @@ def main() -> None:
             f"pages/s with images / without: night 1 {rates['images on, night 1'] / rates['images off']:.2f},"
             f" night 2 {rates['images on, night 2'] / rates['images off']:.2f}"
         )
+        extra = (runs[1][1] - runs[0][1]) / max(first["read"], 1)
+        print(f"wall seconds night 1 adds per picture read ((with − without) / read): {extra:.2f}")
 
 
 if __name__ == "__main__":
