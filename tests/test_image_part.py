@@ -106,3 +106,29 @@ def test_site_config_images_short_and_long_forms(tmp_path) -> None:
     )
     with pytest.raises(ConfigError, match=r"images\.max_mb"):
         load_site(bad)
+
+
+def test_scale_out_carries_the_picture_of_a_finding_and_its_bytes_to_the_writer() -> None:
+    """A worker's listing through Redis: the finding still names its picture, the quoted picture is evidence."""
+    import hashlib
+
+    from crawler.evidence.warc import Capture
+    from crawler.extraction.listing import CrawledListing, Listing
+    from crawler.images.fetching import FetchedImage
+    from crawler.scaleout.codec import listing_dumps, listing_loads
+
+    body, other = b"poster bytes", b"icon bytes"
+    listing = Listing("http://x/1", "http://x/1", "s", "social", "看图", "详情看图")
+    doc = with_images(
+        listing.document(),
+        [("http://x/a.png", read(hashlib.sha256(body).hexdigest(), ("初中数学一对一辅导", (0, 0, 9, 9))))],
+    )
+    analysis = default_engine().analyze(doc)
+    pictures = tuple(
+        FetchedImage(url, Capture(url, 200, (("Content-Type", "image/png"),), data, (), "2026-12-07T00:00:00Z"))
+        for url, data in (("http://x/a.png", body), ("http://x/b.png", other))
+    )
+    page = Capture("http://x/1", 200, (), b"<html>", (), "2026-12-07T00:00:00Z")
+    back = listing_loads(listing_dumps(CrawledListing(listing, page, analysis, images=pictures)))
+    assert back.analysis == analysis and any(f.image is not None for f in back.analysis.findings)
+    assert [image.body for image in back.capture.images] == [body]  # only the picture a finding quotes
