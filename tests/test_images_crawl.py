@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from crawler.evidence.warc import kept_page
@@ -80,6 +81,11 @@ def test_a_finding_names_its_picture_and_box(nights: Nights) -> None:
     [(matched,)] = rows(nights.workspace.db, "SELECT matched_text FROM leads WHERE url LIKE ?", "%/v01-summer%")
     assert f"图片 1（sha256 {sha[:12]}），位置 (" in matched
     assert "暑假初中数学一对一" in matched  # the characters read from the picture
+    marker = f"【图片 1（sha256 {sha[:12]}），位置 ("
+    assert marker in (nights.workspace.reports / "leads.csv").read_text(encoding="utf-8-sig")  # the leads file
+    workbook = openpyxl.load_workbook(nights.workspace.reports / "leads.xlsx", read_only=True)
+    cells = [str(cell) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert any(marker in cell for cell in cells)  # and the analyst's workbook
 
 
 def test_evidence_keeps_the_picture_beside_its_page_and_verifies(nights: Nights, tmp_path: Path) -> None:
