@@ -181,3 +181,15 @@ def test_scan_reads_image_files_in_json_lines(nights: Nights, tmp_path: Path) ->
     assert not out["c"]["flagged"]
     assert [image["outcome"] for image in out["gone"]["images"]] == ["failed", "failed"]
     assert "check URL" in out["gone"]["images"][1]["detail"]
+
+
+def test_rescan_judges_the_pictures_text_from_the_cache(nights: Nights) -> None:
+    """Last in this module: it rewrites the analyses. A poster's lead stays flagged, still naming its picture."""
+    before = sum(nights.site.hits[path] for path in nights.site.hits if path.startswith("/img/"))
+    result = nights.workspace.run("rescan")
+    assert result.returncode == 0, result.stderr
+    flagged = dict(rows(nights.workspace.db, "SELECT url, matched_text FROM leads WHERE flagged = 1"))
+    violations = {f"{nights.base}/ad/{pid}.html" for pid, poster in posters().items() if poster.violation}
+    assert violations <= set(flagged)
+    assert "【图片 1（sha256" in flagged[f"{nights.base}/ad/v01-summer-math-1v1.html"]
+    assert sum(nights.site.hits[path] for path in nights.site.hits if path.startswith("/img/")) == before

@@ -89,3 +89,30 @@ class ImageCache:
             " ON CONFLICT (url) DO UPDATE SET sha256 = excluded.sha256, seen_at = excluded.seen_at",
             [(r.source, r.sha256, at) for r in reads if r.sha256],
         )
+
+    def remember_listing(self, url: str, reads: Iterable[ImageRead]) -> None:
+        """Which pictures (by number on the page) a listing had the last time it was fetched."""
+        self.conn.execute("DELETE FROM listing_images WHERE url = ?", (url,))
+        self.conn.executemany(
+            "INSERT INTO listing_images (url, number, source, sha256) VALUES (?, ?, ?, ?)",
+            [(url, number, read.source, read.sha256) for number, read in enumerate(reads, start=1) if read.sha256],
+        )
+
+    def lead_pictures(self, lead_ids: list[str]) -> dict[str, list[tuple[str, ImageText | None]]]:
+        """Per lead, its pictures in page order as ``with_images`` takes them (None where a number has no text)."""
+        if not lead_ids:
+            return {}
+        marks = ",".join("?" * len(lead_ids))
+        rows = self.conn.execute(
+            "SELECT l.lead_id, i.number, i.source, i.sha256, t.text_json FROM leads l"
+            " JOIN listing_images i ON i.url = l.url"
+            " LEFT JOIN image_text t ON t.sha256 = i.sha256 AND t.stamp = ?"
+            f" WHERE l.lead_id IN ({marks}) ORDER BY l.lead_id, i.number",
+            (self.stamp, *lead_ids),
+        ).fetchall()
+        found: dict[str, list[tuple[str, ImageText | None]]] = {}
+        for lead_id, number, source, sha256, raw in rows:
+            pictures = found.setdefault(lead_id, [])
+            pictures.extend([("", None)] * (number - 1 - len(pictures)))
+            pictures.append((source, from_json(sha256, raw) if raw else None))
+        return found

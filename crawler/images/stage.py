@@ -48,6 +48,9 @@ class ImageStage:
             return result
         item.image_reads = result.reads
         self.note(result.reads)
+        if self.cache is not None:
+            with contextlib.suppress(sqlite3.Error):  # rescan would judge this lead on its page text alone
+                self.cache.remember_listing(item.listing.url, result.reads)
         return result.analysis
 
     def note(self, reads: tuple[ImageRead, ...]) -> None:

@@ -165,7 +165,8 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], object], ...] = (
     ALTER TABLE leads ADD COLUMN stamp TEXT NOT NULL DEFAULT '';
     """,
     # 15: the text of every picture read, by the SHA-256 of its bytes and the OCR stamp (read once per
-    # store, ever), which bytes each image URL gave, and a night's picture counts per site
+    # store, ever), which bytes each image URL gave, each listing's pictures (rescan reads them from the
+    # cache), and a night's picture counts per site
     """
     CREATE TABLE image_text (
         sha256 TEXT NOT NULL,
@@ -176,6 +177,13 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], object], ...] = (
         PRIMARY KEY (sha256, stamp)
     ) WITHOUT ROWID;
     CREATE TABLE image_url (url TEXT PRIMARY KEY, sha256 TEXT NOT NULL, seen_at TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE listing_images (
+        url TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        PRIMARY KEY (url, number)
+    ) WITHOUT ROWID;
     CREATE TABLE run_images (
         run_id INTEGER NOT NULL REFERENCES runs(run_id),
         site TEXT NOT NULL,
