@@ -132,3 +132,16 @@ def test_scale_out_carries_the_picture_of_a_finding_and_its_bytes_to_the_writer(
     back = listing_loads(listing_dumps(CrawledListing(listing, page, analysis, images=pictures)))
     assert back.analysis == analysis and any(f.image is not None for f in back.analysis.findings)
     assert [image.body for image in back.capture.images] == [body]  # only the picture a finding quotes
+
+
+def test_a_poster_on_two_pages_of_one_batch_is_read_once() -> None:
+    from crawler.images.reading import ImageJob, analyze_work
+    from tests.support.poster_texts import VIOLATIONS
+    from tests.support.posters import draw
+
+    poster = draw(VIOLATIONS[0]).image
+    jobs = [ImageJob(Document(f"看图 {n}", "详情看图", "social"), ((f"http://x/{n}.png", poster),)) for n in (1, 2)]
+    first, second = analyze_work(default_engine(), jobs)
+    assert [first.reads[0].outcome, second.reads[0].outcome] == ["read", "cached"]
+    assert first.analysis.flagged and second.analysis.flagged
+    assert second.reads[0].text == first.reads[0].text

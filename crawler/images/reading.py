@@ -8,6 +8,7 @@ one engine; the ImageReads come back so the crawl process can cache and count th
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -54,22 +55,34 @@ class ImageAnalysis:
     reads: tuple[ImageRead, ...]
 
 
-def read_pictures(job: ImageJob, settings: OcrSettings = OCR_SETTINGS) -> tuple[Document, tuple[ImageRead, ...]]:
-    """The job's Document with its pictures' text, and what became of each picture (OCR runs here)."""
+def read_pictures(
+    job: ImageJob, settings: OcrSettings = OCR_SETTINGS, batch: dict[str, ImageText] | None = None
+) -> tuple[Document, tuple[ImageRead, ...]]:
+    """The job's Document with its pictures' text, and what became of each picture (OCR runs here).
+
+    ``batch``: pictures read for other listings of the same batch, by SHA-256 (a re-posted ad's
+    poster on several pages of one batch is read once; the crawl's cache covers later batches).
+    """
+    batch = {} if batch is None else batch
     reads = []
     for source, picture in job.pictures:
         if isinstance(picture, str):
             reads.append(ImageRead(source, "", None, "failed", picture))
         elif isinstance(picture, ImageText):
             reads.append(ImageRead.of(source, picture, cached=True))
+        elif (known := batch.get(hashlib.sha256(picture).hexdigest())) is not None:
+            reads.append(ImageRead.of(source, known, cached=True))
         else:
-            reads.append(ImageRead.of(source, read_image_text(picture, settings)))
+            text = read_image_text(picture, settings)
+            batch[text.sha256] = text
+            reads.append(ImageRead.of(source, text))
     return with_images(job.document, [(read.source, read.text) for read in reads]), tuple(reads)
 
 
 def analyze_work(engine: Engine, work: Sequence[Document | ImageJob]) -> list[Analysis | ImageAnalysis]:
     """Analyses in order: a Document as is, an ImageJob once its pictures are read (one engine batch for all)."""
-    prepared = [read_pictures(item) if isinstance(item, ImageJob) else (item, None) for item in work]
+    batch: dict[str, ImageText] = {}
+    prepared = [read_pictures(item, batch=batch) if isinstance(item, ImageJob) else (item, None) for item in work]
     analyses = engine.analyze_many([document for document, _ in prepared])
     return [
         analysis if reads is None else ImageAnalysis(analysis, reads)
