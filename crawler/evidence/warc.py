@@ -143,7 +143,7 @@ def _screenshot_record(writer: WARCWriter, page: Capture, png: bytes, response_i
 
 
 def _image_record(writer: WARCWriter, image: Capture, page_id: str) -> ArcWarcRecord:
-    """A picture as a ``response`` record of its own URL, with its payload's SHA-256, tied to its page."""
+    """A picture as a ``response`` record of its own URL, tied to its page (warcio adds its SHA-1 digests)."""
     headers = [(k, v) for k, v in image.headers if k.lower() not in DROPPED_HEADERS]
     headers.append(("Content-Length", str(len(image.body))))
     return writer.create_warc_record(
@@ -151,11 +151,7 @@ def _image_record(writer: WARCWriter, image: Capture, page_id: str) -> ArcWarcRe
         "response",
         payload=io.BytesIO(image.body),
         http_headers=StatusAndHeaders(f"{image.status} {_phrase(image.status)}", headers, protocol="HTTP/1.1"),
-        warc_headers_dict={
-            "WARC-Date": image.fetched_at,
-            "WARC-Concurrent-To": page_id,
-            "WARC-Payload-Digest": "sha256:" + hashlib.sha256(image.body).hexdigest(),
-        },
+        warc_headers_dict={"WARC-Date": image.fetched_at, "WARC-Concurrent-To": page_id},
     )
 
 
@@ -196,7 +192,7 @@ class KeptPage:
 @dataclass(frozen=True)
 class KeptImage:
     url: str
-    sha256: str  # of the body, as the record's WARC-Payload-Digest says
+    sha256: str  # of the body as kept: the sha256 a finding names
     content_type: str
     body: bytes
 
