@@ -8,9 +8,10 @@ times, each beside a baseline in the same run:
 
 - export: leads.csv + the last night's file (1% of the store) + leads.xlsx (ours) vs SELECT of the same raw columns in
   the same order → csv.writer, for both CSV files (baseline; it writes no XLSX);
-- review import of R rows (ours: all-or-nothing check, then one transaction) vs csv.reader →
-  executemany UPDATE of the same columns (verdict, the content hash it was given on, when) on a
-  copy of the store as it was before ours (baseline);
+- review import of R rows (ours: every row checked, then applied per lead with its revision and
+  history, in one transaction) vs csv.reader → executemany UPDATE of the same columns (verdict,
+  the content hash it was given on, when, the revision) and INSERT of the same history rows, on
+  a copy of the store as it was before ours (baseline);
 - one night of M listings (ours: StorePipeline's path, COMMIT_PAGES pages per transaction, run
   outcomes kept, each listing's analysis carrying the folded text the detectors made; the mix is
   60% known unchanged leads, 10% changed, 10% new, 10% re-posts of known ads under new addresses,
@@ -191,9 +192,15 @@ def bench_review(db: Path, work: Path, count: int) -> None:
     start = time.perf_counter()
     with sqlite3.connect(copy) as conn, review.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))[1:]
-        conn.executemany(  # the columns a verdict sets: the page it was given on, and when
-            "UPDATE leads SET status = 'confirmed', verdict_hash = content_hash, reviewed_at = ? WHERE lead_id = ?",
-            ((EXPORT_DAY.isoformat(), r[0]) for r in rows),
+        at = EXPORT_DAY.isoformat()
+        conn.executemany(  # what a verdict writes: the verdict, the page it was given on, when, its revision
+            "UPDATE leads SET status = 'confirmed', verdict_hash = content_hash, reviewed_at = ?,"
+            " verdict_rev = verdict_rev + 1 WHERE lead_id = ?",
+            ((at, r[0]) for r in rows),
+        )
+        conn.executemany(  # and its row in the verdict history
+            "INSERT INTO verdict_history VALUES (?, 1, '', 'confirmed', '', '', '', ?, 'review.csv')",
+            ((r[0], at) for r in rows),
         )
     timed(f"review import of {count:,} rows vs executemany", ours, time.perf_counter() - start)
     copy.unlink()

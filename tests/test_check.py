@@ -56,3 +56,32 @@ def test_check_from_file_with_one_unreachable_url(workspace: Workspace, tmp_path
     assert result.returncode == 3, result.stderr
     records = {r["url"]: r for r in json.loads(result.stdout)}
     assert records[good]["flagged"] and "error" in records[dead]
+
+
+def test_check_says_what_the_store_knows_with_contacts_evidence_and_chinese_explanations(workspace: Workspace) -> None:
+    url = workspace.samples.base("jiajiao_classifieds") + "/post/jc002.html"
+    first = workspace.run("check", url, "--format", "json")
+    assert first.returncode == 0, first.stderr
+    [before] = json.loads(first.stdout)
+    assert before["lead"]["known_before"] is False and before["lead"]["times_seen"] == 1
+    text = workspace.run("check", url)  # piped, as to a file
+    again = workspace.run("check", url, "--format", "json")
+    [record] = json.loads(again.stdout)
+    lead = record["lead"]
+    assert lead["known_before"] is True and lead["times_seen"] == 3 and lead["verdict_label"] == "待研判"
+    assert lead["lead_id"] == before["lead"]["lead_id"] and lead["first_seen"] == before["lead"]["first_seen"]
+    assert {"key": "phone:13800007777", "label": "电话 13800007777"} in record["contacts"]
+    kept = record["evidence"]
+    assert Path(kept["file"]).is_file() and len(kept["sha256"]) == 64
+    verified = workspace.run("evidence", "show", lead["lead_id"])
+    assert kept["sha256"] in verified.stdout and "verified" in verified.stdout
+    categories = [group["category"] for group in record["by_category"]]
+    assert len(categories) == len(set(categories)) == len(record["categories"]), "each category once"
+    teacher = next(g for g in record["by_category"] if g["category"] == "in_service_teacher")
+    assert teacher["name"] == "在职教师有偿补课" and teacher["pieces"] and teacher["clauses"][0]["words"]
+    assert "「在职教师有偿补课」原文“" in record["explanation"]
+    out = text.stdout
+    assert "库中记录：此前已在库" in out and "电话 13800007777" in out and kept["sha256"] in out
+    assert out.count("• 在职教师有偿补课") == 1
+    explanation = next(line for line in out.splitlines() if "依据 河源方案 三.3" in line)
+    assert len(explanation) > 80 and explanation.endswith(("）", "训", "课")), "a whole line, not wrapped at 80"

@@ -56,6 +56,7 @@ class CrawlResult:
     csv_second: bytes
     workspace: Workspace
     second_night_hits: dict[str, int]  # requests per path the second crawl made, all sites
+    workbooks: tuple[list[Path], list[Path]]  # the analyst's workbooks after the first and after the second crawl
 
 
 def hits(samples: Samples) -> dict[str, int]:
@@ -75,12 +76,14 @@ def crawled(tmp_path_factory: pytest.TempPathFactory, samples: Samples) -> Crawl
     ws = Workspace(tmp_path_factory.mktemp("crawl"), samples)
     first = ws.run("crawl")
     csv_first = (ws.reports / "leads.csv").read_bytes()
+    workbooks_first = sorted((ws.reports / "待研判").glob("*.xlsx"))
     before = hits(samples)
     second = ws.run("crawl")
     after = hits(samples)
     csv_second = (ws.reports / "leads.csv").read_bytes()
+    workbooks = (workbooks_first, sorted((ws.reports / "待研判").glob("*.xlsx")))
     second_night = {path: after[path] - before.get(path, 0) for path in after if after[path] > before.get(path, 0)}
-    return CrawlResult(first, second, csv_first, csv_second, ws, second_night)
+    return CrawlResult(first, second, csv_first, csv_second, ws, second_night, workbooks)
 
 
 def page_urls(db: Path) -> list[str]:
@@ -180,11 +183,11 @@ def test_every_lead_keeps_its_page_as_verifiable_evidence(crawled: CrawlResult, 
 
 
 def test_one_number_behind_listings_on_three_sites_is_one_actor(crawled: CrawlResult) -> None:
-    sheet = load_workbook(crawled.workspace.reports / "leads.xlsx")["actors"]
+    sheet = load_workbook(crawled.workspace.reports / "leads.xlsx")["同一联系人"]
     actors = list(sheet.iter_rows(min_row=2, values_only=True))
     biggest = max(actors, key=lambda row: row[1])
     assert biggest[1] >= 5 and biggest[2] == 3, "phone 13800007777 / WeChat qihang_2026 (also as 薇信 and spaced)"
-    assert "phone:13800007777" in biggest[4] and "wechat:qihang_2026" in biggest[4]
+    assert "电话 13800007777" in biggest[4] and "微信 qihang_2026" in biggest[4]
 
 
 def test_registry_marks_blacklisted_and_mismatched_institutions(crawled: CrawlResult) -> None:
@@ -260,3 +263,13 @@ def test_crawl_killed_midway_continues_where_it_stopped(crawled: CrawlResult, wo
     assert sorted(lead for lead, _ in leads) == sorted(r["lead_id"] for r in rows(crawled.csv_first))
     assert {times for _, times in leads} == {1}, "no lead counted twice"
     assert statuses == ["interrupted", "ok"]
+
+
+def test_the_first_night_gives_the_analyst_a_workbook_and_an_unchanged_night_none(crawled: CrawlResult) -> None:
+    first, second = crawled.workbooks
+    [workbook] = first
+    assert workbook.name.startswith("线索-全部-") and f"to review: {workbook}" in crawled.first.stdout.replace("\n", "")
+    assert second == first and "to review" not in crawled.second.stdout, "nothing new: yesterday's file holds the work"
+    leads = rows(crawled.csv_second)
+    sheet = load_workbook(workbook, read_only=True)["线索"]
+    assert sum(1 for _ in sheet.iter_rows(min_row=2)) == len(leads), "every lead still waits for a verdict"

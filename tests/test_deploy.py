@@ -46,7 +46,15 @@ def test_service_runs_the_crawl_as_its_own_user_with_the_paths_from_the_environm
     runs_the_crawl(shlex.split(service["ExecStart"][0]))
     assert {shlex.split(entry)[0].split("=", 1)[0] for entry in service["Environment"]} == ENV_VARS
     engine = {"TUTORWATCH_RULES_DIR", "TUTORWATCH_MODEL", "TUTORWATCH_THRESHOLD"}
-    assert {"TUTORWATCH_DB", "TUTORWATCH_REPORTS", "TUTORWATCH_SITES", "TUTORWATCH_CONTACT", *engine} == ENV_VARS
+    people = {"TUTORWATCH_TZ"}  # the time zone of the dates in workbooks and reports
+    assert {
+        "TUTORWATCH_DB",
+        "TUTORWATCH_REPORTS",
+        "TUTORWATCH_SITES",
+        "TUTORWATCH_CONTACT",
+        *engine,
+        *people,
+    } == ENV_VARS
 
 
 def test_timer_is_nightly_persistent_and_randomised() -> None:

@@ -20,8 +20,9 @@ from crawler.config.site_config import load_sites
 from crawler.extraction.extract import ExtractionError, extract_listing, generic_listing, list_links
 from crawler.extraction.listing import Listing
 from crawler.leads.fingerprint import lead_id
-from crawler.leads.review import VERDICTS, ReviewError, import_review
+from crawler.leads.review import ReviewError, import_review
 from crawler.leads.store import LeadStore
+from crawler.leads.wording import VERDICTS
 from detectors import analyze, default_engine
 from detectors.contacts import LANDLINE, MOBILE, contacts
 from detectors.normalize import normalize
@@ -145,7 +146,7 @@ def review_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @given(data=review_files())
-def test_fuzz_review_import_applies_all_or_refuses_and_writes_nothing(review_store: Path, data: bytes) -> None:
+def test_fuzz_review_import_applies_per_lead_or_refuses_and_writes_nothing(review_store: Path, data: bytes) -> None:
     path = review_store / "review.csv"
     path.write_bytes(data)
     with LeadStore(review_store / "leads.db") as store:
@@ -158,7 +159,12 @@ def test_fuzz_review_import_applies_all_or_refuses_and_writes_nothing(review_sto
             assert [tuple(row) for row in store.conn.execute(rows)] == before
             return
         statuses = {row[0] for row in store.conn.execute("SELECT status FROM leads")}
+        revisions = store.conn.execute(
+            "SELECT count(*) FROM leads WHERE verdict_rev != (SELECT count(*) FROM verdict_history h"
+            " WHERE h.lead_id = leads.lead_id)"
+        ).fetchone()[0]
     assert statuses <= {"", *VERDICTS}
+    assert revisions == 0, "every change of a verdict or note is in the history, one revision each"
 
 
 def test_fuzz_review_store_file_is_intact(review_store: Path, tmp_path: Path) -> None:

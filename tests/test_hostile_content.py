@@ -86,15 +86,19 @@ def test_csv_cells_are_the_text_escaped(exported: Path, name: str, text: str) ->
             assert not row[column].startswith(FORMULA_STARTS), f"{column} would be evaluated: {row[column]!r}"
 
 
+DATE_COLUMNS = ("首次发现", "最近发现", "研判时间", "有变化时间")
+
+
 def test_xlsx_cells_are_text_never_formulas_or_errors(exported: Path) -> None:
     book = load_workbook(exported / "reports" / "leads.xlsx")
     for sheet in book.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
-                assert cell.data_type in TEXT_OR_NUMBER, f"{sheet.title}!{cell.coordinate} is {cell.data_type}"
-    sheet = book["leads"]
+                ours = cell.data_type == "d" and sheet.cell(1, cell.column).value in DATE_COLUMNS  # our dates
+                assert cell.data_type in TEXT_OR_NUMBER or ours, f"{sheet.title}!{cell.coordinate} is {cell.data_type}"
+    sheet = book["线索"]
     header = [cell.value for cell in sheet[1]]
-    titles = {row[header.index("url")].value: row[header.index("title")].value for row in sheet.iter_rows(min_row=2)}
+    titles = {row[header.index("链接")].value: row[header.index("标题")].value for row in sheet.iter_rows(min_row=2)}
     for number, text in enumerate(HOSTILE.values()):
         shown = ILLEGAL_CHARACTERS_RE.sub("", replace_surrogates(text))[:32767]  # Excel's limit per cell
         assert (titles[f"http://127.0.0.1:1/p/{number}"] or "") == shown

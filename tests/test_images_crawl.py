@@ -149,7 +149,7 @@ def test_the_night_report_counts_pictures(nights: Nights) -> None:
     images = json.loads(summary.read_text(encoding="utf-8"))["images"]
     assert images == [{"site": "posters", "read": 0, "cached": len(posters()), "skipped": 0, "failed": 7}]
     html = summary.with_name("report.html").read_text(encoding="utf-8")
-    assert "Pictures read" in html
+    assert "广告图片识别" in html
 
 
 def test_check_reads_the_pages_pictures(nights: Nights) -> None:

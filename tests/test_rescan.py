@@ -84,6 +84,6 @@ def test_rescan_at_the_cli(db: Path, tmp_path: Path) -> None:
     done = subprocess.run([*base, "rescan", "--jobs", "2"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     header = (tmp_path / "reports" / "leads.csv").read_text(encoding="utf-8-sig").splitlines()[0]
-    assert header.endswith(",stamp")
+    assert "stamp" in header.split(",")
     stamp = str(default_engine().stamp)
     assert all(row["stamp"] == stamp for row in rows(db).values())

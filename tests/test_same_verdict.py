@@ -21,7 +21,7 @@ from scrapy.http import HtmlResponse
 from crawler.config.site_config import load_sites
 from crawler.extraction.extract import extract_listing
 from crawler.extraction.listing import Listing
-from crawler.leads.store import analysis_columns
+from crawler.leads.store import analysis_columns, evidence_columns
 from detectors import default_engine
 from detectors.contract import analysis_json
 from detectors.evaluation import labelled_files, load_labelled
@@ -77,7 +77,7 @@ def test_the_crawl_stores_exactly_the_engines_verdicts(corpus: Corpus) -> None:
     expected = {x.url: a for x, a in zip(corpus.listings, corpus.analyses, strict=True) if a.flagged}
     assert len(expected) > 1000 and set(rows) == set(expected)
     for url, analysis in expected.items():
-        columns = analysis_columns(analysis)
+        columns = analysis_columns(analysis) | evidence_columns(analysis)
         row = rows[url]
         assert {c: row[c] for c in COMPARED} == {c: columns[c] for c in COMPARED}, url
         assert (row["minhash"], row["stamp"], row["flagged"]) == (columns["minhash"], columns["stamp"], 1), url

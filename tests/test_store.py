@@ -135,3 +135,14 @@ def test_stored_hashes_do_not_change_between_versions() -> None:
     assert content_hash(page) == "7c4a4638fa3747d8962704acb8f14a34a4c8b97f3ca889239d72dd2b4af8d9d0"
     minhash = signature("初二数学一对一上门辅导weiab12周末小班教龄十年")
     assert hashlib.sha256(minhash).hexdigest() == "ff1d82c532ab4220d2b0bc4c2c2cfebd772bfc8a428843380ca4d1d7e29f6360"
+
+
+def test_the_application_reads_the_store_through_its_query_layer() -> None:
+    """No SQL outside crawler/leads/: the CLI, analysis, runs, reports, fetching and pipelines ask its query layer."""
+    root = Path(__file__).resolve().parent.parent / "crawler"
+    checked = [path for path in root.rglob("*.py") if path.relative_to(root).parts[0] != "leads"]
+    assert len(checked) > 40
+    for path in checked:
+        text = path.read_text(encoding="utf-8")
+        for sql in (".conn.", "SELECT ", "INSERT ", "UPDATE ", "DELETE FROM", ".execute("):
+            assert sql not in text, f"{path.relative_to(root)} queries the store itself ({sql.strip()})"

@@ -76,7 +76,7 @@ def rescan(store: LeadStore, config: EngineConfig, jobs: int = 1, dry_run: bool 
     cache = ImageCache(store.conn)
 
     def documents() -> Iterator[list[Document]]:
-        for rows in store.stored_leads():
+        for rows in store.read.stored_leads():
             waiting.append(rows)
             pictures = cache.lead_pictures([row["lead_id"] for row in rows])  # read from the cache, never again
             yield [with_images(lead_document(row), pictures.get(row["lead_id"], [])) for row in rows]

@@ -11,12 +11,11 @@ from urllib.parse import urlsplit
 
 import click
 
-from crawler.cli.display import print_analysis, print_sites
-from crawler.cli.main import PARTIAL_EXIT, cli, console
+from crawler.cli.display import print_analysis, print_page_facts, print_sites
+from crawler.cli.main import PARTIAL_EXIT, cli, console, export_settings
 from crawler.config.site_config import load_sites
 from crawler.errors import FetchError, TutorWatchError
 from crawler.leads.encodings import decode_hand_edited
-from detectors.contract import analysis_json
 from detectors.engine import Engine
 
 
@@ -76,22 +75,33 @@ def crawl(obj: dict, only: tuple[str, ...], redis_url: str | None, wait: float) 
         if site.render:
             require_browser(f"site {site.site_id} (render: {str(site.render).lower()})")
     Engine.shared(obj["engine"])  # a broken rule file or model fails here, before anything is fetched
+    export = export_settings(obj, "if-new", load_sites(obj["sites"]))  # every site's name, not only those crawled
     with crawl_lock(obj["db"]):
         started = time.monotonic()
         if redis_url:
-            outcome = crawl_redis(sites, redis_url, obj["db"], obj["reports"], obj["verbose"], wait)
+            outcome = crawl_redis(sites, redis_url, obj["db"], obj["reports"], obj["verbose"], wait, export)
         else:
             spiders = [(SiteSpider.for_site(s), {}) for s in sites]
             outcome = run(
-                "crawl", spiders, obj["db"], obj["reports"], obj["verbose"], obj["contact"], obj["engine"], resume=True
+                "crawl",
+                spiders,
+                obj["db"],
+                obj["reports"],
+                obj["verbose"],
+                obj["contact"],
+                obj["engine"],
+                resume=True,
+                export=export,
             )
         with LeadStore(obj["db"]) as store:
-            report = write_night_report(store, outcome.run_id, obj["reports"])
+            report = write_night_report(store, outcome.run_id, obj["reports"], export.site_names, obj["tz"])
     print_sites(console, outcome.sites)
     console.print(
         f"{outcome.leads} leads in {obj['reports']}/leads.csv, {outcome.todays} new or changed today"
         f" ({time.monotonic() - started:.1f}s); report: {report}"
     )
+    if outcome.workbook is not None:
+        console.print(f"to review: {outcome.workbook}")
     for site in outcome.sites:
         if site.health != "ok":
             level = "FAILED" if site.health == "failed" else "warning"
@@ -167,7 +177,11 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
     its main text. With --render a PNG screenshot is kept with the evidence. Exit 0: all
     fetched; 3: some failed; 5: all failed.
     """
+    from zoneinfo import ZoneInfo
+
+    from crawler.cli.page_facts import page_facts
     from crawler.fetching.rendering import require_browser
+    from crawler.leads.store import LeadStore, evidence_dir
     from crawler.runs.runner import run
     from crawler.spiders.check_spider import CheckSpider
 
@@ -180,7 +194,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
     if render:
         require_browser("check --render")
     results: dict[str, Any] = {}
-    run(
+    outcome = run(
         "check",
         [(CheckSpider.rendering() if render else CheckSpider, {"urls": wanted, "sites": sites, "results": results})],
         obj["db"],
@@ -188,31 +202,32 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
         obj["verbose"],
         obj["contact"],
         obj["engine"],
+        export=export_settings(obj, sites=sites),
     )
+    from crawler.images.reading import read_json
+
     failed = [url for url in wanted if not hasattr(results.get(url), "listing")]
     out = []
-    for url in wanted:
-        result = results.get(url, "not fetched")
-        if isinstance(result, str):
-            out.append({"url": url, "error": result})
+    with LeadStore(obj["db"]) as store:
+        for url in wanted:
+            result = results.get(url, "not fetched")
+            if isinstance(result, str):
+                out.append({"url": url, "error": result})
+                if fmt == "text":
+                    console.print(f"[bold yellow]FAILED 未能取回[/] {url}: {result}")
+                continue
+            listing = result.listing
+            analysis = result.analysis or engine.analyze(listing.document())
+            row = store.read.lead_by_url(listing.url)
+            seen = store.read.lead_outcome(outcome.run_id, row["lead_id"]) if row is not None else ""
+            facts = page_facts(url, listing, analysis, row, seen, evidence_dir(obj["db"]), ZoneInfo(obj["tz"]))
+            facts["images"] = [
+                read_json(read) for read in result.image_reads
+            ]  # the page's pictures: what became of each
+            out.append(facts)
             if fmt == "text":
-                console.print(f"[bold yellow]FAILED[/] {url}: {result}")
-            continue
-        from crawler.images.reading import read_json
-
-        analysis = result.analysis or engine.analyze(result.listing.document())
-        out.append(
-            {
-                "url": url,
-                "canonical_url": result.listing.url,
-                "site": result.listing.site,
-                "title": result.listing.title,
-                **analysis_json(url, analysis),
-                "images": [read_json(read) for read in result.image_reads],
-            }
-        )
-        if fmt == "text":
-            print_analysis(console, f"{url} — {result.listing.title}", analysis)
+                print_analysis(console, f"{url} — {listing.title}", analysis)
+                print_page_facts(console, facts)
     if fmt == "json":
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     if failed and len(failed) == len(wanted):

@@ -1,4 +1,4 @@
-"""Human-readable output at the terminal: findings with their evidence and policy clauses."""
+"""Human-readable output at the terminal, in Chinese: findings by category with their evidence and clauses."""
 
 from __future__ import annotations
 
@@ -9,19 +9,52 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from crawler.leads.clauses import clause_table
+from crawler.leads.explain import clause_part, one_line, what_was_found
+from crawler.leads.findings import by_category
+from crawler.leads.wording import category_name
 from crawler.runs.health import SiteHealth
-from detectors.categories import CATEGORIES
 from detectors.models import Analysis
 
 
 def print_analysis(console: Console, heading: str, analysis: Analysis) -> None:
-    verdict = "[bold red]FLAGGED[/]" if analysis.flagged else "[green]clean[/]"
-    console.print(f"{verdict} score {analysis.score:.2f}  {escape(heading)}")
-    for f in analysis.findings:
+    """The verdict, then each category once: what was found (every piece), the rules, the clause and its words."""
+    verdict = "[bold red]疑似违规 FLAGGED[/]" if analysis.flagged else "[green]未发现违规 clean[/]"
+    console.print(f"{verdict} 评分 {analysis.score:.2f}  {escape(heading)}")
+    table = clause_table()
+    for e in by_category(analysis.findings):
+        pieces = "".join(f"「{escape(one_line(p))}」" for p in e.pieces)
+        console.print(f"  • [bold]{escape(category_name(e.category))}[/] [dim]{e.category}[/]")
+        console.print(f"    {escape(what_was_found(e))}")
+        if len(e.pieces) > 1:
+            console.print(f"    全部证据：{pieces}")
+        console.print(f"    [dim]规则 {escape('、'.join(e.rules))}[/]")
+        if e.basis:
+            console.print(f"    {escape(clause_part(e, table))}")
+
+
+def print_page_facts(console: Console, facts: dict) -> None:
+    """What the store knows of a checked page, its contacts and where its evidence is kept."""
+    lead = facts.get("lead")
+    if lead is None:
+        console.print("  库中记录：无（不是线索，未记录）")
+    else:
+        known = "此前已在库" if lead["known_before"] else "本次新记录"
+        note = f"，备注：{escape(lead['notes'])}" if lead["notes"] else ""
         console.print(
-            f"  • [bold]{f.category}[/] ({CATEGORIES[f.category]}) [dim]{f.rule}[/]\n"
-            f"    「{escape(f.span.text)}」 at {f.span.start}-{f.span.end} · {escape('; '.join(f.basis))}"
+            f"  库中记录：{known} 线索 {lead['lead_id']}，研判结论 {lead['verdict_label']}{note}；"
+            f"首次发现 {lead['first_seen_local']}，共发现 {lead['times_seen']} 次"
         )
+    named = "；".join(escape(c["label"]) for c in facts["contacts"]) or "无"
+    console.print(f"  联系方式：{named}")
+    kept = facts.get("evidence")
+    if kept:
+        where = f"{escape(kept['file'])} @ {kept['offset']}（{kept['length']} 字节）"
+        console.print(f"  证据：{where} SHA-256 {kept['sha256']}")
+    else:
+        console.print("  证据：未留存（只有线索的页面留存为证据）")
+    if facts.get("stamp"):
+        console.print(f"  [dim]检测版本：{escape(facts['stamp'])}[/]")
 
 
 def print_sites(console: Console, rows: Sequence[SiteHealth]) -> None:

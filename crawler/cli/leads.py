@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from crawler.cli.main import cli, console
+from crawler.cli.main import PARTIAL_EXIT, cli, console, export_settings, site_names
 from crawler.errors import TutorWatchError
+from crawler.leads.wording import FROM_LABEL, VERDICT_CHOICES
 from detectors.categories import CATEGORIES
 
 
@@ -18,46 +21,133 @@ from detectors.categories import CATEGORIES
 @click.option("--category", type=click.Choice(sorted(CATEGORIES)), help="Only leads with this category.")
 @click.option("--min-score", type=click.FloatRange(0, 1), default=0.0, show_default=True)
 @click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), help="Directory to write to (default: reports/)."
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write to (default: reports/, or reports/<REGION>/ with --region).",
 )
 @click.pass_obj
 def export_command(
     obj: dict, region: str | None, since: Any, category: str | None, min_score: float, out: Path | None
 ) -> None:
-    """Write leads.csv, leads.xlsx and today's leads-YYYY-MM-DD.csv from the store, optionally filtered."""
-    from crawler.leads.export import export_store
+    """Write the analyst's new workbook (待研判/线索-<地区>-<日期>.xlsx) and refresh leads.csv, leads.xlsx and
+    today's leads-YYYY-MM-DD.csv, optionally filtered; a county's export goes to its own folder.
+
+    The workbook never replaces a file (a name already taken gets -2, -3 …), so verdicts typed
+    into an earlier one are never lost.
+    """
+    from crawler.leads.export import export_folder, export_store
     from crawler.leads.filters import Filters
     from crawler.leads.store import LeadStore
 
+    try:
+        target = out or export_folder(obj["reports"], region)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--region") from None
     chosen = Filters(region, since.date().isoformat() if since else None, category, min_score)
-    target = out or obj["reports"]
     with LeadStore(obj["db"]) as store:
-        total, todays = export_store(store, target, chosen=chosen)
-    console.print(f"{total} leads in {target}/leads.csv and leads.xlsx, {todays} in today's file")
+        done = export_store(store, target, chosen=chosen, settings=export_settings(obj, "always"))
+    console.print(f"{done.workbook_leads} leads to review in {done.workbook}")
+    console.print(f"{done.total} leads in {target}/leads.csv and leads.xlsx (read-only view), {done.todays} today")
 
 
 @cli.group()
 def review() -> None:
-    """The analyst's verdicts: import them from the spreadsheet, export them as training labels."""
+    """The analyst's verdicts: import them, set them, their history; export them as training labels."""
 
 
 @review.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--reviewer", help="Who decided (default: the workbook's last-modified-by, as Excel and WPS record it).")
 @click.pass_obj
-def review_import(obj: dict, file: Path) -> None:
-    """Merge verdicts (确认/排除/调查中) and notes from an edited leads.xlsx or leads.csv (UTF-8 or GBK).
+def review_import(obj: dict, file: Path, reviewer: str | None) -> None:
+    """Merge verdicts (确认/排除/调查中/待研判) and notes from the analyst's workbook or a leads CSV (UTF-8 or GBK).
 
-    All or nothing: an unknown lead_id, a bad verdict or a wrong header writes nothing. A blank
-    cell never erases a verdict or a note. The leads files are rewritten afterwards.
+    A bad row (unknown lead, a verdict not in the list, a wrong header) refuses the whole file and
+    every bad row is named (exit 6). A lead whose verdict was changed after the file was exported
+    keeps the newer one: the file's is reported as a conflict (exit 3). A blank cell never erases
+    a verdict or a note. The CSVs and the read-only leads.xlsx are rewritten afterwards.
     """
     from crawler.leads.export import export_store
     from crawler.leads.review import import_review
     from crawler.leads.store import LeadStore
 
     with LeadStore(obj["db"]) as store:
-        verdicts, notes = import_review(store, file)
-        export_store(store, obj["reports"])
-    console.print(f"{verdicts} verdicts and {notes} notes imported from {file}")
+        applied = import_review(store, file, reviewer)
+        export_store(store, obj["reports"], settings=export_settings(obj))
+    console.print(f"{applied.verdicts} 条研判结论、{applied.notes} 条备注已从 {file} 导入")
+    _report_conflicts(applied.conflicts)
+
+
+def _report_conflicts(conflicts: list) -> None:
+    from crawler.leads.review import label
+
+    for c in conflicts:
+        asked = label(c.change.status) if c.change.status is not None else "(未改)"
+        click.echo(
+            f"tutorwatch: conflict: {c.change.where}: {c.change.lead_id}: 文件中为 {asked or '待研判'}，"
+            f"库中已是较新的 {label(c.status) or '待研判'}（{c.at} {c.reviewer or '(未注明)'}，来自 {c.source}）；"
+            "此线索未改动",
+            err=True,
+        )
+    if conflicts:
+        newer = f"{len(conflicts)} lead(s) not changed: the database has newer verdicts"
+        click.echo(f"tutorwatch: warning: {newer}", err=True)
+        sys.exit(PARTIAL_EXIT)
+
+
+@review.command("set")
+@click.argument("leads", nargs=-1, required=True)
+@click.argument("verdict", type=click.Choice([*VERDICT_CHOICES, *sorted(v for v in FROM_LABEL if v.isascii())]))
+@click.option("--note", help="A note to keep with the verdict (replaces the lead's note).")
+@click.option("--reviewer", help="Who decided (default: your login name).")
+@click.pass_obj
+def review_set(obj: dict, leads: tuple[str, ...], verdict: str, note: str | None, reviewer: str | None) -> None:
+    """Set the verdict of one or more leads: LEAD... 确认|排除|调查中|待研判 (待研判 reopens a lead).
+
+    Recorded in the verdict history like an imported file; an unknown lead changes nothing.
+    """
+    from crawler.leads.export import export_store
+    from crawler.leads.store import LeadStore
+    from crawler.leads.verdicts import Change, set_verdicts
+
+    with LeadStore(obj["db"]) as store:
+        unknown = sorted(set(leads) - store.read.known_ids(leads))
+        if unknown:
+            raise TutorWatchError(f"no lead {', '.join(unknown)}; nothing was changed")
+        changes = [Change(lead, FROM_LABEL[verdict], note or None) for lead in dict.fromkeys(leads)]
+        applied = set_verdicts(store, changes, reviewer or getpass.getuser(), "tutorwatch review set")
+        export_store(store, obj["reports"], settings=export_settings(obj))
+    same = len(changes) - len(applied.changed)
+    console.print(f"{applied.verdicts} 条研判结论、{applied.notes} 条备注已记录（{same} 条未变）")
+
+
+@review.command("history")
+@click.argument("lead")
+@click.pass_obj
+def review_history(obj: dict, lead: str) -> None:
+    """Every change of a lead's verdict and note: when, who, old → new, from which file."""
+    from crawler.leads.localtime import shown, zone
+    from crawler.leads.review import label
+    from crawler.leads.store import LeadStore
+
+    with LeadStore(obj["db"]) as store:
+        row = store.read.lead(lead)
+        history = store.read.history(lead)
+    if row is None:
+        raise TutorWatchError(f"no lead {lead!r}")
+    click.echo(f"{lead}: {row['title']}")
+    click.echo(f"现在：{label(row['status']) or '待研判'}  备注：{row['notes'] or '(无)'}")
+    if not history:
+        click.echo("尚无研判记录")
+    tz = zone(obj["tz"])
+    for change in history:
+        old, new = label(change["old_status"]) or "待研判", label(change["new_status"]) or "待研判"
+        verdict = f"{old} → {new}" if old != new else f"{new}（未变）"
+        note = f"  备注：{change['new_notes']}" if change["new_notes"] != change["old_notes"] else ""
+        click.echo(
+            f"#{change['rev']} {shown(change['at'], tz)}  {change['reviewer'] or '(未注明)'}  {verdict}{note}"
+            f"  来自 {change['source']}"
+        )
 
 
 @review.command("labels")
@@ -94,7 +184,7 @@ def evidence_verify(obj: dict) -> None:
 
     folder = evidence_dir(obj["db"])
     with LeadStore(obj["db"]) as store:
-        rows = store.conn.execute("SELECT * FROM leads WHERE evidence_file != '' ORDER BY lead_id").fetchall()
+        rows = store.read.with_evidence()
     bad = []
     for row in rows:
         problem = verify(
@@ -132,7 +222,7 @@ def evidence_show(obj: dict, lead: str, extract: Path | None, screenshot: Path |
     from crawler.leads.store import LeadStore, evidence_dir
 
     with LeadStore(obj["db"]) as store:
-        row = store.conn.execute("SELECT * FROM leads WHERE lead_id = ?", (lead,)).fetchone()
+        row = store.read.lead(lead)
     if row is None:
         raise TutorWatchError(f"no lead {lead!r}")
     if not row["evidence_file"]:
@@ -185,7 +275,7 @@ def stats(obj: dict) -> None:
 )
 @click.pass_obj
 def report_command(obj: dict, start: Any, end: Any, out: Path | None) -> None:
-    """Write the report of a period (e.g. a quarter): summary.json and report.html.
+    """Write the report of a period (e.g. a quarter): summary.json, report.html and report.docx (Word/WPS).
 
     Three sections, as the plans ask of counties: 基本情况 (crawls, site health, leads), 问题发现
     (leads by category, district and site) and 执法成果 (verdict outcomes, confirmed cases with
@@ -198,5 +288,6 @@ def report_command(obj: dict, start: Any, end: Any, out: Path | None) -> None:
         raise click.BadParameter(f"--from {start:%Y-%m-%d} is after --to {end:%Y-%m-%d}", param_hint="--from")
     first, last = start.date(), end.date()
     with LeadStore(obj["db"]) as store:
-        page = write_period_report(store, first, last, out or period_folder(obj["reports"], first, last))
-    console.print(f"report for {first} to {last}: {page} (and summary.json beside it)")
+        folder = out or period_folder(obj["reports"], first, last)
+        page = write_period_report(store, first, last, folder, site_names(obj), obj["tz"])
+    console.print(f"report for {first} to {last}: {page} (and report.docx, summary.json beside it)")

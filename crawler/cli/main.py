@@ -5,22 +5,27 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
 
 from crawler.cli.engine_options import engine_config, engine_options
-from crawler.config.site_config import SITES_DIR
+from crawler.config.site_config import SITES_DIR, load_sites
 from crawler.errors import TutorWatchError
+from crawler.leads.localtime import DEFAULT_TZ, zone
 from crawler.leads.store import DEFAULT_DB
 from detectors.errors import ConfigError as DetectorConfigError
 from detectors.errors import DetectorError
+
+if TYPE_CHECKING:
+    from crawler.leads.export import ExportSettings
 
 REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
 PARTIAL_EXIT = 3
 CONFIG_EXIT = 4
 console = Console(highlight=False)
+console.soft_wrap = not console.is_terminal  # piped to a file: whole lines, never wrapped mid-word at 80 columns
 
 
 class TutorWatchGroup(click.Group):
@@ -56,6 +61,14 @@ def _usage_error(exc: click.UsageError) -> NoReturn:
     sys.exit(exc.exit_code)
 
 
+def _time_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        zone(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 @click.group(cls=TutorWatchGroup)
 @click.option(
     "--db",
@@ -87,6 +100,14 @@ def _usage_error(exc: click.UsageError) -> NoReturn:
     default="",
     help="Phone or mail of the bureau running the crawl, sent in the User-Agent so site owners can reach you.",
 )
+@click.option(
+    "--tz",
+    envvar="TUTORWATCH_TZ",
+    default=DEFAULT_TZ,
+    show_default=True,
+    callback=_time_zone,
+    help="Time zone of the dates people read in workbooks, reports and `check` (an IANA name).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Crawl log to stderr instead of reports/logs/.")
 @engine_options
 @click.pass_context
@@ -96,6 +117,7 @@ def cli(
     reports_dir: Path,
     sites_dir: Path,
     contact: str,
+    tz: str,
     verbose: bool,
     rules_dir: Path,
     model: str,
@@ -114,5 +136,23 @@ def cli(
         "sites": sites_dir,
         "verbose": verbose,
         "contact": contact,
+        "tz": tz,
         "engine": engine_config(rules_dir, model, threshold),
     }
+
+
+def site_names(obj: dict, sites: list | None = None) -> dict[str, str]:
+    """Each site id's configured name (people read names; a broken config only costs the names)."""
+    if sites is None:
+        try:
+            sites = load_sites(obj["sites"])
+        except TutorWatchError:
+            return {}
+    return {site.site_id: site.name for site in sites}
+
+
+def export_settings(obj: dict, workbook: str = "never", sites: list | None = None) -> ExportSettings:
+    """How this command's exports are written: the --tz zone, the sites' names, whether a new workbook."""
+    from crawler.leads.export import ExportSettings
+
+    return ExportSettings(obj["tz"], site_names(obj, sites), workbook)

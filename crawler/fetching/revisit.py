@@ -10,11 +10,12 @@ gave validators, and a 304 costs no body.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
+
+from crawler.leads.queries import open_readonly
 
 
 class Action(Enum):
@@ -40,16 +41,10 @@ class KnownPages:
     def __init__(self, db: Path | None, revisit_hours: float, resume_since: str = "") -> None:
         self.cutoff = datetime.now().astimezone() - timedelta(hours=revisit_hours)
         self.resume_since = _when(resume_since) if resume_since else None
-        self.conn: sqlite3.Connection | None = None
-        if db is not None and db.exists():
-            self.conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
+        self.read = open_readonly(db) if db is not None else None
 
     def decide(self, url: str) -> Revisit:
-        row = None
-        if self.conn is not None:
-            row = self.conn.execute(
-                "SELECT fetched_at, last_seen, etag, last_modified FROM pages WHERE url = ?", (url,)
-            ).fetchone()
+        row = self.read.page_state(url) if self.read is not None else None
         if row is None or not row[0]:
             return Revisit(Action.FETCH)
         if self.resume_since is not None and _when(row[1]) >= self.resume_since:
@@ -60,5 +55,5 @@ class KnownPages:
         return Revisit(Action.FETCH, {name: value for name, value in headers.items() if value})
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
+        if self.read is not None:
+            self.read.close()

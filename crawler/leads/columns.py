@@ -6,7 +6,7 @@ escaping of CSV cells are computed by SQLite, so exporting a million leads needs
 
 from __future__ import annotations
 
-VERDICTS = {"confirmed": "确认", "dismissed": "排除", "investigating": "调查中"}  # the status column's labels
+from crawler.leads.wording import DECIDED as VERDICTS  # the status column's labels
 
 LEAD_COLUMNS: tuple[str, ...] = (
     "lead_id",
@@ -39,6 +39,7 @@ LEAD_COLUMNS: tuple[str, ...] = (
     "registry_status",
     "case_id",
     "stamp",
+    "verdict_rev",
 )
 NUMBERS = ("score", "times_seen")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -1,12 +1,19 @@
-"""Leads files for the analyst: CSV (UTF-8 with BOM, formula-safe) and XLSX, written atomically.
+"""Leads files: CSV (UTF-8 with BOM, formula-safe) for tools, and the workbooks for people, written atomically.
 
 Excel and WPS on Chinese Windows read a BOM-marked UTF-8 CSV correctly; crawled text must
 never become a formula, so any CSV cell that a spreadsheet would evaluate is prefixed with '
 (the XLSX writes every crawled cell as a text cell instead).
 
-Exports stream from one SQL query each (crawler/leads/columns.py), so a million leads are
+An export writes, in its folder (reports/, or reports/<地区>/ for a county):
+- leads.csv (every lead) and leads-YYYY-MM-DD.csv (new or changed that day): the CSV contract;
+- leads.xlsx: a read-only view, rewritten every time;
+- 待研判/线索-<地区>-<日期>.xlsx: the analyst's own workbook, a new file under a name of its own
+  (-2, -3 … when the name is taken), never overwritten, so a verdict typed into an earlier file
+  is never lost. Every workbook carries its export id and time, and is recorded in the store.
+
+Exports stream from one SQL query each (crawler/leads/queries.py), so a million leads are
 written at close to the speed of a plain ``SELECT`` → ``csv.writer`` dump, in constant memory.
-The workbook is written by a second process, from its own connection, while this one writes
+The workbooks are written by a second process, from its own connection, while this one writes
 the CSV files: on two cores an export takes the longer of the two, not their sum.
 """
 
@@ -14,38 +21,93 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
+import secrets
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from itertools import count
 from multiprocessing import get_context
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
-from crawler.leads.columns import CSV_SELECT, LEAD_COLUMNS, ORDER
+from crawler.leads.columns import LEAD_COLUMNS
 from crawler.leads.filters import Filters
-from crawler.leads.store import LeadStore
-from crawler.leads.xlsx import leads_xlsx
+from crawler.leads.localtime import DEFAULT_TZ
+from crawler.leads.store import LeadStore, now
+from crawler.leads.xlsx import WorkbookSpec, leads_xlsx
+
+ALL = "全部"  # the scope of an export without --region
+REVIEW_FOLDER = "待研判"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    """How exports are written, chosen at the CLI edge."""
+
+    tz: str = DEFAULT_TZ  # the time zone of the dates people read
+    site_names: dict[str, str] = field(default_factory=dict)  # site id → its configured name
+    workbook: str = "never"  # always | if-new | never: whether the analyst gets a new workbook
+
+
+@dataclass(frozen=True)
+class Exported:
+    folder: Path
+    total: int  # leads in leads.csv
+    todays: int  # leads in today's file
+    workbook: Path | None  # the analyst's new workbook, when one was written
+    workbook_leads: int
 
 
 @contextmanager
 def atomic_file(path: Path) -> Iterator[BinaryIO]:
     """A file that replaces ``path`` in one rename when the block ends: readers see old or new, never half."""
+    with _temp_file(path) as (handle, tmp):
+        yield handle
+    os.replace(tmp, path)
+
+
+@contextmanager
+def _temp_file(path: Path) -> Iterator[tuple[BinaryIO, str]]:
+    """A flushed, synced temp file beside ``path`` (removed if the block fails or leaves it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would hide the reports from the analysts' accounts
         with os.fdopen(fd, "wb") as handle:
-            yield handle
+            yield handle, tmp
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_new(wanted: Path, write: Callable[[BinaryIO], T]) -> tuple[Path, T]:
+    """Write a file that takes ``wanted``'s name, or ``<stem>-2``, ``-3`` … when taken: it never replaces one.
+
+    The file is complete before it gets its name (a hard link from the temp file claims the first
+    free name atomically, so two exports at once cannot take the same one).
+    """
+    with _temp_file(wanted) as (handle, tmp):
+        result = write(handle)
+    try:
+        for number in count(1):
+            path = wanted if number == 1 else wanted.with_name(f"{wanted.stem}-{number}{wanted.suffix}")
+            try:
+                os.link(tmp, path)
+                return path, result
+            except FileExistsError:
+                continue
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    raise AssertionError("unreachable")
 
 
 def _umask() -> int:
@@ -63,51 +125,109 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def write_csv(rows: Iterable[tuple], path: Path) -> int:
     """Rows already in LEAD_COLUMNS order and escaped, as UTF-8-with-BOM CSV; returns the row count."""
-    count = 0
+    written = 0
     with atomic_file(path) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow(LEAD_COLUMNS)
         for row in rows:
             writer.writerow(row)
-            count += 1
+            written += 1
         text.flush()
         text.detach()  # the raw file is closed (and renamed) by atomic_file
-    return count
+    return written
+
+
+def scope_of(region: str | None) -> str:
+    """The name a region's files and folder go by (全部 for every lead); ValueError for a name no folder can have."""
+    if not region:
+        return ALL
+    if any(c in region for c in '/\\:*?"<>|') or region.startswith(".") or not region.isprintable():
+        raise ValueError(f'{region!r} cannot name a folder (no / \\ : * ? " < > | or leading dot)')
+    return region
+
+
+def export_folder(reports_dir: Path, region: str | None) -> Path:
+    """Where an export goes: reports/ for every lead, reports/<地区>/ for a county's own."""
+    scope = scope_of(region)
+    return reports_dir if scope == ALL else reports_dir / scope
 
 
 def export_store(
-    store: LeadStore, reports_dir: Path, day: date | None = None, chosen: Filters | None = None
-) -> tuple[int, int]:
-    """The leads files from the store's current state (re-running writes the same files); their row counts.
+    store: LeadStore,
+    reports_dir: Path,
+    day: date | None = None,
+    chosen: Filters | None = None,
+    settings: ExportSettings | None = None,
+) -> Exported:
+    """The leads files in ``reports_dir`` from the store's current state; the counts and the new workbook.
 
-    reports/leads.csv holds every lead that passes ``chosen``, leads.xlsx the highest-scoring of
-    them (up to xlsx.XLSX_MAX_ROWS), leads-YYYY-MM-DD.csv those first found or changed that day.
+    ``settings.workbook``: ``always`` writes the analyst's own workbook, ``if-new`` only when leads
+    are new or changed since the last one of this scope (the nightly crawl), ``never`` only
+    refreshes the CSVs and the read-only view (``check``, ``review import``).
     """
-    day = day or date.today()
-    where, params = (chosen or Filters()).where()
+    chosen = chosen or Filters()
+    settings = settings or ExportSettings()
+    day = day or date.today()  # the machine's day, as the stored times are (the day file compares them)
+    where, params = chosen.where()
+    scope = scope_of(chosen.region)
     store.commit()  # the workbook's process reads what is committed
-    conn: sqlite3.Connection = store.conn
+    previous = store.read.last_export(scope, "review")
+    since = previous["created_at"] if previous is not None else ""
+    at = now()
+    spec = WorkbookSpec(
+        "view", where, params, since, _export_id(day), at, scope, _described(chosen), settings.tz, settings.site_names
+    )
+    wanted = settings.workbook == "always" or (
+        settings.workbook == "if-new" and store.read.fresh_total(where, params, since) > 0
+    )
+    review = replace(spec, kind="review", export_id=_export_id(day)) if wanted else None
     # spawn, not fork: the crawl that calls this has threads and an open connection.
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as workbook_process:
-        workbook = workbook_process.submit(write_workbook, store.path, reports_dir / "leads.xlsx", where, params)
-        total = write_csv(conn.execute(CSV_SELECT + where + ORDER, params), reports_dir / "leads.csv")
+        view = workbook_process.submit(write_workbook, store.path, reports_dir / "leads.xlsx", spec)
+        named = reports_dir / REVIEW_FOLDER / f"线索-{scope}-{day.isoformat()}.xlsx"
+        own = workbook_process.submit(write_review_workbook, store.path, named, review) if review else None
+        total = write_csv(store.read.csv_rows(where, params), reports_dir / "leads.csv")
         todays_where = f"{where} AND changed_at >= ?" if where else " WHERE changed_at >= ?"
         todays = write_csv(
-            conn.execute(CSV_SELECT + todays_where + ORDER, (*params, day.isoformat())),
-            reports_dir / f"leads-{day.isoformat()}.csv",
+            store.read.csv_rows(todays_where, (*params, day.isoformat())), reports_dir / f"leads-{day.isoformat()}.csv"
         )
-        workbook.result()  # its error, if any, is raised here
-    return total, todays
+        view_leads = view.result()  # its error, if any, is raised here
+        path, leads = own.result() if own is not None else (None, 0)
+    store.record_export(spec.export_id, "view", scope, at, str(reports_dir / "leads.xlsx"), view_leads, spec.filters)
+    if review is not None and path is not None:
+        store.record_export(review.export_id, "review", scope, at, str(path), leads, spec.filters)
+    return Exported(reports_dir, total, todays, path, leads)
 
 
-def write_workbook(db: Path, path: Path, where: str, params: tuple) -> None:
-    """leads.xlsx from its own read-only connection, all sheets from one snapshot of the store."""
+def _export_id(day: date) -> str:
+    return f"{day:%Y%m%d}-{secrets.token_hex(3)}"
+
+
+def _described(chosen: Filters) -> str:
+    return json.dumps({k: v for k, v in asdict(chosen).items() if v}, ensure_ascii=False)
+
+
+@contextmanager
+def _snapshot(db: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection of its own inside one read transaction: every sheet sees the same leads."""
     conn = sqlite3.connect(db, isolation_level=None)
     try:
+        conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA query_only=1")
-        conn.execute("BEGIN")  # one read snapshot for every sheet
-        with atomic_file(path) as handle:
-            leads_xlsx(conn, handle, where, params)
+        conn.execute("BEGIN")
+        yield conn
     finally:
         conn.close()
+
+
+def write_workbook(db: Path, path: Path, spec: WorkbookSpec) -> int:
+    """The read-only view (leads.xlsx), replaced atomically; its lead count."""
+    with _snapshot(db) as conn, atomic_file(path) as handle:
+        return leads_xlsx(conn, handle, spec)
+
+
+def write_review_workbook(db: Path, wanted: Path, spec: WorkbookSpec) -> tuple[Path, int]:
+    """The analyst's workbook under a name of its own (never replacing a file); its path and lead count."""
+    with _snapshot(db) as conn:
+        return write_new(wanted, lambda handle: leads_xlsx(conn, handle, spec))

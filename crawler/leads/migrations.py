@@ -164,7 +164,40 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], object], ...] = (
     """
     ALTER TABLE leads ADD COLUMN stamp TEXT NOT NULL DEFAULT '';
     """,
-    # 15: the text of every picture read, by the SHA-256 of its bytes and the OCR stamp (read once per
+    # 15: each category's evidence as found (for the explanation people read); every change of a verdict
+    # or note kept with who made it, when and from which file (a revision number per lead, so a file
+    # exported before a newer verdict cannot undo it); every workbook exported, by id
+    """
+    ALTER TABLE leads ADD COLUMN findings TEXT NOT NULL DEFAULT '';
+    ALTER TABLE leads ADD COLUMN verdict_rev INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE verdict_history (
+        lead_id TEXT NOT NULL REFERENCES leads(lead_id),
+        rev INTEGER NOT NULL,
+        old_status TEXT NOT NULL,
+        new_status TEXT NOT NULL,
+        old_notes TEXT NOT NULL,
+        new_notes TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        PRIMARY KEY (lead_id, rev)
+    ) WITHOUT ROWID;
+    CREATE INDEX verdict_history_at ON verdict_history(at);
+    INSERT INTO verdict_history
+        SELECT lead_id, 1, '', status, '', notes, '', reviewed_at, '(before history was kept)' FROM leads
+        WHERE status != '' OR notes != '';
+    UPDATE leads SET verdict_rev = 1 WHERE status != '' OR notes != '';
+    CREATE TABLE exports (
+        export_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('review', 'view')),
+        scope TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        file TEXT NOT NULL,
+        leads INTEGER NOT NULL,
+        filters TEXT NOT NULL
+    );
+    """,
+    # 16: the text of every picture read, by the SHA-256 of its bytes and the OCR stamp (read once per
     # store, ever), which bytes each image URL gave, each listing's pictures (rescan reads them from the
     # cache), and a night's picture counts per site
     """

@@ -11,9 +11,7 @@ def verdict_stats(store: LeadStore) -> str:
     """Markdown tables, worst precision first, so the rules that waste analysts' time stand on top."""
     confirmed: Counter = Counter()
     dismissed: Counter = Counter()
-    for row in store.conn.execute(
-        "SELECT rules, categories, status FROM leads WHERE status IN ('confirmed', 'dismissed')"
-    ):
+    for row in store.read.reviewed():
         tally = confirmed if row["status"] == "confirmed" else dismissed
         tally.update(f"rule {r}" for r in row["rules"].split(";") if r)
         tally.update(f"category {c}" for c in row["categories"].split(";") if c)

@@ -18,9 +18,11 @@ from typing import Any
 from crawler.errors import DatabaseError
 from crawler.evidence.warc import EvidenceRef
 from crawler.extraction.listing import Listing
+from crawler.leads.findings import by_category, matched_text, stored
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.groups import regroup
 from crawler.leads.migrations import migrate, schema_version
+from crawler.leads.queries import LeadQueries
 from detectors.models import Analysis
 
 CACHE_MB = 256  # page cache per connection (bench/store_scale.py: commits of a night's batches)
@@ -38,14 +40,14 @@ def now() -> str:
 
 
 def analysis_columns(analysis: Analysis) -> dict[str, Any]:
-    """The analysis as the flat, readable columns of a lead row (the engine's, computed once: no folding here)."""
+    """The analysis as the flat columns of a lead row (the engine's, computed once: no folding here).
+
+    The evidence by category (``findings``, ``matched_text``) is added only to a row that is written.
+    """
     findings = analysis.findings
-    # a finding read from a picture says so: 【图片 2 (1f3a…) (x0,y0)-(x1,y1)】 before its characters
-    matched = dict.fromkeys(f"【{f.image.describe()}】{f.image.text}" if f.image else f.span.text for f in findings)
     return {
         "categories": ";".join(analysis.categories),
         "rules": ";".join(f.rule for f in findings),
-        "matched_text": " | ".join(matched),
         "basis": "; ".join(dict.fromkeys(clause for f in findings for clause in f.basis)),
         "score": analysis.score,
         "flagged": int(analysis.flagged),
@@ -57,21 +59,27 @@ def analysis_columns(analysis: Analysis) -> dict[str, Any]:
     }
 
 
+def evidence_columns(analysis: Analysis) -> dict[str, str]:
+    """The evidence by category, as the leads files and the workbook explain it (only for a row that is written)."""
+    evidence = by_category(analysis.findings)
+    return {"matched_text": matched_text(evidence), "findings": stored(evidence)}
+
+
 INSERT_LEAD = (
     "INSERT INTO leads (lead_id, url, site, platform, title, body, publisher, contact, city, district, price,"
     " posted_at, categories, rules, matched_text, basis, score, flagged, content_hash, first_seen, last_seen,"
-    " changed_at, contacts, institutions, registry_status, minhash, stamp)"
+    " changed_at, contacts, institutions, registry_status, minhash, stamp, findings)"
     " VALUES (:lead_id, :url, :site, :platform, :title, :body, :publisher, :contact, :city, :district, :price,"
     " :posted_at, :categories, :rules, :matched_text, :basis, :score, :flagged, :content_hash, :at, :at, :at,"
-    " :contacts, :institutions, :registry_status, :minhash, :stamp)"
+    " :contacts, :institutions, :registry_status, :minhash, :stamp, :findings)"
 )
 UPDATE_LEAD = (
     "UPDATE leads SET site = :site, platform = :platform, title = :title, body = :body, publisher = :publisher,"
     " contact = :contact, city = :city, district = :district, price = :price, posted_at = :posted_at,"
     " categories = :categories, rules = :rules, matched_text = :matched_text, basis = :basis, score = :score,"
     " flagged = :flagged, content_hash = :content_hash, changed_at = :at, contacts = :contacts,"
-    " institutions = :institutions, registry_status = :registry_status, minhash = :minhash, stamp = :stamp"
-    " WHERE lead_id = :lead_id"
+    " institutions = :institutions, registry_status = :registry_status, minhash = :minhash, stamp = :stamp,"
+    " findings = :findings WHERE lead_id = :lead_id"
 )
 
 
@@ -98,6 +106,7 @@ class LeadStore:
             self.conn.execute(f"PRAGMA cache_size=-{CACHE_MB * 1024}")
             self.conn.execute("PRAGMA wal_autocheckpoint=20000")
             migrate(self.conn)
+            self.read = LeadQueries(self.conn)  # every read query the application makes
         except (sqlite3.DatabaseError, DatabaseError) as exc:
             self.conn.close()
             problem = exc if isinstance(exc, DatabaseError) else f"cannot open the leads database: {exc}"
@@ -232,7 +241,7 @@ class LeadStore:
             rowid = old["rowid"] if old is not None else 0
             if old is None or changed:
                 row = {
-                    **self._row(listing, columns),
+                    **self._row(listing, analysis, columns),
                     "lead_id": ident,
                     "content_hash": digest,
                     "at": at,
@@ -273,7 +282,7 @@ class LeadStore:
             return "seen"
 
     @staticmethod
-    def _row(listing: Listing, columns: dict[str, Any]) -> dict[str, Any]:
+    def _row(listing: Listing, analysis: Analysis, columns: dict[str, Any]) -> dict[str, Any]:
         """The lead columns of a page that is new or changed: its fields and the engine's analysis of them."""
         return {
             "url": listing.url,
@@ -287,22 +296,9 @@ class LeadStore:
             "district": listing.district,
             "price": listing.price,
             "posted_at": listing.posted_at,
+            **evidence_columns(analysis),
             **columns,
         }
-
-    def stored_leads(self, batch: int = 2000) -> Iterator[list[sqlite3.Row]]:
-        """Every lead's fields and analysis columns, in batches by rowid (a million leads never sit in memory)."""
-        after = 0
-        while True:
-            rows = self.conn.execute(
-                "SELECT rowid, lead_id, platform, title, body, publisher, contact, categories, rules, score, flagged,"
-                " contacts, minhash, case_id, stamp FROM leads WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                (after, batch),
-            ).fetchall()
-            if not rows:
-                return
-            yield rows
-            after = rows[-1]["rowid"]
 
     def reanalysed(self, old: sqlite3.Row, analysis: Analysis, at: str | None = None) -> bool:
         """Store today's analysis of a lead (``rescan``); True when its findings changed.
@@ -327,6 +323,13 @@ class LeadStore:
     def _note_outcome(self, run_id: int | None, lead: str, outcome: str) -> None:
         if run_id is not None:  # the first outcome of a lead in a run stands (a page seen twice stays 'new')
             self.conn.execute("INSERT OR IGNORE INTO run_leads VALUES (?, ?, ?)", (run_id, lead, outcome))
+
+    def record_export(
+        self, export_id: str, kind: str, scope: str, at: str, file: str, leads: int, filters: str
+    ) -> None:
+        """Remember a workbook written (its id is in the file), so the next one knows what is new since."""
+        row = (export_id, kind, scope, at, file, leads, filters)
+        self._tx("INSERT INTO exports VALUES (?, ?, ?, ?, ?, ?, ?)", row)
 
     def leads(self, changed_since: str | None = None) -> list[sqlite3.Row]:
         """Lead rows, highest score first; only those new or changed since a time when given."""

@@ -2,61 +2,36 @@
 
 A lead counts once per set of runs, with its strongest outcome (new over changed over
 recurring), and under every category it carries; its site, district and categories are the
-lead's current ones.
+lead's current ones. Every tally row carries its id (``key``, for tools) and the name people
+read (``label``: the category's Chinese name, the site's configured name, the district).
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
-from crawler.leads import review
 from crawler.leads.store import LeadStore
+from crawler.leads.wording import DECIDED, UNKNOWN_PLACE, category_name
 from crawler.runs.health import site_health
-from detectors.categories import CATEGORIES
 
 OUTCOMES = ("new", "changed", "recurring")
-LEAD_FIELDS = (  # what the reports show of a lead (not its body or MinHash)
-    "lead_id, title, url, site, city, district, categories, matched_text, score, first_seen, last_seen, status,"
-    " notes, reviewed_at, evidence_file, evidence_offset, evidence_sha256"
-)
-VERDICTS = (*review.VERDICTS, "open")  # the analyst's verdicts, and none yet
-UNKNOWN = "(未注明)"  # a lead whose page names no district or city
-
-
-def crawl_runs(store: LeadStore, start: date, end: date) -> list[sqlite3.Row]:
-    """The crawl runs started on the days from ``start`` to ``end`` (local dates, inclusive)."""
-    return store.conn.execute(
-        "SELECT * FROM runs WHERE kind = 'crawl' AND substr(started_at, 1, 10) BETWEEN ? AND ? ORDER BY run_id",
-        (start.isoformat(), end.isoformat()),
-    ).fetchall()
+VERDICTS = (*DECIDED, "open")  # the analyst's verdicts, and none yet
+UNKNOWN = UNKNOWN_PLACE
 
 
 def run_leads(store: LeadStore, run_ids: Sequence[int]) -> list[dict]:
     """The leads these runs recorded, each once, with its outcome across them."""
-    rows = store.conn.execute(
-        f"SELECT {LEAD_FIELDS}, was_new, was_changed FROM leads JOIN ("
-        " SELECT lead_id, MAX(outcome = 'new') AS was_new, MAX(outcome = 'changed') AS was_changed FROM run_leads"
-        " WHERE run_id IN (SELECT value FROM json_each(?)) GROUP BY lead_id) USING (lead_id)"
-        " ORDER BY score DESC, lead_id",
-        (json.dumps(list(run_ids)),),
-    ).fetchall()
     return [
         {**dict(row), "outcome": "new" if row["was_new"] else "changed" if row["was_changed"] else "recurring"}
-        for row in rows
+        for row in store.read.run_leads(run_ids)
     ]
 
 
 def active_leads(store: LeadStore, start: date, end: date) -> list[dict]:
     """Leads seen at any time in the period (first seen before its end, last seen after its start)."""
-    rows = store.conn.execute(
-        f"SELECT {LEAD_FIELDS} FROM leads WHERE substr(first_seen, 1, 10) <= ? AND substr(last_seen, 1, 10) >= ?"
-        " ORDER BY score DESC, lead_id",
-        (end.isoformat(), start.isoformat()),
-    ).fetchall()
+    rows = store.read.active_leads(start.isoformat(), end.isoformat())
     return [{**dict(row), "verdict": row["status"] or "open"} for row in rows]
 
 
@@ -69,7 +44,11 @@ def categories(lead: dict) -> list[str]:
 
 
 def tally(
-    leads: Iterable[dict], keys: Callable[[dict], Iterable[str]], field: str, buckets: Sequence[str]
+    leads: Iterable[dict],
+    keys: Callable[[dict], Iterable[str]],
+    field: str,
+    buckets: Sequence[str],
+    name: Callable[[str], str] = str,
 ) -> list[dict]:
     """Rows of {key, label, <bucket>…, total} counting each lead's ``field`` under each of its keys; biggest first."""
     counts: dict[str, Counter] = defaultdict(Counter)
@@ -77,17 +56,20 @@ def tally(
         for key in keys(lead):
             counts[key][lead[field]] += 1
     rows = [
-        {"key": key, "label": CATEGORIES.get(key, ""), **{b: c[b] for b in buckets}, "total": sum(c.values())}
+        {"key": key, "label": name(key), **{b: c[b] for b in buckets}, "total": sum(c.values())}
         for key, c in counts.items()
     ]
     return sorted(rows, key=lambda row: (-row["total"], row["key"]))
 
 
-def breakdown(leads: list[dict], field: str, buckets: Sequence[str]) -> dict[str, list[dict]]:
-    """The same tally by category, site and district."""
+def breakdown(
+    leads: list[dict], field: str, buckets: Sequence[str], site_names: dict[str, str] | None = None
+) -> dict[str, list[dict]]:
+    """The same tally by category, site and district, with the names people read."""
+    sites = site_names or {}
     return {
-        "by_category": tally(leads, categories, field, buckets),
-        "by_site": tally(leads, lambda lead: [lead["site"]], field, buckets),
+        "by_category": tally(leads, categories, field, buckets, category_name),
+        "by_site": tally(leads, lambda lead: [lead["site"]], field, buckets, lambda s: sites.get(s, s)),
         "by_district": tally(leads, lambda lead: [district(lead)], field, buckets),
     }
 
@@ -99,20 +81,13 @@ def totals(leads: list[dict], field: str, buckets: Sequence[str]) -> dict[str, i
 
 def outcome_totals(store: LeadStore, run_ids: Sequence[int]) -> dict[str, int]:
     """Leads new / changed / recurring over these runs (each lead once, strongest outcome), in SQL."""
-    row = store.conn.execute(
-        "SELECT COALESCE(SUM(n), 0) AS new, COALESCE(SUM(c AND NOT n), 0) AS changed,"
-        " COALESCE(SUM(NOT n AND NOT c), 0) AS recurring, COUNT(*) AS total FROM ("
-        " SELECT MAX(outcome = 'new') AS n, MAX(outcome = 'changed') AS c FROM run_leads"
-        " WHERE run_id IN (SELECT value FROM json_each(?)) GROUP BY lead_id)",
-        (json.dumps(list(run_ids)),),
-    ).fetchone()
-    return dict(row)
+    return store.read.outcome_totals(run_ids)
 
 
 def trend(store: LeadStore, start: date, end: date) -> list[dict]:
     """One row per day with crawl runs: leads new / changed / recurring that night, listings, failed sites."""
     runs_by_day: dict[str, list[int]] = defaultdict(list)
-    for run in crawl_runs(store, start, end):
+    for run in store.read.crawl_runs(start.isoformat(), end.isoformat()):
         runs_by_day[run["started_at"][:10]].append(run["run_id"])
     nights = []
     for day, run_ids in sorted(runs_by_day.items()):

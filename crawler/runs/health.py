@@ -68,13 +68,7 @@ def site_health(store: LeadStore, run_id: int) -> list[SiteHealth]:
     """Every site of a run, judged against its last HISTORY runs of the same kind."""
     judged = []
     for row in store.site_results(run_id):
-        history = store.conn.execute(
-            "SELECT s.listings FROM run_sites s JOIN runs r USING (run_id)"
-            " WHERE s.site = ? AND s.run_id < ? AND r.kind = (SELECT kind FROM runs WHERE run_id = ?)"
-            " ORDER BY s.run_id DESC LIMIT ?",
-            (row["site"], run_id, run_id, HISTORY),
-        ).fetchall()
-        judged.append(judge(row, [h["listings"] for h in history]))
+        judged.append(judge(row, store.read.site_history(row["site"], run_id, HISTORY)))
     return judged
 
 

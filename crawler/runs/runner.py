@@ -10,7 +10,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 
 from crawler.config.settings import scrapy_settings
-from crawler.leads.export import export_store
+from crawler.leads.export import ExportSettings, export_store
 from crawler.leads.store import LeadStore
 from crawler.runs.health import SiteHealth, record_missing, run_status, site_health
 from detectors.engine import EngineConfig
@@ -23,6 +23,7 @@ class RunOutcome:
     sites: list[SiteHealth]  # one health row per site: pages, listings, errors, finish reason, verdict
     leads: int  # leads in reports/leads.csv
     todays: int  # leads new or changed today
+    workbook: Path | None = None  # the analyst's new workbook, when the run wrote one
 
 
 def log_path(reports_dir: Path, kind: str, verbose: bool) -> Path | None:
@@ -39,12 +40,14 @@ def run(
     contact: str,
     engine: EngineConfig,
     resume: bool = False,
+    export: ExportSettings | None = None,
 ) -> RunOutcome:
     """Record a run, crawl with the given spider classes, judge each site's health, then export the leads.
 
     With ``resume`` (the nightly crawl, which holds the crawl lock), a run of the same kind that
     never finished (the process was killed) is continued: pages it stored are not fetched again.
-    Scrapy's log goes to reports/logs/<kind>-<date>.log, or to stderr with ``verbose``.
+    Scrapy's log goes to reports/logs/<kind>-<date>.log, or to stderr with ``verbose``. ``export``
+    says how the leads files are written afterwards (the nightly crawl gives the analyst a new workbook).
     """
     with LeadStore(db) as store:
         resume_since = store.interrupted_run(kind) if resume else ""
@@ -54,10 +57,12 @@ def run(
     for spider_cls, kwargs in spiders:
         process.crawl(spider_cls, **kwargs)
     process.start()
-    return finish(db, run_id, reports_dir, [spider_cls.name for spider_cls, _ in spiders])
+    return finish(db, run_id, reports_dir, [spider_cls.name for spider_cls, _ in spiders], export)
 
 
-def finish(db: Path, run_id: int, reports_dir: Path, expected: list[str]) -> RunOutcome:
+def finish(
+    db: Path, run_id: int, reports_dir: Path, expected: list[str], export: ExportSettings | None = None
+) -> RunOutcome:
     """Close the run with a status from the ``expected`` sites' rows, then write the leads files."""
     with LeadStore(db) as store:
         record_missing(store, run_id, expected)
@@ -65,6 +70,6 @@ def finish(db: Path, run_id: int, reports_dir: Path, expected: list[str]) -> Run
         status = run_status(sites)
         store.finish_run(run_id, status)
         if status == "failed":  # nothing came in: the reports stay as they were
-            return RunOutcome(run_id, status, sites, store.conn.execute("SELECT count(*) FROM leads").fetchone()[0], 0)
-        leads, todays = export_store(store, reports_dir)
-    return RunOutcome(run_id, status, sites, leads, todays)
+            return RunOutcome(run_id, status, sites, store.read.lead_count(), 0)
+        exported = export_store(store, reports_dir, settings=export)
+    return RunOutcome(run_id, status, sites, exported.total, exported.todays, exported.workbook)

@@ -19,6 +19,7 @@ from pathlib import Path
 from crawler.config.site_config import SiteConfig
 from crawler.errors import TutorWatchError
 from crawler.evidence.warc import EvidenceWriter
+from crawler.leads.export import ExportSettings
 from crawler.leads.store import LeadStore, evidence_dir
 from crawler.pipelines.store import COMMIT_PAGES, store_listing
 from crawler.runs.runner import RunOutcome, finish, log_path
@@ -111,7 +112,13 @@ def _log_to(path: Path | None) -> None:
 
 
 def crawl_redis(
-    sites: list[SiteConfig], redis_url: str, db: Path, reports_dir: Path, verbose: bool, patience: float
+    sites: list[SiteConfig],
+    redis_url: str,
+    db: Path,
+    reports_dir: Path,
+    verbose: bool,
+    patience: float,
+    export: ExportSettings | None = None,
 ) -> RunOutcome:
     """Seed, write and finish one distributed crawl. ``patience``: seconds to wait while no worker is live."""
     from crawler.spiders.site_spider import SiteSpider
@@ -143,4 +150,4 @@ def crawl_redis(
                 store.record_site(run_id, site, **_site_row(site, statuses, lost=not finished))
     finally:
         frontier.release_writer()
-    return finish(db, run_id, reports_dir, names)
+    return finish(db, run_id, reports_dir, names, export)
