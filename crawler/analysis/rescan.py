@@ -3,7 +3,7 @@
 After a rule change or a new model, the analyst needs to know which leads today's engine would
 no longer flag, which it now flags, and whose categories moved. Each lead is analysed again from
 the fields the store kept (title, body, publisher, contact, platform) and the text of its
-pictures from the image cache (crawler/images/cache.py), exactly as a crawl would analyse the
+pictures from the image cache (crawler/leads/image_cache.py), exactly as a crawl would analyse the
 page. Unless it is a dry run, the new analysis and its stamp replace the stored one (the
 verdict, notes and evidence stay), and a lead whose findings changed counts as changed today,
 as after a crawl.
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from crawler.analysis.pool import analyze_batch, run_tasks
-from crawler.images.cache import ImageCache
+from crawler.leads.image_cache import ImageCache
 from crawler.leads.store import LeadStore, analysis_columns
 from detectors.engine import EngineConfig
 from detectors.image_part import with_images

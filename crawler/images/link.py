@@ -12,9 +12,9 @@ from pathlib import Path
 
 from scrapy.crawler import Crawler
 
-from crawler.images.cache import ImageCache
 from crawler.images.reading import ImageAnalysis, ImageJob, read_pictures
 from crawler.images.stage import ImageStage
+from crawler.leads.image_cache import ImageCache
 from crawler.pipelines.store import SharedStore
 from detectors.engine import Engine
 from detectors.models import Analysis, Document
@@ -46,5 +46,5 @@ class PicturesLink:
         if self.db is None or self.stage.cache is None:
             return
         spider = getattr(self.crawler, "spider", None)
-        self.stage.record(self.stage.cache.conn, self.run_id, getattr(spider, "name", "?"))
+        self.stage.record(self.run_id, getattr(spider, "name", "?"))
         SharedStore.release(self.db)

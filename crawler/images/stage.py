@@ -13,13 +13,11 @@ from collections import Counter
 from typing import Any
 
 from crawler.extraction.listing import CrawledListing
-from crawler.images.cache import ImageCache
 from crawler.images.reading import ImageAnalysis, ImageJob, ImageRead, Picture
+from crawler.leads.image_cache import ImageCache
 from crawler.leads.store import now
 from detectors.models import Analysis, Document
 from detectors.ocr import ImageText
-
-OUTCOMES = ("read", "cached", "skipped", "failed")
 
 
 class ImageStage:
@@ -69,11 +67,7 @@ class ImageStage:
             with contextlib.suppress(sqlite3.Error):  # a cache row lost costs one read next night, never the listing
                 self.cache.remember(reads, now())
 
-    def record(self, conn: sqlite3.Connection | None, run_id: int, site: str) -> None:
+    def record(self, run_id: int, site: str) -> None:
         """The night's counts of this site's pictures, for the report."""
-        if conn is None or not any(self.counts.values()):
-            return
-        conn.executemany(
-            "INSERT OR REPLACE INTO run_images (run_id, site, outcome, images) VALUES (?, ?, ?, ?)",
-            [(run_id, site, outcome, self.counts[outcome]) for outcome in OUTCOMES],
-        )
+        if self.cache is not None and any(self.counts.values()):
+            self.cache.record_counts(run_id, site, dict(self.counts))

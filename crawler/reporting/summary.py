@@ -15,9 +15,9 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from crawler.errors import TutorWatchError
-from crawler.images.counts import image_counts
 from crawler.leads.explain import explain
 from crawler.leads.findings import loaded
+from crawler.leads.image_cache import ImageCache
 from crawler.leads.localtime import DEFAULT_TZ, shown
 from crawler.leads.review import label
 from crawler.leads.store import LeadStore, now
@@ -111,7 +111,7 @@ def night_summary(
         "sites": [h.as_dict() | {"name": names.get(h.site, h.site)} for h in health],
         "failed_sites": [h.site for h in health if h.health == "failed"],
         "faults": [dict(row) for row in store.faults(run_id)],
-        "images": image_counts(store.conn, run_id),  # pictures read, cached, skipped, failed per site
+        "images": ImageCache(store.conn).counts(run_id),  # pictures read, cached, skipped, failed per site
         "leads": totals(leads, "outcome", OUTCOMES),
         **breakdown(leads, "outcome", OUTCOMES, names),
         "trend": trend(store, day - timedelta(days=TREND_NIGHTS - 1), day),

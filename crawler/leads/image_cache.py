@@ -1,8 +1,9 @@
-"""The text of every picture ever read, by the SHA-256 of its bytes: a picture is read once per store and stamp.
+"""The store's pictures: the text of every picture ever read, by the SHA-256 of its bytes (read once per store
+and stamp), each listing's pictures, which bytes a URL gave, and a night's picture counts.
 
 The stamp names the OCR engine, its version and the settings, so a new engine or setting reads
 pictures again. Rows are written through the crawl's one store connection (inside its open
-batch); ``image_url`` remembers which bytes a URL gave last time, for the night's counts.
+batch). The SQL of pictures lives here, beside the rest of the store's (crawler/leads/).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ def from_json(sha256: str, raw: str) -> ImageText:
         data["animated"],
         data["cut"],
     )
+
+
+OUTCOMES = ("read", "cached", "skipped", "failed")  # what became of a picture: the night report's counts
 
 
 class ImageCache:
@@ -116,3 +120,19 @@ class ImageCache:
             pictures.extend([("", None)] * (number - 1 - len(pictures)))
             pictures.append((source, from_json(sha256, raw) if raw else None))
         return found
+
+    def record_counts(self, run_id: int, site: str, counts: dict[str, int]) -> None:
+        """The night's counts of one site's pictures, for the report."""
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO run_images (run_id, site, outcome, images) VALUES (?, ?, ?, ?)",
+            [(run_id, site, outcome, counts.get(outcome, 0)) for outcome in OUTCOMES],
+        )
+
+    def counts(self, run_id: int) -> list[dict]:
+        """One row per site that read pictures in the run, with each outcome's count."""
+        sites: dict[str, dict] = {}
+        for site, outcome, images in self.conn.execute(
+            "SELECT site, outcome, images FROM run_images WHERE run_id = ? ORDER BY site", (run_id,)
+        ):
+            sites.setdefault(site, {"site": site, **dict.fromkeys(OUTCOMES, 0)})[outcome] = images
+        return list(sites.values())
