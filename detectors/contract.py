@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from detectors.models import Analysis, Finding
 
 
 def finding_json(finding: Finding) -> dict[str, Any]:
-    """``text`` is exactly ``document.text[start:end]``: ``title + "\\n" + text`` for ``scan``'s input."""
+    """``text`` is exactly ``document.text[start:end]``: ``title + "\\n" + text`` for ``scan``'s input.
+
+    A finding read from a picture also has ``image``: its number, source, sha256 and box (x0, y0, x1, y1).
+    """
+    image = finding.image
+    where = {} if image is None else {"image": {**asdict(image), "box": list(image.box)}}
     return {
         "category": finding.category,
         "rule": finding.rule,
@@ -19,6 +25,7 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "confidence": finding.confidence,
         "explanation": finding.explanation,
         "spans": [{"text": s.text, "start": s.start, "end": s.end} for s in finding.spans],
+        **where,
     }
 
 

@@ -48,8 +48,8 @@ class Reading:
 
     @cached_property
     def content(self) -> str:
-        """The listing's own text (title + "\\n" + body), folded: what rules, classifier and signature read."""
-        return self.folded.text[: self.bounds[CONTENT_PARTS[-1]][1]]
+        """The listing's own text (title, body, image text), folded: what rules, classifier and signature read."""
+        return self.folded.text[: max(self.bounds[name][1] for name in CONTENT_PARTS if name in self.bounds)]
 
     def part(self, name: str) -> str:
         """The folded text of one part ('' when the document lacks it)."""

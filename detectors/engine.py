@@ -26,6 +26,7 @@ from detectors.deobfuscate import Deobfuscator
 from detectors.detector import Detector, Reading
 from detectors.errors import ConfigError
 from detectors.folding import Folder
+from detectors.image_part import traced
 from detectors.models import Analysis, Document, Stamp
 from detectors.registry import REGISTRY, RegistryDetector, registry_hash
 from detectors.rule_detector import RuleDetector
@@ -147,10 +148,13 @@ class Engine:
     def conclude(self, reading: Reading) -> Analysis:
         verdict = self.scoring.judge(reading)
         prediction = reading.prediction
+        findings = (*reading.findings, *verdict.model_findings)
+        if reading.doc.images:  # a finding read from a picture names the picture and where in it
+            findings = tuple(traced(reading.doc, finding) for finding in findings)
         return Analysis(
             score=verdict.score,
             flagged=verdict.flagged,
-            findings=(*reading.findings, *verdict.model_findings),
+            findings=findings,
             model_score=round(prediction.violation, 4) if prediction is not None else None,
             contacts=tuple(reading.contacts),
             institutions=tuple(i.name for i in reading.institutions),

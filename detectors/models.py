@@ -7,9 +7,48 @@ from functools import cached_property
 
 # The parts a document's text is made of, in order. Title and body are always there (joined by a
 # line break); a further part is appended after a line break only when it is not empty. A new
-# part (text read from the listing's images, say) is one more field below and one more name here.
-EXTRA_PARTS: tuple[str, ...] = ("publisher", "contact")
-CONTENT_PARTS: tuple[str, ...] = ("title", "body")  # the listing's own text: what rules and classifier read
+# part is one more field below and one more name here. ``image_text`` (the lines read from the
+# listing's pictures) comes first, so title, body and image text stay one stretch of text that
+# rules, classifier and signature read together (一对一 on the page and 初中数学 in the poster meet).
+EXTRA_PARTS: tuple[str, ...] = ("image_text", "publisher", "contact")
+CONTENT_PARTS: tuple[str, ...] = ("title", "body", "image_text")  # what rules, classifier and signature read
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1: pixels of the image, upright as a browser shows it
+
+
+@dataclass(frozen=True)
+class ImageLine:
+    """One recognised line of a picture: its [start, end) inside ``Document.image_text`` and its box."""
+
+    start: int
+    end: int
+    box: Box
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """One picture whose lines are in ``Document.image_text``: which picture, and where its lines are."""
+
+    number: int  # 1-based, in the order of the listing's pictures ("图片 2")
+    source: str  # the image URL, or the file given to ``scan``
+    sha256: str  # of the image bytes, as fetched
+    start: int  # [start, end) of its lines inside image_text
+    end: int
+    lines: tuple[ImageLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImageOrigin:
+    """Where in a picture a finding's characters were read: the leads file and explanation name it."""
+
+    number: int
+    source: str
+    sha256: str
+    box: Box  # the cover of the boxes of the lines the finding quotes
+    text: str = ""  # the characters of the picture the finding quotes
+
+    def describe(self) -> str:
+        x0, y0, x1, y1 = self.box
+        return f"图片 {self.number}（sha256 {self.sha256[:12]}），位置 ({x0},{y0})-({x1},{y1})"
 
 
 @dataclass(frozen=True)
@@ -25,6 +64,8 @@ class Document:
     platform: str | None = None
     publisher: str = ""
     contact: str = ""
+    image_text: str = ""  # the lines read from the listing's pictures (detectors/image_part.py builds it)
+    images: tuple[ImageRef, ...] = ()
 
     @cached_property
     def ranges(self) -> dict[str, tuple[int, int]]:
@@ -66,6 +107,7 @@ class Finding:
     span: Span  # the evidence in one piece: all spans' cover when short, else the first span
     spans: tuple[Span, ...]
     explanation: str
+    image: ImageOrigin | None = None  # set when the evidence was read from a picture
 
 
 @dataclass(frozen=True)

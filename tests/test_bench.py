@@ -25,6 +25,7 @@ TINY = {
         ["--pages", "120", "--skip-redis", "--server", "python"],
         ["plain ", "full ", "full / plain: "],
     ),
+    "image_crawl.py": (["--tiny"], ["| images off |", "| images on, night 2 |", "pages/s with images / without"]),
     "render_speed.py": (
         ["--pages", "4", "--lists", "4", "--browser-pages", "2"],
         [

@@ -14,6 +14,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any, TypeVar
 
+from crawler.images.reading import ImageAnalysis, ImageJob, analyze_work
 from detectors.engine import Engine, EngineConfig
 from detectors.errors import DetectorError
 from detectors.models import Analysis, Document
@@ -38,8 +39,9 @@ def _run(task: Task, batch: Any) -> Any:
     return task(_engine, batch)
 
 
-def analyze_batch(engine: Engine, docs: list[Document]) -> list[Analysis]:
-    return engine.analyze_many(docs)
+def analyze_batch(engine: Engine, docs: list[Document | ImageJob]) -> list[Analysis | ImageAnalysis]:
+    """Analyses in order; a listing with pictures has them read here first (OCR runs where detection runs)."""
+    return analyze_work(engine, docs)
 
 
 def _ready(engine: Engine, _: object) -> str:

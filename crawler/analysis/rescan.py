@@ -2,10 +2,11 @@
 
 After a rule change or a new model, the analyst needs to know which leads today's engine would
 no longer flag, which it now flags, and whose categories moved. Each lead is analysed again from
-the fields the store kept (title, body, publisher, contact, platform), exactly as a crawl would
-analyse the page. Unless it is a dry run, the new analysis and its stamp replace the stored
-one (the verdict, notes and evidence stay), and a lead whose findings changed counts as changed
-today, as after a crawl.
+the fields the store kept (title, body, publisher, contact, platform) and the text of its
+pictures from the image cache (crawler/leads/image_cache.py), exactly as a crawl would analyse the
+page. Unless it is a dry run, the new analysis and its stamp replace the stored one (the
+verdict, notes and evidence stay), and a lead whose findings changed counts as changed today,
+as after a crawl.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from crawler.analysis.pool import analyze_batch, run_tasks
+from crawler.leads.image_cache import ImageCache
 from crawler.leads.store import LeadStore, analysis_columns
 from detectors.engine import EngineConfig
+from detectors.image_part import with_images
 from detectors.models import Analysis, Document
 
 KINDS = {
@@ -70,10 +73,13 @@ def rescan(store: LeadStore, config: EngineConfig, jobs: int = 1, dry_run: bool 
     report = RescanReport()
     waiting: deque[list[sqlite3.Row]] = deque()
 
+    cache = ImageCache(store.conn)
+
     def documents() -> Iterator[list[Document]]:
         for rows in store.read.stored_leads():
             waiting.append(rows)
-            yield [lead_document(row) for row in rows]
+            pictures = cache.lead_pictures([row["lead_id"] for row in rows])  # read from the cache, never again
+            yield [with_images(lead_document(row), pictures.get(row["lead_id"], [])) for row in rows]
 
     for analyses in run_tasks(config, jobs, analyze_batch, documents()):
         rows = waiting.popleft()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from crawler.images.reading import ImageAnalysis, ImageJob, analyze_work, read_json
 from detectors.contract import analysis_json
 from detectors.engine import Engine
 from detectors.models import Analysis, Document
@@ -13,20 +14,30 @@ if TYPE_CHECKING:  # not imported for real: a worker loading this module must no
     from crawler.cli.scan_input import ScanItem
 
 
-def scan_document(item: ScanItem) -> Document:
-    return Document(item.title, item.text, item.platform, item.publisher, item.contact)
+def scan_document(item: ScanItem) -> Document | ImageJob:
+    document = Document(item.title, item.text, item.platform, item.publisher, item.contact)
+    return ImageJob(document, item.pictures) if item.pictures else document
+
+
+def analysed_with_pictures(engine: Engine, items: list[ScanItem]) -> list[Analysis | ImageAnalysis | None]:
+    """Each item's analysis (with its pictures' reads when it has some; None for an unreadable item), in order."""
+    found = iter(analyze_work(engine, [scan_document(item) for item in items if item.error is None]))
+    return [next(found) if item.error is None else None for item in items]
 
 
 def analysed(engine: Engine, items: list[ScanItem]) -> list[Analysis | None]:
     """Each item's analysis (None for an item that could not be read), in order."""
-    found = iter(engine.analyze_many([scan_document(item) for item in items if item.error is None]))
-    return [next(found) if item.error is None else None for item in items]
+    return [
+        result.analysis if isinstance(result, ImageAnalysis) else result
+        for result in analysed_with_pictures(engine, items)
+    ]
 
 
 def json_lines(engine: Engine, items: list[ScanItem]) -> list[tuple[str, str | None]]:
     """(the JSON line of the contract, the input error or None) per item: a worker hands back text, not objects."""
     out = []
-    for item, analysis in zip(items, analysed(engine, items), strict=True):
+    for item, result in zip(items, analysed_with_pictures(engine, items), strict=True):
+        analysis = result.analysis if isinstance(result, ImageAnalysis) else result
         if analysis is None:
             record = {
                 "id": item.id,
@@ -38,5 +49,7 @@ def json_lines(engine: Engine, items: list[ScanItem]) -> list[tuple[str, str | N
             }
         else:
             record = analysis_json(item.id, analysis)
+            if isinstance(result, ImageAnalysis):
+                record["images"] = [read_json(read) for read in result.reads]
         out.append((json.dumps(record, ensure_ascii=False, allow_nan=False), item.error))
     return out

@@ -212,6 +212,8 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
         obj["engine"],
         export=export_settings(obj, sites=sites),
     )
+    from crawler.images.reading import read_json
+
     failed = [url for url in wanted if not hasattr(results.get(url), "listing")]
     out = []
     with LeadStore(obj["db"]) as store:
@@ -227,6 +229,9 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
             row = store.read.lead_by_url(listing.url)
             seen = store.read.lead_outcome(outcome.run_id, row["lead_id"]) if row is not None else ""
             facts = page_facts(url, listing, analysis, row, seen, evidence_dir(obj["db"]), ZoneInfo(obj["tz"]))
+            facts["images"] = [
+                read_json(read) for read in result.image_reads
+            ]  # the page's pictures: what became of each
             out.append(facts)
             if fmt == "text":
                 print_analysis(console, f"{url} — {listing.title}", analysis)

@@ -222,11 +222,17 @@ def evidence_verify(obj: dict) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the PNG screenshot here (pages rendered in the browser).",
 )
+@click.option(
+    "--pictures",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the pictures whose text produced a finding into this folder.",
+)
 @click.pass_obj
-def evidence_show(obj: dict, lead: str, extract: Path | None, screenshot: Path | None) -> None:
-    """Print what is kept for a lead (URL, fetch time, file, offset, SHA-256, headers, screenshot, the stamp of
-    the rules, model and threshold that flagged it); extract them."""
+def evidence_show(obj: dict, lead: str, extract: Path | None, screenshot: Path | None, pictures: Path | None) -> None:
+    """Print what is kept for a lead (URL, fetch time, file, offset, SHA-256, headers, screenshot, pictures, the
+    stamp of the rules, model and threshold that flagged it); extract them."""
     from crawler.evidence.warc import kept_page, verify
+    from crawler.images.evidence import pictures_kept, write_pictures
     from crawler.leads.export import write_atomic
     from crawler.leads.store import LeadStore, evidence_dir
 
@@ -246,6 +252,7 @@ def evidence_show(obj: dict, lead: str, extract: Path | None, screenshot: Path |
         f"file: {folder / row['evidence_file']} @ {row['evidence_offset']} ({row['evidence_length']} bytes)\n"
         f"sha256: {row['evidence_sha256']} ({'verified' if problem is None else problem})\n"
         f"screenshot: {png}\n"
+        f"{pictures_kept(page.images)}"
         f"analysed with: {row['stamp'] or 'no stamp (analysed before stamps; `tutorwatch rescan` stamps it)'}\n\n"
         f"{page.head.strip()}"
     )
@@ -258,6 +265,9 @@ def evidence_show(obj: dict, lead: str, extract: Path | None, screenshot: Path |
             raise TutorWatchError(f"lead {lead} has no screenshot: its page was fetched over plain HTTP")
         write_atomic(screenshot, page.screenshot)
         click.echo(f"screenshot ({len(page.screenshot)} bytes) written to {screenshot}")
+    if pictures is not None:
+        for path in write_pictures(page.images, pictures):
+            click.echo(f"picture written to {path}")
 
 
 @cli.command()

@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
 from crawler.errors import TutorWatchError
 from crawler.extraction.listing import cut_body, cut_field
 from crawler.extraction.main_text import main_text
+from crawler.images.files import Picture, image_file
 from detectors.categories import PLATFORMS
 from detectors.clean_text import clean_text
 
@@ -37,6 +38,7 @@ class ScanItem:
     error: str | None = None
     publisher: str = ""
     contact: str = ""
+    pictures: tuple[tuple[str, Picture], ...] = ()  # "images": each file's bytes, or why it cannot be read
 
 
 def guess_format(name: str) -> str:
@@ -81,7 +83,11 @@ def _jsonl_item(number: int, line: str) -> ScanItem:
         return ScanItem(ident, "", "", None, f"line {number}: 'title', 'text' (and others) must be strings")
     if platform is not None and platform not in PLATFORMS:
         return ScanItem(ident, "", "", None, f"line {number}: unknown platform {clean_text(str(platform))!r}")
-    return _item(ident, title, text, platform, publisher, contact)
+    images = obj.get("images", [])
+    if not isinstance(images, list) or not all(isinstance(image, str) for image in images):
+        return ScanItem(ident, "", "", None, f"line {number}: 'images' must be a list of file names")
+    item = _item(ident, title, text, platform, publisher, contact)
+    return replace(item, pictures=tuple((image, image_file(image)) for image in images))
 
 
 def _lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, bytes | None]]:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from crawler.errors import ConfigError
 from crawler.extraction.api_pages import PATH, parse_stop  # the grammar lives with the code that applies it
+from crawler.images.options import ImageOptions
 from detectors.categories import PLATFORMS
 
 SITES_DIR = Path(__file__).resolve().parents[1] / "sites"
@@ -180,6 +181,7 @@ class DetailFields(_Strict):
     district: str | None = None
     price: str | None = None
     posted_at: str | None = None
+    images: str | None = None  # the listing's pictures (img, or img::attr(src)); default: the <img> in body
 
     @field_validator("*")
     @classmethod
@@ -235,6 +237,7 @@ class SiteConfig(_Strict):
     render: bool | Literal["lists", "details"] = False  # which pages a browser renders; true = all
     render_hosts: tuple[str, ...] = ()  # other host[:port]s the browser may load for this site (a CDN); else none
     cookies: bool = False  # keep the site's cookies and send them back (a site that needs a session)
+    images: ImageOptions = ImageOptions()  # read the text of the listing's pictures (off by default)
 
     @model_validator(mode="after")
     def _coherent(self) -> SiteConfig:
@@ -242,7 +245,7 @@ class SiteConfig(_Strict):
         if self.detail.source == "items":
             if spec.format != "json" or not spec.items or not spec.item_url:
                 raise ValueError("detail.source: items needs list.format: json, list.items and list.item_url")
-            for name, path in self.detail.model_dump(exclude={"source"}).items():
+            for name, path in self.detail.model_dump(exclude={"source", "images"}).items():
                 if path is not None:
                     try:
                         json_path(path)

@@ -54,6 +54,7 @@ class Capture:
     screenshot: bytes | None = None  # full-page PNG, for pages rendered in the browser
     method: str = "GET"
     request_body: bytes = b""  # what a POST API was sent (its query: which page, which city)
+    images: tuple[Capture, ...] = ()  # pictures of the page whose text produced a finding, kept beside it
 
 
 @dataclass(frozen=True)
@@ -141,9 +142,11 @@ class EvidenceWriter:
             warc_headers_dict={"WARC-Date": page.fetched_at},
         )
         writer.write_request_response_pair(request, response)
+        response_id = response.rec_headers.get_header("WARC-Record-ID")
         if page.screenshot is not None:
-            response_id = response.rec_headers.get_header("WARC-Record-ID")
             writer.write_record(_screenshot_record(writer, page, page.screenshot, response_id))
+        for image in page.images:  # inside the same offset and length: the lead's one SHA-256 covers them
+            writer.write_record(_image_record(writer, image, response_id))
         data = buffer.getvalue()
         with self.path.open("ab") as handle:
             offset = handle.tell()
@@ -160,6 +163,19 @@ def _screenshot_record(writer: WARCWriter, page: Capture, png: bytes, response_i
         payload=io.BytesIO(png),
         warc_content_type="image/png",
         warc_headers_dict={"WARC-Date": page.fetched_at, "WARC-Concurrent-To": response_id},
+    )
+
+
+def _image_record(writer: WARCWriter, image: Capture, page_id: str) -> ArcWarcRecord:
+    """A picture as a ``response`` record of its own URL, tied to its page (warcio adds its SHA-1 digests)."""
+    headers = [(k, v) for k, v in image.headers if k.lower() not in DROPPED_HEADERS]
+    headers.append(("Content-Length", str(len(image.body))))
+    return writer.create_warc_record(
+        image.url,
+        "response",
+        payload=io.BytesIO(image.body),
+        http_headers=StatusAndHeaders(f"{image.status} {_phrase(image.status)}", headers, protocol="HTTP/1.1"),
+        warc_headers_dict={"WARC-Date": image.fetched_at, "WARC-Concurrent-To": page_id},
     )
 
 
@@ -194,18 +210,36 @@ class KeptPage:
     head: str  # HTTP status line and headers
     body: bytes
     screenshot: bytes | None  # the PNG of a rendered page
+    images: tuple[KeptImage, ...] = ()  # pictures whose text produced a finding
+
+
+@dataclass(frozen=True)
+class KeptImage:
+    url: str
+    sha256: str  # of the body as kept: the sha256 a finding names
+    content_type: str
+    body: bytes
 
 
 def kept_page(directory: Path, file: str, offset: int, length: int) -> KeptPage:
-    """The stored response (and screenshot, if the page was rendered) of one lead."""
+    """The stored response (and screenshot, if the page was rendered, and pictures) of one lead."""
     response: tuple[str, str, bytes] | None = None
     screenshot = None
+    images = []
     for record in ArchiveIterator(io.BytesIO(read_bytes(directory, file, offset, length))):
-        if record.rec_type == "response":
+        if record.rec_type == "response" and response is None:
             head = record.http_headers.to_str() if record.http_headers else ""
             response = (record.rec_headers.get_header("WARC-Target-URI"), head, record.content_stream().read())
+        elif record.rec_type == "response":  # the page's pictures follow it
+            body = record.content_stream().read()
+            kind = record.http_headers.get_header("Content-Type", "") if record.http_headers else ""
+            images.append(KeptImage(record.rec_headers.get_header("WARC-Target-URI"), _sha(body), kind, body))
         elif record.rec_type == "resource" and record.content_type == "image/png":
             screenshot = record.content_stream().read()
     if response is None:
         raise TutorWatchError(f"{directory / file}@{offset}: no response record there")
-    return KeptPage(*response, screenshot)
+    return KeptPage(*response, screenshot, tuple(images))
+
+
+def _sha(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()

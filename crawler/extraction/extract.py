@@ -162,7 +162,7 @@ def api_listings(response: TextResponse, site: SiteConfig, doc: Any) -> tuple[li
 
 def extract_listing(response: TextResponse, site: SiteConfig) -> Listing:
     """The listing on a detail page, by the site's field selectors."""
-    fields = site.detail.model_dump(exclude={"source"})
+    fields = site.detail.model_dump(exclude={"source", "images"})  # pictures are fetched, not read as text
     page = page_selector(response)
     values = {name: field_text(page, query) for name, query in fields.items() if query is not None}
     return Listing(

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field, fields
 
 from crawler.evidence.warc import Capture
+from crawler.images.fetching import FetchedImage
+from crawler.images.reading import ImageRead
 from detectors.clean_text import clean_text
 from detectors.models import Analysis, Document
 
@@ -86,6 +88,8 @@ class CrawledListing:
     listing: Listing
     capture: Capture | None = None  # the page as fetched, kept as evidence if it makes a lead
     analysis: Analysis | None = field(default=None)
+    images: tuple[FetchedImage, ...] = ()  # the listing's pictures, when its site reads them
+    image_reads: tuple[ImageRead, ...] = ()  # what became of each picture, once detection has run
     alias: str = ""  # the URL fetched, when the page is a byte-identical copy of listing.url (one lead)
 
     def __repr__(self) -> str:

@@ -50,6 +50,8 @@ def _cut(text: str) -> str:
 def quoted(finding: Finding) -> str:
     """A finding's evidence as written: its span when that covers every piece (they stand close together),
     else its longest piece (the most specific words: 原价9800元现在 rather than 数学)."""
+    if finding.image is not None:  # read from a picture: which picture and where in it, then its characters
+        return f"【{finding.image.describe()}】{_cut(finding.image.text)}"
     spans = finding.spans or (finding.span,)
     if finding.span.start <= spans[0].start and finding.span.end >= spans[-1].end:
         return _cut(finding.span.text)

@@ -220,6 +220,34 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], object], ...] = (
         PRIMARY KEY (run_id, site, field)
     );
     """,
+    # 17: the text of every picture read, by the SHA-256 of its bytes and the OCR stamp (read once per
+    # store, ever), which bytes each image URL gave, each listing's pictures (rescan reads them from the
+    # cache), and a night's picture counts per site
+    """
+    CREATE TABLE image_text (
+        sha256 TEXT NOT NULL,
+        stamp TEXT NOT NULL,
+        text_json TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (sha256, stamp)
+    ) WITHOUT ROWID;
+    CREATE TABLE image_url (url TEXT PRIMARY KEY, sha256 TEXT NOT NULL, seen_at TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE listing_images (
+        url TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        PRIMARY KEY (url, number)
+    ) WITHOUT ROWID;
+    CREATE TABLE run_images (
+        run_id INTEGER NOT NULL REFERENCES runs(run_id),
+        site TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        images INTEGER NOT NULL,
+        PRIMARY KEY (run_id, site, outcome)
+    );
+    """,
 )
 
 

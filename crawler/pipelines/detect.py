@@ -26,6 +26,8 @@ from scrapy.exceptions import DropItem
 from crawler.analysis.pool import EnginePool, analyze_batch
 from crawler.config.settings import ENGINE_SETTING
 from crawler.extraction.listing import Item, KnownPage
+from crawler.images.link import PicturesLink, analyze_here
+from crawler.images.reading import ImageAnalysis, ImageJob
 from detectors.engine import Engine, EngineConfig
 from detectors.models import Analysis, Document
 
@@ -49,7 +51,7 @@ class SharedPool:
         self.pool = EnginePool(config, workers)
         self.pool.warm()  # pages are not fetched faster than they can be analysed from the start
         self.users = 0
-        self.waiting: list[tuple[Document, asyncio.Future]] = []
+        self.waiting: list[tuple[Document | ImageJob, asyncio.Future]] = []
         self.timer: asyncio.TimerHandle | None = None
 
     @classmethod
@@ -67,7 +69,7 @@ class SharedPool:
             del self._open[(self.pool.config, self.pool.workers)]
             self.pool.close()
 
-    async def analyze(self, document: Document) -> Analysis:
+    async def analyze(self, document: Document | ImageJob) -> Analysis | ImageAnalysis:
         """The document's analysis, from a worker, once its batch is done."""
         loop = asyncio.get_running_loop()
         answer = loop.create_future()
@@ -90,7 +92,9 @@ class SharedPool:
         done = asyncio.wrap_future(pool.submit(analyze_batch, [document for document, _ in batch]))
         done.add_done_callback(lambda result: self._answer(batch, result, pool))
 
-    def _answer(self, batch: list[tuple[Document, asyncio.Future]], result: asyncio.Future, pool: EnginePool) -> None:
+    def _answer(
+        self, batch: list[tuple[Document | ImageJob, asyncio.Future]], result: asyncio.Future, pool: EnginePool
+    ) -> None:
         cancelled = WorkerDied("the crawl ended before its batch was analysed")
         error = cancelled if result.cancelled() else result.exception()
         if isinstance(error, BrokenProcessPool):
@@ -109,22 +113,26 @@ class SharedPool:
 
 
 class DetectPipeline:
-    def __init__(self, config: EngineConfig, workers: int = DEFAULT_WORKERS) -> None:
+    def __init__(self, config: EngineConfig, workers: int = DEFAULT_WORKERS, crawler: Crawler | None = None) -> None:
         self.config = config
         self.workers = workers
         self.shared: SharedPool | None = None
         self.engine = Engine.shared(config) if workers <= 0 else None
+        self.crawler = crawler
+        self.pictures = PicturesLink(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DetectPipeline:
         config = crawler.settings.get(ENGINE_SETTING) or EngineConfig()
-        return cls(config, crawler.settings.getint(WORKERS_SETTING, DEFAULT_WORKERS))
+        return cls(config, crawler.settings.getint(WORKERS_SETTING, DEFAULT_WORKERS), crawler)
 
     def open_spider(self, spider: Spider | None = None) -> None:
         if self.engine is None:
             self.shared = SharedPool.acquire(self.config, self.workers)
+        self.pictures.open()
 
     def close_spider(self, spider: Spider | None = None) -> None:
+        self.pictures.close()
         if self.shared is not None:
             self.shared.release()
             self.shared = None
@@ -132,13 +140,13 @@ class DetectPipeline:
     async def process_item(self, item: Item, spider: Spider | None = None) -> Item:
         if isinstance(item, KnownPage):
             return item
-        document = item.listing.document()
+        work = self.pictures.stage.job(item, item.listing.document())
         if self.engine is not None:
-            item.analysis = self.engine.analyze(document)
+            item.analysis = self.pictures.stage.settle(item, await analyze_here(self.engine, work))
             return item
         assert self.shared is not None
         try:
-            item.analysis = await self.shared.analyze(document)
+            item.analysis = self.pictures.stage.settle(item, await self.shared.analyze(work))
         except WorkerDied as exc:
             raise DropItem(f"{item.listing.fetched_url}: {exc}") from None
         return item

@@ -14,6 +14,7 @@ from twisted.internet.task import LoopingCall
 
 from crawler.evidence.warc import Capture, EvidenceWriter
 from crawler.extraction.listing import Item, KnownPage
+from crawler.images.evidence import with_pictures
 from crawler.leads.store import LeadStore, evidence_dir
 
 COMMIT_PAGES = 2000  # pages per transaction: a commit costs more than one page's writes (bench/store_scale.py)
@@ -35,7 +36,7 @@ def store_listing(store: LeadStore, evidence: EvidenceWriter, item: Item, run_id
             return "recorded"
         return store.seen_again(item.url, fetched=item.fetched, run_id=run_id)
     assert item.analysis is not None
-    page = item.capture
+    page = with_pictures(item.capture, item) if item.capture is not None else None
     keep = (lambda: evidence.write(page)) if page is not None else None  # before the row pointing at it
     return store.upsert(
         item.listing,

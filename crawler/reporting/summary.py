@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from crawler.errors import TutorWatchError
 from crawler.leads.explain import explain
 from crawler.leads.findings import loaded
+from crawler.leads.image_cache import ImageCache
 from crawler.leads.localtime import DEFAULT_TZ, shown
 from crawler.leads.review import label
 from crawler.leads.store import LeadStore, now
@@ -115,6 +116,7 @@ def night_summary(
         "fields": [gap.as_dict() for gap in gaps],
         "broken_fields": [gap.problem for gap in gaps if gap.broken],
         "same_pages": [dict(row) for row in store.same_pages(run_id)],
+        "images": ImageCache(store.conn).counts(run_id),  # pictures read, cached, skipped, failed per site
         "leads": totals(leads, "outcome", OUTCOMES),
         **breakdown(leads, "outcome", OUTCOMES, names),
         "trend": trend(store, day - timedelta(days=TREND_NIGHTS - 1), day),

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from crawler.evidence.warc import Capture
 from crawler.extraction.listing import CrawledListing, Listing
-from detectors.models import Analysis, Finding, Span, Stamp
+from crawler.images.evidence import with_pictures
+from detectors.models import Analysis, Finding, ImageOrigin, Span, Stamp
 
 BYTES, PAIRS = "$bytes", "$pairs"  # tags for what JSON lacks: bytes, and dicts with non-string keys
 
@@ -53,6 +54,16 @@ def _span(data: dict[str, Any]) -> Span:
     return Span(int(data["start"]), int(data["end"]), str(data["text"]))
 
 
+def _origin(data: dict[str, Any] | None) -> ImageOrigin | None:
+    """The picture a finding was read from (its box back to a tuple), or None for page text."""
+    if not data:
+        return None
+    x0, y0, x1, y1 = (int(v) for v in data["box"])
+    return ImageOrigin(
+        int(data["number"]), str(data["source"]), str(data["sha256"]), (x0, y0, x1, y1), str(data["text"])
+    )
+
+
 def _analysis(data: dict[str, Any]) -> Analysis:
     findings = tuple(
         Finding(
@@ -63,6 +74,7 @@ def _analysis(data: dict[str, Any]) -> Analysis:
             span=_span(f["span"]),
             spans=tuple(_span(s) for s in f["spans"]),
             explanation=f["explanation"],
+            image=_origin(f.get("image")),
         )
         for f in data["findings"]
     )
@@ -85,26 +97,31 @@ def _analysis(data: dict[str, Any]) -> Analysis:
 
 
 def listing_dumps(item: CrawledListing) -> bytes:
-    """A detected listing with what the writer needs: fields, analysis (stamp included), the page for evidence."""
-    return dumps(asdict(item))
+    """A detected listing with what the writer needs: fields, analysis (stamp included), the page for evidence
+    (with the pictures a finding quotes; the others' bytes stay in the worker)."""
+    page = with_pictures(item.capture, item) if item.capture is not None else None
+    return dumps(asdict(replace(item, capture=page, images=(), image_reads=())))
 
 
 def listing_loads(data: bytes | str) -> CrawledListing:
     """The detected listing back; KeyError, TypeError or ValueError when the JSON is not one of ours."""
     doc = loads(data)
     page = doc["capture"]
-    capture = None
-    if page is not None:
-        capture = Capture(
-            url=page["url"],
-            status=int(page["status"]),
-            headers=tuple((str(k), str(v)) for k, v in page["headers"]),
-            body=page["body"] if isinstance(page["body"], bytes) else b"",
-            request_headers=tuple((str(k), str(v)) for k, v in page["request_headers"]),
-            fetched_at=page["fetched_at"],
-            method=str(page.get("method", "GET")),
-            request_body=page["request_body"] if isinstance(page.get("request_body"), bytes) else b"",
-        )
+    capture = _capture(page) if page is not None else None
     return CrawledListing(
         Listing(**doc["listing"]), capture, _analysis(doc["analysis"]), alias=str(doc.get("alias", ""))
+    )
+
+
+def _capture(page: dict[str, Any]) -> Capture:
+    return Capture(
+        url=page["url"],
+        status=int(page["status"]),
+        headers=tuple((str(k), str(v)) for k, v in page["headers"]),
+        body=page["body"] if isinstance(page["body"], bytes) else b"",
+        request_headers=tuple((str(k), str(v)) for k, v in page["request_headers"]),
+        fetched_at=page["fetched_at"],
+        method=str(page.get("method", "GET")),
+        request_body=page["request_body"] if isinstance(page.get("request_body"), bytes) else b"",
+        images=tuple(_capture(image) for image in page.get("images") or ()),
     )

@@ -7,7 +7,7 @@ public addresses unless a site config names the host (crawler/fetching/addresses
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +20,8 @@ from crawler.evidence.warc import capture
 from crawler.extraction.extract import ExtractionError, extract_listing, generic_listing
 from crawler.extraction.listing import CrawledListing
 from crawler.fetching.rendering import browser_settings, render_meta
+from crawler.images.crawling import listing_images
+from crawler.images.options import ImageOptions
 
 # One investigator's few URLs: the default per-site delay, not AutoThrottle's 5 s start delay
 # (an unreachable host took 30 s to report: robots.txt and the page, each tried three times).
@@ -28,6 +30,9 @@ CHECK_SETTINGS = {
     "AUTOTHROTTLE_START_DELAY": Politeness().download_delay,
     "TUTORWATCH_DETECT_WORKERS": 0,  # detect in this process, with the engine the CLI loaded: no workers to start
 }
+
+
+CHECK_IMAGES = ImageOptions(enabled=True)  # the investigator's one page: its pictures are always read
 
 
 class CheckSpider(scrapy.Spider):
@@ -61,7 +66,7 @@ class CheckSpider(scrapy.Spider):
                 dont_filter=True,
             )
 
-    def parse(self, response: Response, asked: str) -> Iterator[CrawledListing]:
+    async def parse(self, response: Response, asked: str) -> AsyncIterator[CrawledListing]:
         site = self.by_domain.get(urlsplit(response.url).netloc)
         try:
             if site is not None and isinstance(response, TextResponse):
@@ -71,7 +76,10 @@ class CheckSpider(scrapy.Spider):
         except ExtractionError as exc:
             self.results[asked] = str(exc)
             return
-        item = CrawledListing(listing, capture(response))
+        pictures = (
+            await listing_images(self, response, site, CHECK_IMAGES) if isinstance(response, TextResponse) else ()
+        )
+        item = CrawledListing(listing, capture(response), images=pictures)
         self.results[asked] = item
         yield item
 

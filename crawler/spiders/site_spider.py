@@ -32,6 +32,7 @@ from crawler.fetching.addresses import SCHEMES
 from crawler.fetching.canonical import canonical_url
 from crawler.fetching.rendering import browser_settings, render_meta, settled_of
 from crawler.fetching.revisit import Action, KnownPages, Revisit
+from crawler.images.crawling import listing_images
 from crawler.runs.faults import MAX_PER_SITE, reason_of
 from crawler.spiders.list_requests import FIRST, api_request, next_api_value, wait_plan
 
@@ -235,7 +236,7 @@ class SiteSpider(scrapy.Spider):
         meta = {**self.meta("details"), **({"handle_httpstatus_list": [304]} if revisit.headers else {})}
         return scrapy.Request(url, self.parse_detail, headers=revisit.headers, meta=meta, errback=self.failed)
 
-    def parse_detail(self, response: Response) -> Iterator[Item]:
+    async def parse_detail(self, response: Response) -> AsyncIterator[Item]:
         if response.status == 304:
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value("tutorwatch/detail/not_modified")
@@ -254,11 +255,12 @@ class SiteSpider(scrapy.Spider):
                 f"text of {cut[0]:,} characters: only the first {cut[1]:,} analysed and stored"
                 " (all of it is in the evidence)",
             )
+        images = await listing_images(self, page, self.site)
         first = self.same.first_url(listing)
         if first == listing.url:
-            yield CrawledListing(listing, capture(page))
+            yield CrawledListing(listing, capture(page), images=images)
         else:  # a copy of a page already seen under another URL: one lead, the copy's URL noted
-            yield CrawledListing(replace(listing, url=first), capture(page), alias=listing.url)
+            yield CrawledListing(replace(listing, url=first), capture(page), alias=listing.url, images=images)
 
     def failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)

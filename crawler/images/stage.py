@@ -1,0 +1,73 @@
+"""The crawl process's part of image reading: cache look-ups before detection, cache writes and counts after.
+
+The detect pipeline asks ``job`` for what to send to the engine (a Document, or an ImageJob
+when the listing has pictures) and hands the answer to ``settle``. Nothing here reads an
+image: OCR runs with the engine, in the detection workers (docs/images-ocr.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections import Counter
+from typing import Any
+
+from crawler.extraction.listing import CrawledListing
+from crawler.images.reading import ImageAnalysis, ImageJob, ImageRead, Picture
+from crawler.leads.image_cache import ImageCache
+from crawler.leads.store import now
+from detectors.models import Analysis, Document
+from detectors.ocr import ImageText
+
+
+class ImageStage:
+    def __init__(self, cache: ImageCache | None, crawler: Any = None) -> None:
+        self.cache = cache  # None: no store (scale-out worker): every picture is read
+        self.crawler = crawler
+        self.tonight: dict[str, ImageText] = {}  # read during this crawl, so a picture on two pages is read once
+        self.counts: Counter[str] = Counter()
+
+    def job(self, item: CrawledListing, document: Document) -> Document | ImageJob:
+        if not item.images:
+            return document
+        hashes = [image.sha256 for image in item.images if image.capture is not None]
+        known = {**(self.cache.texts(hashes) if self.cache is not None else {}), **self.tonight}
+        pictures: list[tuple[str, Picture]] = []
+        for image in item.images:
+            if image.capture is None:
+                pictures.append((image.url, image.fault))
+            else:
+                pictures.append((image.url, known.get(image.sha256) or image.capture.body))
+        return ImageJob(document, tuple(pictures))
+
+    def settle(self, item: CrawledListing, result: Analysis | ImageAnalysis) -> Analysis:
+        """The listing's analysis; its pictures counted, cached, and their faults noted for the morning report."""
+        if not isinstance(result, ImageAnalysis):
+            return result
+        item.image_reads = result.reads
+        self.note(result.reads)
+        if self.cache is not None:
+            with contextlib.suppress(sqlite3.Error):  # rescan would judge this lead on its page text alone
+                self.cache.remember_listing(item.listing.url, result.reads)
+        return result.analysis
+
+    def note(self, reads: tuple[ImageRead, ...]) -> None:
+        stats = getattr(self.crawler, "stats", None)
+        spider = getattr(self.crawler, "spider", None)
+        for read in reads:
+            self.counts[read.outcome] += 1
+            if stats is not None:
+                stats.inc_value(f"tutorwatch/images/{read.outcome}")
+            if read.outcome == "failed" and hasattr(spider, "fault"):
+                reason = read.detail if not read.sha256 else f"image not readable: {read.detail}"
+                spider.fault(read.source, reason)  # type: ignore[union-attr]
+            if read.text is not None and read.outcome != "cached":
+                self.tonight[read.sha256] = read.text
+        if self.cache is not None:
+            with contextlib.suppress(sqlite3.Error):  # a cache row lost costs one read next night, never the listing
+                self.cache.remember(reads, now())
+
+    def record(self, run_id: int, site: str) -> None:
+        """The night's counts of this site's pictures, for the report."""
+        if self.cache is not None and any(self.counts.values()):
+            self.cache.record_counts(run_id, site, dict(self.counts))

@@ -1,0 +1,138 @@
+"""The store's pictures: the text of every picture ever read, by the SHA-256 of its bytes (read once per store
+and stamp), each listing's pictures, which bytes a URL gave, and a night's picture counts.
+
+The stamp names the OCR engine, its version and the settings, so a new engine or setting reads
+pictures again. Rows are written through the crawl's one store connection (inside its open
+batch). The SQL of pictures lives here, beside the rest of the store's (crawler/leads/).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable
+from importlib.metadata import PackageNotFoundError, version
+
+from crawler.images.reading import OCR_SETTINGS, ImageRead
+from detectors.ocr import ImageText, OcrSettings, Problem, TextLine
+
+
+def ocr_stamp(settings: OcrSettings = OCR_SETTINGS) -> str:
+    """Engine, its version and a hash of every setting: what a cached text was read with."""
+    try:
+        engine_version = version("rapidocr-onnxruntime")
+    except PackageNotFoundError:
+        engine_version = "unknown"
+    return f"{settings.engine}-{engine_version}-{hashlib.sha256(repr(settings).encode()).hexdigest()[:10]}"
+
+
+def to_json(text: ImageText) -> str:
+    return json.dumps(
+        {
+            "lines": [[line.text, line.confidence, [list(point) for point in line.box]] for line in text.lines],
+            "problem": text.problem.value if text.problem is not None else None,
+            "detail": text.detail,
+            "width": text.width,
+            "height": text.height,
+            "format": text.format,
+            "animated": text.animated,
+            "cut": text.cut,
+        },
+        ensure_ascii=False,
+    )
+
+
+def from_json(sha256: str, raw: str) -> ImageText:
+    data = json.loads(raw)
+    lines = tuple(TextLine(t, c, tuple((int(x), int(y)) for x, y in box)) for t, c, box in data["lines"])  # type: ignore[misc]
+    problem = Problem(data["problem"]) if data["problem"] else None
+    return ImageText(
+        sha256,
+        lines,
+        problem,
+        data["detail"],
+        data["width"],
+        data["height"],
+        data["format"],
+        data["animated"],
+        data["cut"],
+    )
+
+
+OUTCOMES = ("read", "cached", "skipped", "failed")  # what became of a picture: the night report's counts
+
+
+class ImageCache:
+    """Look-ups and writes on one store connection (the crawl's shared one: same thread, same batch)."""
+
+    def __init__(self, conn: sqlite3.Connection, stamp: str | None = None) -> None:
+        self.conn = conn
+        self.stamp = stamp or ocr_stamp()
+
+    def texts(self, hashes: Iterable[str]) -> dict[str, ImageText]:
+        wanted = sorted(set(hashes))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = self.conn.execute(
+            f"SELECT sha256, text_json FROM image_text WHERE stamp = ? AND sha256 IN ({marks})", (self.stamp, *wanted)
+        ).fetchall()
+        return {sha: from_json(sha, raw) for sha, raw in rows}
+
+    def remember(self, reads: Iterable[ImageRead], at: str) -> None:
+        """Store what was read tonight (first read wins), and the bytes each URL gave."""
+        fresh = [(r.sha256, self.stamp, to_json(r.text), at, at) for r in reads if r.text is not None]
+        self.conn.executemany(
+            "INSERT INTO image_text (sha256, stamp, text_json, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (sha256, stamp) DO UPDATE SET last_seen = excluded.last_seen",
+            fresh,
+        )
+        self.conn.executemany(
+            "INSERT INTO image_url (url, sha256, seen_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (url) DO UPDATE SET sha256 = excluded.sha256, seen_at = excluded.seen_at",
+            [(r.source, r.sha256, at) for r in reads if r.sha256],
+        )
+
+    def remember_listing(self, url: str, reads: Iterable[ImageRead]) -> None:
+        """Which pictures (by number on the page) a listing had the last time it was fetched."""
+        self.conn.execute("DELETE FROM listing_images WHERE url = ?", (url,))
+        self.conn.executemany(
+            "INSERT INTO listing_images (url, number, source, sha256) VALUES (?, ?, ?, ?)",
+            [(url, number, read.source, read.sha256) for number, read in enumerate(reads, start=1) if read.sha256],
+        )
+
+    def lead_pictures(self, lead_ids: list[str]) -> dict[str, list[tuple[str, ImageText | None]]]:
+        """Per lead, its pictures in page order as ``with_images`` takes them (None where a number has no text)."""
+        if not lead_ids:
+            return {}
+        marks = ",".join("?" * len(lead_ids))
+        rows = self.conn.execute(
+            "SELECT l.lead_id, i.number, i.source, i.sha256, t.text_json FROM leads l"
+            " JOIN listing_images i ON i.url = l.url"
+            " LEFT JOIN image_text t ON t.sha256 = i.sha256 AND t.stamp = ?"
+            f" WHERE l.lead_id IN ({marks}) ORDER BY l.lead_id, i.number",
+            (self.stamp, *lead_ids),
+        ).fetchall()
+        found: dict[str, list[tuple[str, ImageText | None]]] = {}
+        for lead_id, number, source, sha256, raw in rows:
+            pictures = found.setdefault(lead_id, [])
+            pictures.extend([("", None)] * (number - 1 - len(pictures)))
+            pictures.append((source, from_json(sha256, raw) if raw else None))
+        return found
+
+    def record_counts(self, run_id: int, site: str, counts: dict[str, int]) -> None:
+        """The night's counts of one site's pictures, for the report."""
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO run_images (run_id, site, outcome, images) VALUES (?, ?, ?, ?)",
+            [(run_id, site, outcome, counts.get(outcome, 0)) for outcome in OUTCOMES],
+        )
+
+    def counts(self, run_id: int) -> list[dict]:
+        """One row per site that read pictures in the run, with each outcome's count."""
+        sites: dict[str, dict] = {}
+        for site, outcome, images in self.conn.execute(
+            "SELECT site, outcome, images FROM run_images WHERE run_id = ? ORDER BY site", (run_id,)
+        ):
+            sites.setdefault(site, {"site": site, **dict.fromkeys(OUTCOMES, 0)})[outcome] = images
+        return list(sites.values())
