@@ -211,7 +211,7 @@ def test_check_of_a_page_no_config_knows_judges_the_ad_and_shows_what_it_judged(
     no_configs = tmp_path / "no-sites"
     no_configs.mkdir()
     workspace = Workspace(tmp_path, modern)
-    result = workspace.run("check", "--format", "json", *urls, sites_dir=no_configs)
+    result = workspace.run("check", "--format", "json", "--trust-host", "127.0.0.1", *urls, sites_dir=no_configs)
     assert result.returncode == 0, result.stderr
     judged = {entry["url"]: entry for entry in json.loads(result.stdout)}
     for url, item in zip(urls, (clean, violating), strict=True):
@@ -221,7 +221,7 @@ def test_check_of_a_page_no_config_knows_judges_the_ad_and_shows_what_it_judged(
             assert line.strip() in judged[url]["text"]
     assert judged[urls[0]]["flagged"] is False, "the side boxes' violating titles are not this ad's"
     assert judged[urls[1]]["flagged"] is True
-    shown = workspace.run("check", urls[0], sites_dir=no_configs)
+    shown = workspace.run("check", urls[0], "--trust-host", "127.0.0.1", sites_dir=no_configs)
     assert "judged title: " + clean["title"] in shown.stdout and clean["body"].splitlines()[0] in shown.stdout
 
 

@@ -176,12 +176,22 @@ def worker(obj: dict, redis_url: str, only: tuple[str, ...], idle_timeout: float
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--render", is_flag=True, help="Render the pages in headless Chromium (pages built by JavaScript).")
+@click.option(
+    "--trust-host",
+    "trusted",
+    multiple=True,
+    metavar="HOST",
+    help="Fetch HOST even though it is on a private or loopback address (an intranet copy of a page).",
+)
 @click.pass_obj
-def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, render: bool) -> None:
+def check(
+    obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, render: bool, trusted: tuple[str, ...]
+) -> None:
     """Fetch pages now, detect, print the findings and record the leads.
 
     A URL whose host matches a site config is extracted with that config; any other page by
-    its main text. With --render a PNG screenshot is kept with the evidence. Exit 0: all
+    its main text. Hosts no config names are fetched only on public addresses (--trust-host
+    names an exception). With --render a PNG screenshot is kept with the evidence. Exit 0: all
     fetched; 3: some failed; 5: all failed.
     """
     from zoneinfo import ZoneInfo
@@ -204,7 +214,7 @@ def check(obj: dict, urls: tuple[str, ...], from_file: Path | None, fmt: str, re
     spider = CheckSpider.rendering(wanted) if render else CheckSpider
     outcome = run(
         "check",
-        [(spider, {"urls": wanted, "sites": sites, "results": results})],
+        [(spider, {"urls": wanted, "sites": sites, "results": results, "trusted": trusted})],
         obj["db"],
         obj["reports"],
         obj["verbose"],

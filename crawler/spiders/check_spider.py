@@ -48,11 +48,19 @@ class CheckSpider(scrapy.Spider):
         settings = {**CHECK_SETTINGS, **browser_settings(urls)}
         return type("RenderingCheckSpider", (cls,), {"render": True, "custom_settings": settings})
 
-    def __init__(self, urls: list[str], sites: list[SiteConfig], results: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        urls: list[str],
+        sites: list[SiteConfig],
+        results: dict[str, Any],
+        trusted: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.urls = urls
         self.by_domain = {domain: site for site in sites for domain in site.domains}
-        self.known_hosts = frozenset(host for site in sites for host in site.hosts)
+        # trusted by crawler/fetching/addresses.py: the configs' hosts and those the investigator named (--trust-host)
+        self.known_hosts = frozenset(host for site in sites for host in site.hosts) | frozenset(trusted)
         self.results = results
 
     async def start(self) -> AsyncIterator[Any]:
