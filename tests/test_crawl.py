@@ -248,7 +248,8 @@ def test_crawl_killed_midway_continues_where_it_stopped(crawled: CrawlResult, wo
     process.send_signal(signal.SIGKILL)
     process.wait()
     before_kill = stored_pages(workspace.db)
-    assert 20 <= len(before_kill) < 170, "killed in the middle of the crawl"
+    whole = len(stored_pages(crawled.workspace.db))  # the pages of a complete crawl of the same sites
+    assert 20 <= len(before_kill) < whole, f"killed in the middle of the crawl ({len(before_kill)} of {whole})"
     start = hits(workspace.samples)
     resumed = workspace.run("crawl")
     assert resumed.returncode == 0, resumed.stderr
