@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 
 from crawler.leads.export import LEAD_COLUMNS
 from tests.conftest import TUTORWATCH, Samples, Workspace
+from tests.support.processes import all_ended, spawned_workers
 
 # Controls: listings that must become leads (with a category the rules must find), and clean
 # listings that must not. Picked from the sample data by reading them against the labelling guide.
@@ -245,8 +246,10 @@ def test_crawl_killed_midway_continues_where_it_stopped(crawled: CrawlResult, wo
     deadline = time.monotonic() + 120
     while len(stored_pages(workspace.db)) < 20 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
+    workers = spawned_workers(process.pid)  # the detection workers
     process.send_signal(signal.SIGKILL)
     process.wait()
+    assert workers and all_ended(workers), "the detection workers died with the killed crawl"
     before_kill = stored_pages(workspace.db)
     whole = len(stored_pages(crawled.workspace.db))  # the pages of a complete crawl of the same sites
     assert 20 <= len(before_kill) < whole, f"killed in the middle of the crawl ({len(before_kill)} of {whole})"

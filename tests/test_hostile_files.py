@@ -31,6 +31,7 @@ from crawler.leads.export import export_store
 from crawler.leads.store import LeadStore
 from detectors import analyze
 from tests.conftest import TUTORWATCH
+from tests.support.processes import all_ended, spawned_workers
 
 AD = Listing("http://127.0.0.1:1/p/0", "", "s", "tutoring", "初中数学一对一", "老师上门，周末上课，电话13800001234")
 MANY = 2_000  # the Chinese workbook (explanations, priorities) takes seconds for these: time to kill it mid-write
@@ -189,26 +190,6 @@ def test_a_full_disk_is_one_line_and_the_old_files_stay(many: Path, tmp_path: Pa
     assert {name: digest(many / "reports" / name) for name in before} == before
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
-        except OSError:
-            continue
-        if stat and int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
-def running(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2] != "Z"
-
-
 def test_kill_9_of_export_leaves_no_workbook_writer_and_no_temp_files(many: Path) -> None:
     reports = many / "reports"
     before = digest(reports / "leads.xlsx")
@@ -216,18 +197,14 @@ def test_kill_9_of_export_leaves_no_workbook_writer_and_no_temp_files(many: Path
     export = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     writer: list[int] = []
     for _ in range(3000):  # until the workbook process (a spawned child of the export) is writing leads.xlsx
-        writer = [pid for pid in children(export.pid) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        writer = spawned_workers(export.pid)
         if writer and list(reports.glob(".leads.xlsx.*.tmp")):
             break
         time.sleep(0.02)
     assert writer and list(reports.glob(".leads.xlsx.*.tmp")), "the export's workbook process is writing"
     os.kill(export.pid, signal.SIGKILL)
     export.wait()
-    for _ in range(200):
-        if not any(running(pid) for pid in writer):
-            break
-        time.sleep(0.05)
-    assert not any(running(pid) for pid in writer), "the workbook process died with the export"
+    assert all_ended(writer), "the workbook process died with the export"
     time.sleep(3)  # long enough for a surviving writer to have replaced it
     assert digest(reports / "leads.xlsx") == before
     assert leftovers(reports), "the killed export left its temporary files"

@@ -8,6 +8,7 @@ engine's own ConfigError on the first result, not as a dead pool.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -15,6 +16,7 @@ from multiprocessing import get_context
 from typing import Any, TypeVar
 
 from crawler.images.reading import ImageAnalysis, ImageJob, analyze_work
+from crawler.runs.parent_death import die_with_parent
 from detectors.engine import Engine, EngineConfig
 from detectors.errors import DetectorError
 from detectors.models import Analysis, Document
@@ -24,8 +26,9 @@ Task = Callable[[Engine, T], Any]
 _engine: Engine | DetectorError | None = None  # this worker's engine, or why it could not be built
 
 
-def _start(config: EngineConfig) -> None:
+def _start(config: EngineConfig, parent: int) -> None:
     global _engine
+    die_with_parent(parent)  # a killed crawl or scan leaves no worker behind
     try:
         _engine = Engine(config)
     except DetectorError as exc:
@@ -55,7 +58,7 @@ class EnginePool:
         self.config = config
         self.workers = workers
         self._executor = ProcessPoolExecutor(
-            workers, mp_context=get_context("spawn"), initializer=_start, initargs=(config,)
+            workers, mp_context=get_context("spawn"), initializer=_start, initargs=(config, os.getpid())
         )
 
     def warm(self) -> None:

@@ -23,13 +23,11 @@ next write of the same file removes those whose writer is gone (``_sweep``).
 from __future__ import annotations
 
 import csv
-import ctypes
 import io
 import json
 import logging
 import os
 import secrets
-import signal
 import sqlite3
 import sys
 import tempfile
@@ -48,11 +46,11 @@ from crawler.leads.filters import Filters
 from crawler.leads.localtime import DEFAULT_TZ
 from crawler.leads.store import BUSY_SECONDS, LeadStore, now
 from crawler.leads.xlsx import WorkbookSpec, Written, leads_xlsx
+from crawler.runs.parent_death import die_with_parent
 
 ALL = "全部"  # the scope of an export without --region
 REVIEW_FOLDER = "待研判"
 T = TypeVar("T")
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 log = logging.getLogger(__name__)
 
 
@@ -124,12 +122,7 @@ def _workbook_process(parent: int) -> None:
     streams raise again while they are collected (a full disk) is not printed beside it.
     """
     sys.unraisablehook = lambda unraisable: None
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the sweep still removes the temporary files
-        return
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
+    die_with_parent(parent)  # elsewhere than Linux, the sweep still removes the temporary files
 
 
 def write_new(wanted: Path, write: Callable[[BinaryIO], T]) -> tuple[Path, T]:
