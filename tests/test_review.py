@@ -301,6 +301,18 @@ def test_a_nightly_crawl_writes_a_workbook_only_when_something_is_new(store_dir:
     assert first[6] == "有变化" and first[-2] == FIRST, "new and changed leads come first"
 
 
+def test_a_lead_changed_in_the_second_of_the_last_workbook_is_not_new_again(store_dir: Path) -> None:
+    """Times are to the second: a night's last change and the export after it often share one."""
+    nightly = replace(ANALYST, workbook="if-new")
+    with LeadStore(store_dir / "db.sqlite") as store:
+        last = store.read.last_export("全部", "review")
+        assert last is not None
+        store.conn.execute("UPDATE leads SET changed_at = ? WHERE lead_id = ?", (last["created_at"], FIRST))
+        store.commit()
+        quiet = export_store(store, store_dir / "reports", DAY2, settings=nightly)
+    assert quiet.workbook is None, "the lead was in the last workbook already"
+
+
 def test_dismissed_lead_returns_only_when_its_page_changes(store_dir: Path) -> None:
     db = store_dir / "db.sqlite"
     assert run(db, store_dir / "reports", "review", "set", SECOND, "排除").returncode == 0

@@ -172,7 +172,7 @@ class LeadQueries:
             f" SELECT {WORKBOOK_FIELDS},"
             " coalesce((SELECT n FROM actors a WHERE a.actor_id = leads.actor_id), 1) AS actor_leads,"
             " coalesce((SELECT n FROM cases c WHERE c.case_id = leads.case_id), 1) AS case_sites,"
-            " CASE WHEN first_seen >= ? THEN 0 WHEN changed_at >= ? THEN 1 ELSE 2 END AS fresh"
+            " CASE WHEN first_seen > ? THEN 0 WHEN changed_at > ? THEN 1 ELSE 2 END AS fresh"
             f" FROM leads{where} ORDER BY {order} LIMIT ?",
             (since, since, *params, limit),
         )
@@ -182,7 +182,9 @@ class LeadQueries:
 
     def fresh_total(self, where: str, params: tuple, since: str) -> int:
         """Leads new or changed since a time among those ``where`` chooses."""
-        condition = and_where(where, "changed_at >= ?")
+        # After, not at: times are to the second, and a night's last batch commits in the same second as the
+        # export that follows it; at-or-after counted those leads again and gave an unchanged night a workbook.
+        condition = and_where(where, "changed_at > ?")
         return self.conn.execute(f"SELECT count(*) FROM leads{condition}", (*params, since)).fetchone()[0]
 
     def groups(self, where: str, params: tuple, column: str, limit: int) -> Iterator[tuple]:

@@ -85,7 +85,7 @@ class WorkbookSpec:
     kind: str  # review | view
     where: str  # Filters.where(): which leads
     params: tuple
-    since: str  # leads first seen (changed) at or after this are 新线索 (有变化)
+    since: str  # leads first seen (changed) after this (the last workbook's second) are 新线索 (有变化)
     export_id: str
     exported_at: str
     scope: str  # the region, or 全部
