@@ -188,6 +188,12 @@ class DetailFields(_Strict):
     def _selector(cls, value: str | None) -> str | None:
         return compiled(value)
 
+    def text_fields(self) -> dict[str, str]:
+        """The Listing fields this config names, with their queries: not ``source`` (a mode) nor ``images``
+        (pictures are fetched, not read as text). The one list every reader of detail fields uses."""
+        named = self.model_dump(exclude={"source", "images"})
+        return {name: query for name, query in named.items() if query is not None}
+
 
 class Canonical(_Strict):
     """Which query parameters identify a page; the rest are noise (``?from=list``)."""
@@ -245,12 +251,11 @@ class SiteConfig(_Strict):
         if self.detail.source == "items":
             if spec.format != "json" or not spec.items or not spec.item_url:
                 raise ValueError("detail.source: items needs list.format: json, list.items and list.item_url")
-            for name, path in self.detail.model_dump(exclude={"source", "images"}).items():
-                if path is not None:
-                    try:
-                        json_path(path)
-                    except ValueError as exc:
-                        raise ValueError(f"detail.{name}: {exc}") from None
+            for name, path in self.detail.text_fields().items():
+                try:
+                    json_path(path)
+                except ValueError as exc:
+                    raise ValueError(f"detail.{name}: {exc}") from None
         elif spec.detail_links is None and spec.format != "sitemap":
             raise ValueError("list.detail_links is required (or detail.source: items for listings in a JSON API)")
         rendered = spec.wait_for or spec.scroll or spec.click_more

@@ -143,11 +143,7 @@ def api_listings(response: TextResponse, site: SiteConfig, doc: Any) -> tuple[li
         if url is None:
             nameless += 1
             continue
-        values = {
-            name: text_at(item, path)
-            for name, path in fields.model_dump(exclude={"source"}).items()
-            if path is not None
-        }
+        values = {name: text_at(item, path) for name, path in fields.text_fields().items()}
         listings.append(
             Listing(
                 url=canonical_url(url, site.canonical),
@@ -162,9 +158,8 @@ def api_listings(response: TextResponse, site: SiteConfig, doc: Any) -> tuple[li
 
 def extract_listing(response: TextResponse, site: SiteConfig) -> Listing:
     """The listing on a detail page, by the site's field selectors."""
-    fields = site.detail.model_dump(exclude={"source", "images"})  # pictures are fetched, not read as text
     page = page_selector(response)
-    values = {name: field_text(page, query) for name, query in fields.items() if query is not None}
+    values = {name: field_text(page, query) for name, query in site.detail.text_fields().items()}
     return Listing(
         url=canonical_url(response.url, site.canonical),
         fetched_url=response.url,

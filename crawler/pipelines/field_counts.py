@@ -19,8 +19,7 @@ def missing_key(field: str) -> str:
 
 def optional_fields(site: SiteConfig) -> list[str]:
     """The optional fields this site's config extracts (a field it does not name is never 'missing')."""
-    named = site.detail.model_dump(exclude={"source"})
-    return [name for name, query in named.items() if query is not None and name not in REQUIRED]
+    return [name for name in site.detail.text_fields() if name not in REQUIRED]
 
 
 class FieldCountsPipeline:

@@ -179,10 +179,8 @@ class ProbeSpider(SiteSpider):
                 self.probe.detail_url = first.url
                 self.probe.detail_status = "from the API item (no detail page)"
                 item = values_at(doc, spec.items or "")[0]
-                named = self.site.detail.model_dump(exclude={"source"})
-                self.probe.detail_matched = [
-                    _path_matches(item, name, path) for name, path in named.items() if path is not None
-                ]
+                named = self.site.detail.text_fields()
+                self.probe.detail_matched = [_path_matches(item, name, path) for name, path in named.items()]
                 self.probe.listing = {name: getattr(first, name) for name in named}
             return
         yield from self.ask_detail(details[0] if details else None)
@@ -193,8 +191,8 @@ class ProbeSpider(SiteSpider):
         if isinstance(page, str):
             self.probe.detail_status += f", detail page {page}"
             return
-        named = self.site.detail.model_dump(exclude={"source"})
-        self.probe.detail_matched = [_css_matches(page, name, q) for name, q in named.items() if q is not None]
-        self.probe.listing = {name: field_text(page, q) for name, q in named.items() if q is not None}
+        named = self.site.detail.text_fields()
+        self.probe.detail_matched = [_css_matches(page, name, q) for name, q in named.items()]
+        self.probe.listing = {name: field_text(page, q) for name, q in named.items()}
         return
         yield
