@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.fetching.addresses import download_handlers
+from crawler.fetching.page_limit import EXTENSIONS as PAGE_LIMIT
 from crawler.fetching.rendering import MIDDLEWARE as RENDER_MIDDLEWARE
 from detectors.engine import EngineConfig
 
@@ -74,6 +75,7 @@ def scrapy_settings(
             "crawler.runs.run_record.RunRecorder": 500,
             "crawler.runs.progress.Progress": 510,
             "scrapy.extensions.telnet.TelnetConsole": None,
+            **PAGE_LIMIT,  # politeness.max_pages counts pages, not pictures
         },
         ENGINE_SETTING: engine,
         "TUTORWATCH_DB": str(db),

@@ -5,7 +5,8 @@ A page fetched within its site's revisit interval is not fetched again: the list
 links it, so its lead counts as seen tonight. A page that a crawl killed earlier tonight had
 already stored is not fetched either, nor counted twice, so a restarted crawl continues where
 it stopped. An older page is asked for with If-None-Match / If-Modified-Since where the site
-gave validators, and a 304 costs no body.
+gave validators, and a 304 costs no body. A listing's pictures are asked for the same way
+(``conditional_headers``; crawler/images/fetching.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
 
+from crawler.evidence.warc import Capture
 from crawler.leads.queries import open_readonly
 
 
@@ -28,6 +30,18 @@ class Action(Enum):
 class Revisit:
     action: Action
     headers: dict[str, str] = field(default_factory=dict)  # conditional request headers for FETCH
+
+
+def validators(page: Capture) -> tuple[str, str]:
+    """The ETag and Last-Modified a response came with, for a conditional request next time."""
+    headers = {name.lower(): value for name, value in page.headers}
+    return headers.get("etag", ""), headers.get("last-modified", "")
+
+
+def conditional_headers(etag: str, last_modified: str) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from what a response sent last time (pages and pictures alike)."""
+    headers = {"If-None-Match": etag, "If-Modified-Since": last_modified}
+    return {name: value for name, value in headers.items() if value}
 
 
 def _when(stamp: str) -> datetime:
@@ -51,8 +65,7 @@ class KnownPages:
             return Revisit(Action.RECORDED)
         if _when(row[0]) >= self.cutoff:
             return Revisit(Action.SEEN)
-        headers = {"If-None-Match": row[2], "If-Modified-Since": row[3]}
-        return Revisit(Action.FETCH, {name: value for name, value in headers.items() if value})
+        return Revisit(Action.FETCH, conditional_headers(row[2], row[3]))
 
     def first_with(self, site: str, extract_hash: str) -> str | None:
         """The URL of the page of ``site`` first stored with this extraction (crawler/extraction/same_page.py)."""

@@ -19,6 +19,8 @@ from crawler.leads.store import now
 from detectors.models import Analysis, Document
 from detectors.ocr import ImageText
 
+NOT_CACHED = "image not modified (304), but its text is no longer cached: fetched whole next night"
+
 
 class ImageStage:
     def __init__(self, cache: ImageCache | None, crawler: Any = None) -> None:
@@ -30,14 +32,16 @@ class ImageStage:
     def job(self, item: CrawledListing, document: Document) -> Document | ImageJob:
         if not item.images:
             return document
-        hashes = [image.sha256 for image in item.images if image.capture is not None]
+        hashes = [image.sha256 for image in item.images if image.sha256]
         known = {**(self.cache.texts(hashes) if self.cache is not None else {}), **self.tonight}
         pictures: list[tuple[str, Picture]] = []
         for image in item.images:
-            if image.capture is None:
-                pictures.append((image.url, image.fault))
-            else:
+            if image.capture is not None:
                 pictures.append((image.url, known.get(image.sha256) or image.capture.body))
+            elif image.unchanged:  # 304: the bytes of last time, whose text the store holds
+                pictures.append((image.url, known.get(image.unchanged) or NOT_CACHED))
+            else:
+                pictures.append((image.url, image.fault))
         return ImageJob(document, tuple(pictures))
 
     def settle(self, item: CrawledListing, result: Analysis | ImageAnalysis) -> Analysis:
@@ -45,13 +49,13 @@ class ImageStage:
         if not isinstance(result, ImageAnalysis):
             return result
         item.image_reads = result.reads
-        self.note(result.reads)
+        self.note(result.reads, {image.url: image.validators for image in item.images})
         if self.cache is not None:
             with contextlib.suppress(sqlite3.Error):  # rescan would judge this lead on its page text alone
                 self.cache.remember_listing(item.listing.url, result.reads)
         return result.analysis
 
-    def note(self, reads: tuple[ImageRead, ...]) -> None:
+    def note(self, reads: tuple[ImageRead, ...], validators: dict[str, tuple[str, str]] | None = None) -> None:
         stats = getattr(self.crawler, "stats", None)
         spider = getattr(self.crawler, "spider", None)
         for read in reads:
@@ -65,7 +69,7 @@ class ImageStage:
                 self.tonight[read.sha256] = read.text
         if self.cache is not None:
             with contextlib.suppress(sqlite3.Error):  # a cache row lost costs one read next night, never the listing
-                self.cache.remember(reads, now())
+                self.cache.remember(reads, now(), validators or {})
 
     def record(self, run_id: int, site: str) -> None:
         """The night's counts of this site's pictures, for the report."""

@@ -80,8 +80,13 @@ class ImageCache:
         ).fetchall()
         return {sha: from_json(sha, raw) for sha, raw in rows}
 
-    def remember(self, reads: Iterable[ImageRead], at: str) -> None:
-        """Store what was read tonight (first read wins), and the bytes each URL gave."""
+    def remember(
+        self, reads: Iterable[ImageRead], at: str, validators: dict[str, tuple[str, str]] | None = None
+    ) -> None:
+        """Store what was read tonight (first read wins), and the bytes each URL gave with its ETag and
+        Last-Modified (``validators`` by URL), for a conditional request next time."""
+        reads = list(reads)
+        validators = validators or {}
         fresh = [(r.sha256, self.stamp, to_json(r.text), at, at) for r in reads if r.text is not None]
         self.conn.executemany(
             "INSERT INTO image_text (sha256, stamp, text_json, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)"
@@ -89,9 +94,10 @@ class ImageCache:
             fresh,
         )
         self.conn.executemany(
-            "INSERT INTO image_url (url, sha256, seen_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (url) DO UPDATE SET sha256 = excluded.sha256, seen_at = excluded.seen_at",
-            [(r.source, r.sha256, at) for r in reads if r.sha256],
+            "INSERT INTO image_url (url, sha256, seen_at, etag, last_modified) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (url) DO UPDATE SET sha256 = excluded.sha256, seen_at = excluded.seen_at,"
+            " etag = excluded.etag, last_modified = excluded.last_modified",
+            [(r.source, r.sha256, at, *validators.get(r.source, ("", ""))) for r in reads if r.sha256],
         )
 
     def remember_listing(self, url: str, reads: Iterable[ImageRead]) -> None:

@@ -248,6 +248,11 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], object], ...] = (
         PRIMARY KEY (run_id, site, outcome)
     );
     """,
+    # the ETag and Last-Modified a picture's URL came with, for a conditional request next time (as pages)
+    """
+    ALTER TABLE image_url ADD COLUMN etag TEXT NOT NULL DEFAULT '';
+    ALTER TABLE image_url ADD COLUMN last_modified TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 

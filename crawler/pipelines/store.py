@@ -12,20 +12,15 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from twisted.internet.task import LoopingCall
 
-from crawler.evidence.warc import Capture, EvidenceWriter
+from crawler.evidence.warc import EvidenceWriter
 from crawler.extraction.listing import Item, KnownPage
+from crawler.fetching.revisit import validators
 from crawler.images.evidence import with_pictures
 from crawler.leads.store import LeadStore, evidence_dir
 
 COMMIT_PAGES = 2000  # pages per transaction: a commit costs more than one page's writes (bench/store_scale.py)
 COMMIT_SECONDS = 2.0  # and a commit at least this often, so a slow crawl never sits on SQLite's write lock
 log = logging.getLogger(__name__)
-
-
-def validators(page: Capture) -> tuple[str, str]:
-    """The ETag and Last-Modified a page came with, for a conditional request next time."""
-    headers = {name.lower(): value for name, value in page.headers}
-    return headers.get("etag", ""), headers.get("last-modified", "")
 
 
 def store_listing(store: LeadStore, evidence: EvidenceWriter, item: Item, run_id: int | None = None) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from crawler.fetching.page_limit import PICTURE_RESPONSES
 from crawler.pipelines.field_counts import LISTINGS, missing_key, optional_fields
 from crawler.pipelines.store import SharedStore
 
@@ -17,7 +18,7 @@ from crawler.pipelines.store import SharedStore
 def site_counts(stats: dict[str, Any]) -> dict[str, int]:
     """A site's pages, listings, leads and errors so far, from its crawler's stats (also shown as progress)."""
     return {
-        "pages": stats.get("response_received_count", 0),
+        "pages": stats.get("response_received_count", 0) - stats.get(PICTURE_RESPONSES, 0),  # pictures are not pages
         "listings": stats.get("item_scraped_count", 0),
         "leads": sum(stats.get(f"tutorwatch/leads/{outcome}", 0) for outcome in ("new", "changed", "seen")),
         "errors": sum(stats.get(key, 0) for key in ("log_count/ERROR", "httperror/response_ignored_count")),

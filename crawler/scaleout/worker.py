@@ -21,7 +21,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from twisted.internet.task import LoopingCall
 
-from crawler.config.settings import ENGINE_SETTING, base_settings
+from crawler.config.settings import ENGINE_SETTING, PAGE_LIMIT, base_settings
 from crawler.config.site_config import SiteConfig
 from crawler.runs.run_record import site_counts
 from crawler.scaleout.frontier import Frontier, WorkerStatus, connect, scrapy_redis_settings
@@ -107,7 +107,11 @@ def worker_settings(
             "crawler.pipelines.detect.DetectPipeline": 200,
             "crawler.pipelines.to_redis.ToRedisPipeline": 300,
         },
-        "EXTENSIONS": {"crawler.scaleout.worker.WorkerLink": 500, "scrapy.extensions.telnet.TelnetConsole": None},
+        "EXTENSIONS": {
+            "crawler.scaleout.worker.WorkerLink": 500,
+            "scrapy.extensions.telnet.TelnetConsole": None,
+            **PAGE_LIMIT,
+        },
         "SPIDER_MIDDLEWARES": {"crawler.scaleout.worker.WriterSeeds": 0},
         "TUTORWATCH_IDLE_TIMEOUT": idle_timeout,
     }

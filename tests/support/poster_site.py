@@ -10,6 +10,7 @@ picture, never of the night.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import threading
 from collections import Counter
@@ -87,11 +88,13 @@ def detail_page(n: int, caption: str, image: str) -> bytes:
 class PosterSite:
     """``ids``: the posters served (all by default); ``hostile``: whether the bad pictures' pages are listed."""
 
-    def __init__(self, ids: list[str] | None = None, hostile: bool = True) -> None:
+    def __init__(self, ids: list[str] | None = None, hostile: bool = True, blank: bool = False) -> None:
         self.hits: Counter[str] = Counter()
+        self.not_modified: Counter[str] = Counter()  # 304s answered, by path
         self.lock = threading.Lock()
         self.ids = ids if ids is not None else list(posters())
         self.hostile = HOSTILE if hostile else ()
+        self.blank = blank  # every poster's picture a plain 600×400 PNG: fetched as usual, read in no time
 
     def pages(self) -> list[str]:
         """Detail paths: every poster, then the hostile ones."""
@@ -117,6 +120,8 @@ class PosterSite:
                 return 200, html, detail_page(n, "周末书法体验课，成人可报", f"/img/{name}.png")
         if path.startswith("/img/"):
             name, _, _ = path[5:].rpartition(".")
+            if name in self.ids and self.blank:
+                return 200, {"Content-Type": "image/png"}, _png(600, 400, (250, 250, 250))
             if name in self.ids:
                 poster = posters()[name]
                 return 200, {"Content-Type": f"image/{poster.format.lower()}"}, poster.image
@@ -138,7 +143,15 @@ def _handler(site: PosterSite) -> type[BaseHTTPRequestHandler]:
             path = self.path.split("?")[0]
             with site.lock:
                 site.hits[path] += 1
-            send(self, *site.route(path))
+            status, headers, body = site.route(path)
+            if status == 200 and path.startswith("/img/"):  # pictures carry an ETag and answer If-None-Match
+                etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+                if self.headers.get("If-None-Match") == etag:
+                    with site.lock:
+                        site.not_modified[path] += 1
+                    status, body = 304, b""
+                headers = {**headers, "ETag": etag}
+            send(self, status, headers, body)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -146,7 +159,9 @@ def _handler(site: PosterSite) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def site_config(port: int, images: bool = True, revisit_hours: float = 0) -> str:
+def site_config(
+    port: int, images: bool = True, revisit_hours: float = 0, max_pages: int = 2000, concurrency: int = 8
+) -> str:
     """The poster site's YAML: pictures read (or not), every page fetched again each night."""
     return f"""name: 海报广告测试站
 platform: social
@@ -157,13 +172,15 @@ detail:
   title: "h1.t"
   body: "div.post-body"
 images: {{enabled: {str(images).lower()}, max_per_listing: 4, min_side: 48}}
-politeness: {{download_delay: 0, concurrency: 8, revisit_hours: {revisit_hours}}}
+politeness: {{download_delay: 0, concurrency: {concurrency}, revisit_hours: {revisit_hours}, max_pages: {max_pages}}}
 """
 
 
 @contextmanager
-def serve_poster_site(ids: list[str] | None = None, hostile: bool = True) -> Iterator[tuple[int, PosterSite]]:
+def serve_poster_site(
+    ids: list[str] | None = None, hostile: bool = True, blank: bool = False
+) -> Iterator[tuple[int, PosterSite]]:
     posters()  # drawn before the server answers: a crawl should not wait on Pillow
-    site = PosterSite(ids, hostile)
+    site = PosterSite(ids, hostile, blank)
     with serve_handlers({"posters": (0, _handler(site))}) as ports:
         yield ports["posters"], site
