@@ -166,10 +166,11 @@ def test_scan_reads_image_files_in_json_lines(nights: Nights, tmp_path: Path) ->
     violation, clean = posters()["v01-summer-math-1v1"], posters()["c01-piano"]
     (tmp_path / "v.png").write_bytes(violation.image)
     (tmp_path / "c.png").write_bytes(clean.image)
+    missing = f"{nights.base}/img/bad-missing.png"  # fetched (tests/test_scan_pictures.py has the rest)
     lines = [
         {"id": "v", "title": "看图", "text": violation.text.caption, "images": [str(tmp_path / "v.png")]},
         {"id": "c", "title": "看图", "text": clean.text.caption, "images": [str(tmp_path / "c.png")]},
-        {"id": "gone", "title": "看图", "text": "详情看图", "images": [str(tmp_path / "none.png"), "http://x/a.png"]},
+        {"id": "gone", "title": "看图", "text": "详情看图", "images": [str(tmp_path / "none.png"), missing]},
     ]
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
@@ -180,7 +181,8 @@ def test_scan_reads_image_files_in_json_lines(nights: Nights, tmp_path: Path) ->
     assert "暑假初中数学一对一" in out["v"]["images"][0]["text"]
     assert not out["c"]["flagged"]
     assert [image["outcome"] for image in out["gone"]["images"]] == ["failed", "failed"]
-    assert "check URL" in out["gone"]["images"][1]["detail"]
+    assert "cannot read image file" in out["gone"]["images"][0]["detail"]
+    assert out["gone"]["images"][1]["detail"] == "image not fetched: HTTP 404"
 
 
 def test_rescan_judges_the_pictures_text_from_the_cache(nights: Nights) -> None:

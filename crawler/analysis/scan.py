@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from crawler.images.reading import ImageAnalysis, ImageJob, analyze_work, read_json
+from crawler.images.reading import ImageAnalysis, ImageJob, ImageRead, analyze_work, read_json
 from detectors.contract import analysis_json
 from detectors.engine import Engine
 from detectors.models import Analysis, Document
@@ -25,19 +25,21 @@ def analysed_with_pictures(engine: Engine, items: list[ScanItem]) -> list[Analys
     return [next(found) if item.error is None else None for item in items]
 
 
-def analysed(engine: Engine, items: list[ScanItem]) -> list[Analysis | None]:
-    """Each item's analysis (None for an item that could not be read), in order."""
+def analysed(engine: Engine, items: list[ScanItem]) -> list[tuple[Analysis | None, tuple[ImageRead, ...]]]:
+    """Each item's analysis (None for an item that could not be read) and its pictures' reads, in order."""
     return [
-        result.analysis if isinstance(result, ImageAnalysis) else result
+        (result.analysis, result.reads) if isinstance(result, ImageAnalysis) else (result, ())
         for result in analysed_with_pictures(engine, items)
     ]
 
 
-def json_lines(engine: Engine, items: list[ScanItem]) -> list[tuple[str, str | None]]:
-    """(the JSON line of the contract, the input error or None) per item: a worker hands back text, not objects."""
+def json_lines(engine: Engine, items: list[ScanItem]) -> list[tuple[str, str | None, tuple[ImageRead, ...]]]:
+    """(the JSON line of the contract, the input error or None, the pictures' reads for the OCR cache) per item:
+    a worker hands back text and the pictures' text, not analyses."""
     out = []
     for item, result in zip(items, analysed_with_pictures(engine, items), strict=True):
         analysis = result.analysis if isinstance(result, ImageAnalysis) else result
+        reads = result.reads if isinstance(result, ImageAnalysis) else ()
         if analysis is None:
             record = {
                 "id": item.id,
@@ -51,5 +53,5 @@ def json_lines(engine: Engine, items: list[ScanItem]) -> list[tuple[str, str | N
             record = analysis_json(item.id, analysis)
             if isinstance(result, ImageAnalysis):
                 record["images"] = [read_json(read) for read in result.reads]
-        out.append((json.dumps(record, ensure_ascii=False, allow_nan=False), item.error))
+        out.append((json.dumps(record, ensure_ascii=False, allow_nan=False), item.error, reads))
     return out

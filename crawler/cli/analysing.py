@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,8 +16,10 @@ from crawler.analysis.scan import analysed, json_lines
 from crawler.cli.display import print_analysis
 from crawler.cli.main import cli, console
 from crawler.cli.scan_input import ScanItem, guess_format, read_items
+from crawler.cli.scan_pictures import ScanPictures, fetch_pictures, image_urls, seekable
 from crawler.errors import ConfigError, TutorWatchError
 from crawler.extraction.listing import cut_lengths
+from crawler.images.files import SavedPicture
 from detectors.clean_text import clean_text
 from detectors.engine import Engine
 
@@ -46,11 +50,22 @@ SCAN_BATCH_CHARS = 1_000_000  # … or fewer, so a run of long lines is never he
     show_default=True,
     help="Worker processes for JSON Lines output (each loads the engine once: worth it for thousands of lines).",
 )
+@click.option(
+    "--trust-host",
+    "trusted",
+    multiple=True,
+    metavar="HOST",
+    help="Fetch image URLs on HOST even though it is on a private or loopback address.",
+)
 @click.pass_obj
-def scan(obj: dict, source: str, fmt: str, platform: str | None, as_json: bool, jobs: int) -> None:
+def scan(
+    obj: dict, source: str, fmt: str, platform: str | None, as_json: bool, jobs: int, trusted: tuple[str, ...]
+) -> None:
     """Analyse text without crawling: a file or stdin (-), as text, HTML or JSON Lines.
 
-    JSON Lines in: {"id", "title", "text", "platform"?, "publisher"?, "contact"?} per line. Out:
+    JSON Lines in: {"id", "title", "text", "platform"?, "publisher"?, "contact"?, "images"?: [file or
+    URL, ...]} per line; image URLs are fetched first, in one crawl with its limits and robots rules
+    (a host on a private or loopback address only when a site config or --trust-host names it). Out:
     one JSON object per line in the same order: {"id", "flagged", "score", "categories",
     "findings": [{"category", "rule", "text", "start", "end", "basis", ...}], "stamp"}; start/end
     index title + "\\n" + text (then + "\\n" + publisher, + "\\n" + contact when given).
@@ -64,20 +79,31 @@ def scan(obj: dict, source: str, fmt: str, platform: str | None, as_json: bool, 
         raise TutorWatchError(f"{source}: cannot read: {exc.strerror}") from None
     bad = 0
     try:
-        items = _warned(read_items(stream, fmt, platform, name))
-        if fmt == "jsonl" or as_json:
-            for lines in run_tasks(obj["engine"], jobs, json_lines, _batches(items)):
-                for line, error in lines:
-                    if error is not None:
-                        bad += 1
-                        click.echo(f"tutorwatch: error: {error}", err=True)
-                    click.echo(line)
-        else:
-            engine = Engine.shared(obj["engine"])
-            for item in items:
-                [analysis] = analysed(engine, [item])
-                assert analysis is not None
-                print_analysis(console, item.title or str(item.id), analysis)
+        with ExitStack() as stack:
+            pictures = ScanPictures(obj["db"])
+            stack.callback(pictures.close)
+            if fmt == "jsonl":  # image URLs: fetched in one crawl before the lines are judged
+                stream = stack.enter_context(seekable(stream))
+                urls = image_urls(stream, name)
+                stream.seek(0)
+                if urls:
+                    pictures.fetched = _fetched(obj, urls, trusted, stack)
+            items = _warned(read_items(stream, fmt, platform, name, pictures.picture))
+            if fmt == "jsonl" or as_json:
+                for lines in run_tasks(obj["engine"], jobs, json_lines, _batches(items)):
+                    for line, error, reads in lines:
+                        pictures.remember(reads)
+                        if error is not None:
+                            bad += 1
+                            click.echo(f"tutorwatch: error: {error}", err=True)
+                        click.echo(line)
+            else:
+                engine = Engine.shared(obj["engine"])
+                for item in items:
+                    [(analysis, reads)] = analysed(engine, [item])
+                    assert analysis is not None
+                    pictures.remember(reads)
+                    print_analysis(console, item.title or str(item.id), analysis)
     except OSError as exc:
         raise TutorWatchError(f"{name}: cannot read: {exc.strerror}") from None
     finally:
@@ -85,6 +111,17 @@ def scan(obj: dict, source: str, fmt: str, platform: str | None, as_json: bool, 
             stream.close()
     if bad:
         sys.exit(1)
+
+
+def _fetched(obj: dict, urls: list[str], trusted: tuple[str, ...], stack: ExitStack) -> dict[str, SavedPicture]:
+    """The image URLs fetched into a temporary folder (removed when scan ends), trusting the configs' hosts."""
+    from crawler.config.site_config import load_sites
+    from crawler.runs.runner import log_path
+
+    hosts = frozenset(host for site in load_sites(obj["sites"]) for host in site.hosts) | frozenset(trusted)
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tutorwatch-scan-")))
+    log_file = log_path(obj["reports"], "scan", obj["verbose"])
+    return fetch_pictures(urls, folder, obj["db"], log_file, obj["contact"], hosts)
 
 
 def _warned(items: Iterator[ScanItem]) -> Iterator[ScanItem]:

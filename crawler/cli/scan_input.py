@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
@@ -67,7 +67,7 @@ def _item(ident: Any, title: str, text: str, platform: str | None, publisher: st
     return ScanItem(ident, title, cut_body(clean_text(text)), platform, publisher=publisher, contact=contact)
 
 
-def _jsonl_item(number: int, line: str) -> ScanItem:
+def _jsonl_item(number: int, line: str, picture: Callable[[str], Picture] = image_file) -> ScanItem:
     try:
         obj = json.loads(line, parse_constant=_not_finite, parse_float=_finite)
     except ValueError as exc:
@@ -85,12 +85,12 @@ def _jsonl_item(number: int, line: str) -> ScanItem:
         return ScanItem(ident, "", "", None, f"line {number}: unknown platform {clean_text(str(platform))!r}")
     images = obj.get("images", [])
     if not isinstance(images, list) or not all(isinstance(image, str) for image in images):
-        return ScanItem(ident, "", "", None, f"line {number}: 'images' must be a list of file names")
+        return ScanItem(ident, "", "", None, f"line {number}: 'images' must be a list of file names or URLs")
     item = _item(ident, title, text, platform, publisher, contact)
-    return replace(item, pictures=tuple((image, image_file(image)) for image in images))
+    return replace(item, pictures=tuple((image, picture(image)) for image in images))
 
 
-def _lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, bytes | None]]:
+def raw_lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, bytes | None]]:
     """(line number, bytes), or (number, None) for a line longer than MAX_LINE_BYTES (skipped, never held)."""
     number = 0
     while True:
@@ -124,8 +124,11 @@ def _document(stream: BinaryIO, name: str) -> str:
         ) from None
 
 
-def read_items(stream: BinaryIO, fmt: str, platform: str | None, name: str) -> Iterator[ScanItem]:
-    """Plain text: first line is the title. HTML: main text. JSONL: one object per non-empty line.
+def read_items(
+    stream: BinaryIO, fmt: str, platform: str | None, name: str, picture: Callable[[str], Picture] = image_file
+) -> Iterator[ScanItem]:
+    """Plain text: first line is the title. HTML: main text. JSONL: one object per non-empty line, each
+    name in its ``images`` turned into what ``picture`` gives (bytes, cached text or a fault).
 
     Raises TutorWatchError for input that is not text at all (or a document over the limit);
     a bad JSON line is an item with ``error`` set, in its place.
@@ -138,7 +141,7 @@ def read_items(stream: BinaryIO, fmt: str, platform: str | None, name: str) -> I
             title, _, text = content.partition("\n")
         yield _item(name, title, text, platform)
         return
-    for number, raw in _lines(stream, name):
+    for number, raw in raw_lines(stream, name):
         if raw is None:
             yield ScanItem(None, "", "", None, f"line {number}: longer than {MAX_LINE_BYTES // 2**20} MB, not analysed")
             continue
@@ -148,4 +151,4 @@ def read_items(stream: BinaryIO, fmt: str, platform: str | None, name: str) -> I
             yield ScanItem(None, "", "", None, f"line {number}: not UTF-8 text (byte {exc.start})")
             continue
         if line.strip():
-            yield _jsonl_item(number, line)
+            yield _jsonl_item(number, line, picture)

@@ -6,7 +6,8 @@ larger than the limit) it allows everything too: exactly when a site is struggli
 we would crawl all of it. Here a robots.txt that answers 5xx, or cannot be read (an error after
 the retries; larger than ROBOTS_MAX_BYTES, which is above the 500 KiB RFC 9309 asks crawlers to
 parse), disallows the whole host for this run and is reported as a fault. A 4xx (no robots.txt)
-still allows everything, as the RFC says.
+still allows everything, as the RFC says. Requests that wait together for a host's robots.txt
+all get its rules (Scrapy's let all but the first through).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
@@ -45,6 +47,21 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             if parts.netloc in self.unreadable:  # say why, not only "Forbidden by robots.txt"
                 raise IgnoreRequest(self.unreadable[parts.netloc]) from None
             raise
+
+    async def robot_parser(self, request: Request) -> Any:
+        """The host's parser; a request that arrives while robots.txt is being fetched waits on a Deferred of its own.
+
+        Scrapy's awaits the shared Deferred itself, and awaiting a Deferred hands its result to the
+        first waiter only (the chain goes on with None): every other request that waited — a
+        listing's pictures on a new host, fetched together — was let through as if robots.txt
+        allowed it.
+        """
+        waiting = self._parsers.get(urlparse_cached(request).netloc)
+        if isinstance(waiting, Deferred):
+            mine: Deferred = Deferred()
+            waiting.addBoth(lambda result: (mine.callback(result), result)[1])  # passed on to the next waiter
+            return await maybe_deferred_to_future(mine)
+        return await super().robot_parser(request)
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if response.status >= 500:

@@ -53,7 +53,7 @@ def picture_request(url: str, referer: str, options: ImageOptions, known: KnownP
     return scrapy.Request(
         url,
         headers={
-            "Referer": referer,
+            **({"Referer": referer} if referer else {}),
             "Accept": "image/avif,image/webp,image/png,image/jpeg,image/*;q=0.8",
             **(known.headers() if known is not None else {}),
         },

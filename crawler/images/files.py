@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.images.reading import OCR_SETTINGS, Picture
 
-__all__ = ["Picture", "image_file"]
+__all__ = ["Picture", "SavedPicture", "image_file", "is_url"]
+
+
+def is_url(name: str) -> bool:
+    """An image named by URL (fetched by crawler/spiders/picture_spider.py), not a file."""
+    return name.startswith(("http://", "https://"))
 
 
 def image_file(name: str) -> Picture:
-    """A file's bytes, at most one more than the OCR reads (so it says "too many bytes"), or a fault line.
-
-    Image URLs are refused here: fetching belongs to the crawl (``tutorwatch check URL`` reads a
-    page's pictures with Scrapy's politeness and robots rules); ``scan`` never opens a connection.
-    """
-    if name.startswith(("http://", "https://")):
-        return "image URLs are not fetched by scan: use `tutorwatch check URL` for a page's pictures"
+    """A file's bytes, at most one more than the OCR reads (so it says "too many bytes"), or a fault line."""
     try:
         with Path(name).open("rb") as handle:
             return handle.read(OCR_SETTINGS.max_bytes + 1)
     except OSError as exc:
         return f"cannot read image file: {exc.strerror or exc}"
+
+
+@dataclass(frozen=True)
+class SavedPicture:
+    """One URL's picture: the file holding its bytes, or the fault, or the SHA-256 a 304 kept."""
+
+    path: Path | None
+    fault: str = ""
+    unchanged: str = ""
+    validators: tuple[str, str] = ("", "")  # ETag, Last-Modified, stored with the picture's text

@@ -97,7 +97,11 @@ class ImageCache:
             "INSERT INTO image_url (url, sha256, seen_at, etag, last_modified) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (url) DO UPDATE SET sha256 = excluded.sha256, seen_at = excluded.seen_at,"
             " etag = excluded.etag, last_modified = excluded.last_modified",
-            [(r.source, r.sha256, at, *validators.get(r.source, ("", ""))) for r in reads if r.sha256],
+            [
+                (r.source, r.sha256, at, *validators.get(r.source, ("", "")))
+                for r in reads
+                if r.sha256 and r.source.startswith(("http://", "https://"))  # not scan's files
+            ],
         )
 
     def remember_listing(self, url: str, reads: Iterable[ImageRead]) -> None:
