@@ -1,4 +1,5 @@
-"""The detect pipeline's link to image reading: the cache on the crawl's shared store, and OCR off the reactor.
+"""The detect pipeline's link to image reading: the cache on the crawl's shared store (a scale-out worker's in
+Redis), and OCR off the reactor.
 
 With detection workers the pictures are read in the workers (crawler/analysis/pool.py runs
 ``analyze_work``). Without them (``check``: a few URLs) the OCR runs in a thread, so the
@@ -35,12 +36,18 @@ class PicturesLink:
         db = settings.get("TUTORWATCH_DB") if settings is not None else None
         self.db = Path(db) if db else None
         self.run_id = settings.getint("TUTORWATCH_RUN_ID") if settings is not None else 0
+        self.redis_url = settings.get("REDIS_URL") if settings is not None else None
         self.crawler = crawler
         self.stage = ImageStage(None, crawler)
 
     def open(self) -> None:
         if self.db is not None:
             self.stage = ImageStage(ImageCache(SharedStore.acquire(self.db).conn), self.crawler)
+        elif self.redis_url:  # a scale-out worker: no store, the cache all workers share in Redis
+            from crawler.scaleout.frontier import connect
+            from crawler.scaleout.image_cache import RedisImageCache
+
+            self.stage = ImageStage(RedisImageCache(connect(self.redis_url)), self.crawler)
 
     def close(self) -> None:
         if self.db is None or self.stage.cache is None:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.extraction.listing import CrawledListing
 from crawler.images.reading import ImageAnalysis, ImageJob, ImageRead, Picture
 from crawler.leads.image_cache import ImageCache
 from crawler.leads.store import now
+
+if TYPE_CHECKING:
+    from crawler.scaleout.image_cache import RedisImageCache
 from detectors.models import Analysis, Document
 from detectors.ocr import ImageText
 
@@ -23,8 +26,8 @@ NOT_CACHED = "image not modified (304), but its text is no longer cached: fetche
 
 
 class ImageStage:
-    def __init__(self, cache: ImageCache | None, crawler: Any = None) -> None:
-        self.cache = cache  # None: no store (scale-out worker): every picture is read
+    def __init__(self, cache: ImageCache | RedisImageCache | None, crawler: Any = None) -> None:
+        self.cache = cache  # the store's (or a scale-out worker's, in Redis); None: every picture is read
         self.crawler = crawler
         self.tonight: dict[str, ImageText] = {}  # read during this crawl, so a picture on two pages is read once
         self.counts: Counter[str] = Counter()
