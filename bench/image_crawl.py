@@ -9,8 +9,8 @@ process, politeness off (no delay, 8 requests at a time, every page fetched ever
 
 - images off: the same site as every site is configured by default (page text only);
 - images on, night 1: a fresh store, every picture fetched and read;
-- images on, night 2: the same store; the pictures are fetched again (revisit_hours 0) and
-  their text comes from the cache by SHA-256.
+- images on, night 2: the same store; every page is fetched again (revisit_hours 0), each
+  picture is asked for with its ETag (a 304, no body) and its text comes from the cache.
 
 Prints, per crawl: detail pages per second (wall clock of the crawl process, detection workers
 included), pictures read / cached / skipped / failed (the store's run_images), violations found
