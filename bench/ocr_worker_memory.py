@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crawler.analysis.pool import EnginePool, analyze_batch  # noqa: E402
-from crawler.images.reading import OCR_SETTINGS, ImageJob  # noqa: E402
-from detectors.engine import Engine, EngineConfig  # noqa: E402
-from detectors.models import Document  # noqa: E402
-from tests.support.posters import all_posters  # noqa: E402
+from crawler.analysis.pool import EnginePool, analyze_batch
+from crawler.images.reading import OCR_SETTINGS, ImageJob
+from detectors.engine import Engine, EngineConfig
+from detectors.models import Document
+from tests.support.posters import all_posters
 
 HEAVY = ("onnxruntime", "cv2", "rapidocr_onnxruntime")
 

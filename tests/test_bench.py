@@ -35,7 +35,10 @@ TINY = {
         ],
     ),
     "main_text.py": (["--tiny"], ["4 saved pages", "| ours (pruned + trafilatura"]),
-    "ocr_worker_memory.py": (["--tiny"], ["| engine built, no picture read |", "| 3 posters read |", "OCR loaded adds"]),
+    "ocr_worker_memory.py": (
+        ["--tiny"],
+        ["| engine built, no picture read |", "| 3 posters read |", "OCR loaded adds"],
+    ),
 }
 
 
