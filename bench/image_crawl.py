@@ -13,7 +13,7 @@ process, politeness off (no delay, 8 requests at a time, every page fetched ever
   picture is asked for with its ETag (a 304, no body) and its text comes from the cache.
 
 Prints, per crawl: detail pages per second (wall clock of the crawl process, detection workers
-included), pictures read / cached / skipped / failed (the store's run_images), violations found
+included), picture requests the site answered (and how many with 304 Not Modified), pictures read / cached / skipped / failed (the store's run_images), violations found
 (posters whose page is a lead) and clean posters flagged; and the ratio of pages/s with images
 to without. ``--tiny``: 3 violations, 2 clean posters and the hostile pages (the suite's run).
 Timings belong here, never in the tests.
@@ -70,17 +70,26 @@ def main() -> None:
     ids = TINY if args.tiny else list(posters())
     violations = sum(posters()[pid].violation for pid in ids)
     pages = len(ids) + len(HOSTILE)
-    with tempfile.TemporaryDirectory() as tmp, serve_poster_site(ids) as (port, _site):
+    with tempfile.TemporaryDirectory() as tmp, serve_poster_site(ids) as (port, site):
         root, base = Path(tmp), f"http://127.0.0.1:{port}"
-        runs = [
-            ("images off", crawl(root, root / "off.db", port, images=False), root / "off.db"),
-            ("images on, night 1", crawl(root, root / "on.db", port, images=True), root / "on.db"),
-        ]
+        asked: dict[str, tuple[int, int]] = {}  # crawl → (picture requests, of them answered 304)
+
+        def counted(name: str, db: Path, images: bool) -> tuple[str, float, Path]:
+            before = (sum(n for p, n in site.hits.items() if p.startswith("/img/")), sum(site.not_modified.values()))
+            seconds = crawl(root, db, port, images=images)
+            after = (sum(n for p, n in site.hits.items() if p.startswith("/img/")), sum(site.not_modified.values()))
+            asked[name] = (after[0] - before[0], after[1] - before[1])
+            return name, seconds, db
+
+        runs = [counted("images off", root / "off.db", False), counted("images on, night 1", root / "on.db", True)]
         first = outcome(root / "on.db", base, ids)
-        runs.append(("images on, night 2", crawl(root, root / "on.db", port, images=True), root / "on.db"))
+        runs.append(counted("images on, night 2", root / "on.db", True))
         print(f"poster site: {len(ids)} posters ({violations} violations) + {len(HOSTILE)} hostile pages")
-        print("| crawl | seconds | pages/s | read | cached | skipped | failed | violations found | clean flagged |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print(
+            "| crawl | seconds | pages/s | picture requests (304) | read | cached | skipped | failed"
+            " | violations found | clean flagged |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|---|")
         rates = {}
         for name, seconds, db in runs:
             got = first if name.endswith("night 1") else outcome(db, base, ids)
@@ -88,6 +97,7 @@ def main() -> None:
             cells = [
                 f"{seconds:.1f}",
                 f"{rates[name]:.2f}",
+                f"{asked[name][0]} ({asked[name][1]})",
                 *(str(got[k]) for k in ("read", "cached", "skipped", "failed")),
             ]
             cells += [f"{got['violations']}/{violations}", f"{got['clean_flagged']}/{len(ids) - violations}"]
