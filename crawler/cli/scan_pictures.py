@@ -21,7 +21,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+import click
+
 from crawler.cli.scan_input import raw_lines
+from crawler.errors import TutorWatchError
 from crawler.images.files import SavedPicture, image_file, is_url
 from crawler.images.reading import ImageRead, Picture
 from crawler.images.stage import NOT_CACHED
@@ -70,11 +73,18 @@ class ScanPictures:
         self.fetched = fetched or {}
         self.store: LeadStore | None = None
         self.cache: ImageCache | None = None
+        self.opened = False
 
     def _cache(self) -> ImageCache | None:
-        """The store's OCR cache, opened with the first picture (a scan without pictures never touches it)."""
-        if self.store is None:
-            self.store = LeadStore(self.db)
+        """The store's OCR cache, opened with the first picture (a scan without pictures never touches it);
+        None when the store cannot be opened (read-only, newer schema): the pictures are read all the same."""
+        if not self.opened:
+            self.opened = True
+            try:
+                self.store = LeadStore(self.db)
+            except TutorWatchError as exc:
+                click.echo(f"tutorwatch: warning: no OCR cache: {exc}", err=True)
+                return None
             self.cache = ImageCache(self.store.conn)
         return self.cache
 

@@ -16,11 +16,11 @@ from crawler.extraction.listing import CrawledListing
 from crawler.images.reading import ImageAnalysis, ImageJob, ImageRead, Picture
 from crawler.leads.image_cache import ImageCache
 from crawler.leads.store import now
+from detectors.models import Analysis, Document
+from detectors.ocr import ImageText
 
 if TYPE_CHECKING:
     from crawler.scaleout.image_cache import RedisImageCache
-from detectors.models import Analysis, Document
-from detectors.ocr import ImageText
 
 NOT_CACHED = "image not modified (304), but its text is no longer cached: fetched whole next night"
 
