@@ -13,8 +13,9 @@ process, politeness off (no delay, 8 requests at a time, every page fetched ever
   picture is asked for with its ETag (a 304, no body) and its text comes from the cache.
 
 Prints, per crawl: detail pages per second (wall clock of the crawl process, detection workers
-included), picture requests the site answered (and how many with 304 Not Modified), pictures read / cached / skipped / failed (the store's run_images), violations found
-(posters whose page is a lead) and clean posters flagged; and the ratio of pages/s with images
+included), picture requests the site answered (and how many with 304 Not Modified), pictures
+read / cached / skipped / failed (the store's run_images), violations found (posters whose page
+is a lead) and clean posters flagged; and the ratio of pages/s with images
 to without. ``--tiny``: 3 violations, 2 clean posters and the hostile pages (the suite's run).
 Timings belong here, never in the tests.
 """
