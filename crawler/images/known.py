@@ -33,19 +33,14 @@ class KnownPictures:
     """Read-only look-ups on the store (none when it does not exist yet)."""
 
     def __init__(self, db: Path | None, stamp: str | None = None) -> None:
-        queries = open_readonly(db) if db is not None else None
-        self.conn = queries.conn if queries is not None else None
+        self.read = open_readonly(db) if db is not None else None
         self.stamp = stamp or ocr_stamp()
 
     def get(self, url: str) -> KnownPicture | None:
-        if self.conn is None:
+        if self.read is None:
             return None
         try:
-            row = self.conn.execute(
-                "SELECT u.sha256, u.etag, u.last_modified FROM image_url u"
-                " JOIN image_text t ON t.sha256 = u.sha256 AND t.stamp = ? WHERE u.url = ?",
-                (self.stamp, url),
-            ).fetchone()
+            row = self.read.picture_state(url, self.stamp)
         except sqlite3.Error:  # a store from before the validators' migration, or busy: fetch it whole
             return None
         if row is None or not (row[1] or row[2]):
@@ -53,9 +48,9 @@ class KnownPictures:
         return KnownPicture(*row)
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        if self.read is not None:
+            self.read.close()
+            self.read = None
 
 
 _of_crawler: weakref.WeakKeyDictionary[Any, KnownPictures] = weakref.WeakKeyDictionary()

@@ -274,6 +274,16 @@ class LeadQueries:
         ).fetchone()
         return row[0] if row is not None else ""
 
+    def picture_state(self, url: str, stamp: str) -> tuple[str, str, str] | None:
+        """(sha256, etag, last_modified) of the bytes a picture URL gave last, when their text is cached under
+        ``stamp``: what a conditional request for it needs (crawler/images/known.py)."""
+        row = self.conn.execute(
+            "SELECT u.sha256, u.etag, u.last_modified FROM image_url u"
+            " JOIN image_text t ON t.sha256 = u.sha256 AND t.stamp = ? WHERE u.url = ?",
+            (stamp, url),
+        ).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
     # pages
     def page_state(self, url: str) -> tuple[str, str, str, str] | None:
         """(fetched_at, last_seen, etag, last_modified) of a page the store has fetched, for revisiting it."""

@@ -45,10 +45,8 @@ class RedisImageCache:
         if not fresh:
             return
         try:
-            with self.server.pipeline(transaction=False) as pipe:
-                for sha, text in fresh.items():
-                    pipe.hsetnx(self.key, sha, text)
-                pipe.execute()
+            for sha, text in fresh.items():  # a round trip per picture read: nothing beside its OCR
+                self.server.hsetnx(self.key, sha, text)
         except redis.RedisError:  # a text lost costs one read later, never the listing
             return
 
