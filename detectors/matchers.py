@@ -138,12 +138,12 @@ def evaluate(node: Node, text: str, hits: Hits, memo: list, claims: Claims | Non
 def _evaluate(node: Node, text: str, hits: Hits, memo: list, claims: Claims | None) -> Spans | None:
     op = node.op
     if op == TERMS:
-        return hits.get(node.key)
+        return hits.spans(node.key)
     if op == REGEX:
-        if node.needs and node.key not in hits:
+        if node.needs and node.key not in hits.present:
             return None  # none of the literals it cannot match without occurs
         if node.starts:
-            starts = hits.get(node.starts)
+            starts = hits.spans(node.starts)
             return _matches_at(node.pattern, text, starts) if starts else None  # type: ignore[arg-type]
         return [m.span() for m in node.pattern.finditer(text) if m.end() > m.start()] or None  # type: ignore[union-attr]
     if op == CLAIM:
@@ -155,7 +155,7 @@ def _evaluate(node: Node, text: str, hits: Hits, memo: list, claims: Claims | No
     if op == ANY:
         matched = [spans for child in node.children if (spans := evaluate(child, text, hits, memo, claims)) is not None]
         return [span for spans in matched for span in spans] if matched else None
-    if any(child.op == TERMS and child.key not in hits for child in node.children):
+    if any(child.op == TERMS and child.key not in hits.present for child in node.children):
         return None  # a required term is absent: no need to run the costlier children
     results = []
     for child in node.children:

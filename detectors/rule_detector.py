@@ -78,7 +78,7 @@ class RuleDetector(Detector):
 
     def candidates(self, hits: Hits) -> list[int]:
         """The rules (by number, in catalogue order) whose every required clause has a hit."""
-        present = set(hits)  # a set: frozenset.isdisjoint takes its fast path
+        present = hits.present  # a set: frozenset.isdisjoint takes its fast path
         woken = set(self.always)
         woken_by = self.woken_by
         for key in present:
