@@ -51,6 +51,7 @@ class RuleDetector(Detector):
             CompiledRule(rule, compiler.compile(rule.match), tuple(compiler.compile(u) for u in rule.unless))
             for rule in catalogue.rules
         ]
+        compiler.link()
         self.node_count = len(compiler.nodes)
         self.index = TermIndex(catalogue, compiler.literals)
         # Which rules a hit key can wake: each rule is filed under the keys of its narrowest clause;
@@ -85,7 +86,14 @@ class RuleDetector(Detector):
             if key in woken_by:
                 woken.update(woken_by[key])
         also = self.also
-        return sorted(n for n in woken if not any(clause.isdisjoint(present) for clause in also[n]))
+        ready = []
+        for number in sorted(woken):
+            for clause in also[number]:
+                if clause.isdisjoint(present):
+                    break
+            else:
+                ready.append(number)
+        return ready
 
     def _fires(
         self, rule: CompiledRule, text: str, hits: Hits, platform: str | None, memo: list, claims: Claims | None
@@ -94,8 +102,11 @@ class RuleDetector(Detector):
         if scope is not None and platform is not None and platform not in scope:
             return None
         spans = evaluate(rule.match, text, hits, memo, claims)
-        if not spans or any(evaluate(veto, text, hits, memo, claims) is not None for veto in rule.unless):
+        if not spans:
             return None
+        for veto in rule.unless:
+            if evaluate(veto, text, hits, memo, claims) is not None:
+                return None
         return spans
 
     def matches(
