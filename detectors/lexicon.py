@@ -20,10 +20,11 @@ class Hits:
 
     A term belongs to several keys (a digit to a dozen regexes' literals); spelling out every key's
     spans cost more than the scan itself, and most keys are never asked for (their rules are not
-    woken), so spans are grouped per term and joined per key on first request, in scan order.
+    woken), so spans are grouped per term and joined per key on first request, term by term (no reader
+    depends on their order: evidence is sorted, ``near`` and start-anchored regexes sort what they read).
     """
 
-    __slots__ = ("_by_term", "_keys", "_matches", "_spans", "present")
+    __slots__ = ("_by_term", "_keys", "_spans", "present")
 
     def __init__(self, matches: list[tuple[int, int, int]], keys: list[frozenset[str]]) -> None:
         by_term: dict[int, Spans] = {}
@@ -33,23 +34,20 @@ class Hits:
             else:
                 by_term[index] = [(start, end)]
         self.present: set[str] = set().union(*map(keys.__getitem__, by_term))
-        self._matches = matches
         self._by_term = by_term
         self._keys = keys
         self._spans: dict[str, Spans] = {}
 
     def spans(self, key: str) -> Spans | None:
-        """Every (overlapping) occurrence of the key's terms, in scan order; None when there is none."""
+        """Every (overlapping) occurrence of the key's terms; None when there is none."""
         if key not in self.present:
             return None
         found = self._spans.get(key)
         if found is None:
             keys = self._keys
-            terms = [index for index in self._by_term if key in keys[index]]
-            if len(terms) == 1:
-                found = self._by_term[terms[0]]
-            else:
-                found = [(start, end) for index, start, end in self._matches if key in keys[index]]
+            by_term = self._by_term
+            terms = [index for index in by_term if key in keys[index]]
+            found = by_term[terms[0]] if len(terms) == 1 else [span for index in terms for span in by_term[index]]
             self._spans[key] = found
         return found
 
