@@ -208,6 +208,15 @@ def test_second_night_over_unchanged_sites_fetches_only_list_pages(crawled: Craw
     assert "tutorwatch/detail/seen" in (crawled.workspace.reports / "logs").joinpath(_log_name()).read_text()
 
 
+def test_the_crawl_listens_on_no_port(crawled: CrawlResult) -> None:
+    """Scrapy 2.19 starts a remote-control HTTP server that runs Python sent to it; the night's
+    process must not open it (nor the telnet console)."""
+    log = (crawled.workspace.reports / "logs").joinpath(_log_name()).read_text()
+    enabled = re.findall(r"Enabled extensions:\s*\[([^\]]*)\]", log)
+    assert enabled and all("RemoteControl" not in found and "TelnetConsole" not in found for found in enabled)
+    assert "listening on" not in log.lower()
+
+
 def _log_name() -> str:
     return f"crawl-{date.today().isoformat()}.log"
 

@@ -94,7 +94,7 @@ def test_a_hostile_picture_is_a_failure_of_that_picture(scans: Scans) -> None:
     for image, detail in zip(images, HOSTILE.values(), strict=True):
         assert image["outcome"] == "failed" and detail in image["detail"], image
     [forbidden] = out["robots"]["images"]
-    assert forbidden["outcome"] == "failed" and "robots.txt" in forbidden["detail"]
+    assert forbidden["outcome"] == "failed" and forbidden["detail"] == "image not fetched: Forbidden by robots.txt"
     assert scans.site.hits["/private/poster.png"] == 0
 
 

@@ -31,7 +31,6 @@ from crawler.images.stage import NOT_CACHED
 from crawler.leads.image_cache import ImageCache
 from crawler.leads.store import LeadStore, now
 
-REMOTE_CONTROL = "scrapy.extensions.remote_control.RemoteControl"  # Scrapy 2.19's HTTP control port
 MAX_URLS = 1000  # distinct image URLs fetched by one scan (each up to 10 MB on disk until it ends)
 TOO_MANY = f"image not fetched: more than {MAX_URLS} image URLs in one scan; split the input"
 
@@ -135,7 +134,6 @@ def fetch_pictures(
 
     settings = {
         **base_settings(log_file, contact),
-        "EXTENSIONS": {"scrapy.extensions.telnet.TelnetConsole": None, REMOTE_CONTROL: None},  # no listening port
         "TUTORWATCH_DB": str(db),  # pictures whose text is cached are asked for conditionally
     }
     results: dict[str, SavedPicture] = {}

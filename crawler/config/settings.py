@@ -31,7 +31,9 @@ def base_settings(log_file: Path | None, contact: str = "") -> dict[str, Any]:
     Scrapy's log goes to ``log_file`` (stderr when None, i.e. --verbose). Only http(s) is fetched,
     to public addresses unless a site config names the host (crawler/fetching/addresses.py), with
     the response headers capped (crawler/fetching/header_limit.py); cookies are off unless a site
-    opts in (``cookies: true``), so one site cannot plant what is sent back to it.
+    opts in (``cookies: true``), so one site cannot plant what is sent back to it. No process
+    listens on a port: Scrapy's telnet console and its remote-control HTTP server (on by default
+    since 2.19, it runs Python sent to it) are off.
     """
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -42,6 +44,8 @@ def base_settings(log_file: Path | None, contact: str = "") -> dict[str, Any]:
         "AUTOTHROTTLE_ENABLED": True,
         "DOWNLOAD_HANDLERS": download_handlers(),
         "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.fetching.addresses.AddressGuard": 60,  # after the off-site filter (50), before robots.txt
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
@@ -74,7 +78,6 @@ def scrapy_settings(
         "EXTENSIONS": {
             "crawler.runs.run_record.RunRecorder": 500,
             "crawler.runs.progress.Progress": 510,
-            "scrapy.extensions.telnet.TelnetConsole": None,
             **PAGE_LIMIT,  # politeness.max_pages counts pages, not pictures
         },
         ENGINE_SETTING: engine,

@@ -74,7 +74,7 @@ async def fetch_one(
         reason = reason_of(Failure(exc))
         if "larger than" in reason:  # the page limit's wording would send the operator to the wrong setting
             reason = f"larger than images.max_mb ({options.max_mb:g} MB)"
-        return FetchedImage(url, None, f"image not fetched: {reason}")
+        return FetchedImage(url, None, f"image not fetched: {reason.removeprefix('not fetched: ')}")
     if crawler.stats is not None:
         crawler.stats.inc_value(PICTURE_RESPONSES)  # not a page: crawler/runs/run_record.py leaves it out
     if response.status == 304 and known is not None:

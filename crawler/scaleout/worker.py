@@ -109,7 +109,6 @@ def worker_settings(
         },
         "EXTENSIONS": {
             "crawler.scaleout.worker.WorkerLink": 500,
-            "scrapy.extensions.telnet.TelnetConsole": None,
             **PAGE_LIMIT,
         },
         "SPIDER_MIDDLEWARES": {"crawler.scaleout.worker.WriterSeeds": 0},
