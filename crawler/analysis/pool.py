@@ -47,6 +47,12 @@ def analyze_batch(engine: Engine, docs: list[Document | ImageJob]) -> list[Analy
     return analyze_work(engine, docs)
 
 
+def call(engine: Engine, job: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
+    """A task that needs no engine: ``function(*args)`` in a worker (a big page read off the crawl's event loop)."""
+    function, args = job
+    return function(*args)
+
+
 def _ready(engine: Engine, _: object) -> str:
     return engine.stamp.rules
 
