@@ -32,8 +32,6 @@ from pathlib import Path
 
 import ahocorasick_rs
 import numpy as np
-from pypinyin import lazy_pinyin
-from pypinyin.pinyin_dict import pinyin_dict
 
 from detectors.errors import ConfigError
 from detectors.normalize import CODE_POINTS, Normalized, normalize_term
@@ -101,6 +99,9 @@ def toneless(syllable: str) -> str:
 @lru_cache(maxsize=1)
 def syllable_table() -> tuple[np.ndarray, dict[str, int]]:
     """Code point → id of its (first) toneless reading; 0 for characters with none."""
+    from pypinyin.pinyin_dict import pinyin_dict  # here: pypinyin's tables are 55 MB, and a crawl process
+    # that only hands pages to its detection workers never builds an engine (bench/hostile_night.py)
+
     ids: dict[str, int] = {}
     table = np.zeros(CODE_POINTS, dtype=np.uint32)
     for cp, readings in pinyin_dict.items():
@@ -134,6 +135,8 @@ def spelled_forms(term: str, syllables: list[str], initials: bool) -> dict[str, 
 
 def _readings(terms: list[str]) -> list[list[str]]:
     """Toneless pinyin of each term, read in context, in one pypinyin call for all of them."""
+    from pypinyin import lazy_pinyin  # loaded with the engine, not with the module (see syllable_table)
+
     readings: list[list[str]] = [[]]
     for syllable in lazy_pinyin("\n".join(terms)):
         if syllable == "\n":

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from scrapy.http import Response, TextResponse
 
 from crawler.config.site_config import SiteConfig
-from crawler.extraction.extract import extract_listing, readable
+from crawler.extraction.extract import extract_listing, list_links, readable
 from crawler.extraction.listing import Listing
 
 
@@ -62,3 +62,22 @@ def read_detail(page: PageBytes, site: SiteConfig) -> DetailRead:
     assert isinstance(response, TextResponse)
     misread = (response.encoding, text.encoding) if text is not response else None
     return DetailRead(extract_listing(text, site), misread=misread)
+
+
+@dataclass(frozen=True)
+class ListRead:
+    """An HTML list page read: its detail links (canonical) and further list pages, at most
+    ``max_links_per_page + 1`` of them (the spider sees there were more); or why it could not be read."""
+
+    details: list[str]
+    more: list[str]
+    problem: str = ""
+
+
+def read_list(page: PageBytes, site: SiteConfig) -> ListRead:
+    """The links of an HTML list page, cut at the site's max_links_per_page before they become Python objects."""
+    text = readable(page.response())
+    if isinstance(text, str):
+        return ListRead([], [], problem=text)
+    details, more = list_links(text, site, None, site.politeness.max_links_per_page)
+    return ListRead(details, more)

@@ -6,11 +6,14 @@ wait and the store's commit timer cannot fire. A page over the site's ``politene
 is therefore read by the same function in one of the crawl's detection workers
 (crawler/pipelines/detect.py), and the reactor only waits for the answer. Small pages stay in the
 event loop: handing a page to a worker (pickling it, a pipe, waking the pool's threads) costs more
-than reading a page of a few dozen KB.
+than reading a page of a few dozen KB. One big page is read at a time, whatever the number of sites
+and workers: in the event loop there was never more than one page's tree in memory, and a worker
+reading a 9 MB list page holds a few hundred MB while it does.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -22,6 +25,7 @@ from crawler.extraction.page_reading import PageBytes
 from crawler.pipelines.detect import SharedPool
 
 T = TypeVar("T")
+BIG_PAGES_AT_ONCE = asyncio.Semaphore(1)  # one crawl process, one reactor: shared by every site
 
 
 class PageReader:
@@ -43,5 +47,6 @@ class PageReader:
             return reader(page, self.site)
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("tutorwatch/pages_read_in_worker")
-        result: Any = await pool.run(call, (reader, (page, self.site)))
+        async with BIG_PAGES_AT_ONCE:
+            result: Any = await pool.run(call, (reader, (page, self.site)))
         return result

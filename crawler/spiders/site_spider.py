@@ -26,7 +26,7 @@ from crawler.config.site_config import SiteConfig
 from crawler.evidence.warc import capture
 from crawler.extraction.extract import ExtractionError, api_listings, json_doc, list_links, readable
 from crawler.extraction.listing import CrawledListing, Item, KnownPage, cut_lengths
-from crawler.extraction.page_reading import PageBytes, read_detail
+from crawler.extraction.page_reading import PageBytes, read_detail, read_list
 from crawler.extraction.same_page import SamePages
 from crawler.extraction.sitemaps import sitemap_links
 from crawler.fetching.addresses import SCHEMES
@@ -120,11 +120,25 @@ class SiteSpider(scrapy.Spider):
         if hasattr(self, "known"):
             self.known.close()
 
-    def parse_list(self, response: Response) -> Iterator[scrapy.Request | Item]:
+    async def parse_list(self, response: Response) -> AsyncIterator[scrapy.Request | Item]:
+        spec = self.site.list
+        if spec.format == "html" and self.site.detail.source != "items":  # links only: a big page in a worker
+            if self.oversized(response, "list page"):
+                return
+            try:
+                read = await self.reader.read(read_list, PageBytes.of(response))
+            except WorkerDied as exc:
+                self.fault(response.url, f"list page not read: {exc}")
+                return
+            if read.problem:
+                self.fault(response.url, f"list page {read.problem}")
+                return
+            for request in self.follow(response, read.details, read.more, len(read.details), None):
+                yield request
+            return
         page = self.usable(response, "list page")
         if page is None:
             return
-        spec = self.site.list
         following: Any = None
         try:
             doc = json_doc(page) if spec.format == "json" else None
@@ -143,6 +157,13 @@ class SiteSpider(scrapy.Spider):
         except ExtractionError as exc:
             self.fault(response.url, str(exc))
             return
+        for request in self.follow(response, details, more, found, following):
+            yield request
+
+    def follow(
+        self, response: Response, details: list[str], more: list[str], found: int, following: Any
+    ) -> Iterator[scrapy.Request | KnownPage]:
+        """The requests a list page leads to: its detail pages, further list pages and the API's next page."""
         self.judge_rendered_list(response, found)
         details, more = self.bounded(response.url, details, more)
         for url in details:
