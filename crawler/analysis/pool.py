@@ -16,6 +16,7 @@ from multiprocessing import get_context
 from typing import Any, TypeVar
 
 from crawler.images.reading import ImageAnalysis, ImageJob, analyze_work
+from crawler.runs.heap import give_back_freed_memory
 from crawler.runs.parent_death import die_with_parent
 from detectors.engine import Engine, EngineConfig
 from detectors.errors import DetectorError
@@ -48,9 +49,13 @@ def analyze_batch(engine: Engine, docs: list[Document | ImageJob]) -> list[Analy
 
 
 def call(engine: Engine, job: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
-    """A task that needs no engine: ``function(*args)`` in a worker (a big page read off the crawl's event loop)."""
+    """A task that needs no engine: ``function(*args)`` in a worker (a big page read off the crawl's event loop),
+    the memory it freed then handed back (crawler/runs/heap.py)."""
     function, args = job
-    return function(*args)
+    try:
+        return function(*args)
+    finally:
+        give_back_freed_memory()
 
 
 def _ready(engine: Engine, _: object) -> str:
