@@ -188,9 +188,14 @@ def test_a_timeout_is_a_fault_never_a_silent_empty_page(modern: Samples, tmp_pat
     assert len(reasons) == 1 and "did not appear within list.wait_timeout (2 s)" in reasons[0], reasons
 
 
-@pytest.mark.parametrize("how", ["scroll", "click_more"])
+@pytest.mark.parametrize("how", ["scroll", "debounced_scroll", "click_more"])
 def test_a_feed_is_loaded_to_its_end(modern: Samples, tmp_path: Path, how: str) -> None:
+    """A feed that shows its cards a moment after their fetch (a fade-in) and fetches the next ones a
+    moment after the scroll (a debounced handler) is read to its end too: the network's quiet is
+    counted from the scroll, not from the fetch before it."""
     edits: list[tuple[str, str]] = []
+    if how == "debounced_scroll":
+        edits = [("/feed", "/feed?debounce=350&render_delay=300")]
     if how == "click_more":
         more = "  click_more: {selector: 'button#load-more', limit: 10}"
         edits = [("/feed", "/feed?ui=button"), ("  scroll: 10", more)]

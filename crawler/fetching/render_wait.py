@@ -6,7 +6,10 @@ list's detail_links (or ``wait_for``) selector matches, or when the network has 
 half a second (a page that loads nothing more), whichever comes first; after ``wait_timeout``
 the page is read as it is and the spider records a fault. Feeds are then scrolled to their end
 ``scroll`` times, or their "load more" button clicked up to ``limit`` times, each step waiting
-until more items arrived or the network went idle again.
+until more items arrived or the network went idle again. Idle is counted from the step, not
+from the last request before it (a feed's script may start its fetch a moment after the scroll
+event), and a feed ends only after two steps in a row bring nothing: a busy machine can deliver
+the fetch's first event late, and one early read would cut the feed short.
 
 The network is watched from before the navigation (``track_network``, scrapy-playwright's
 page init callback): requests in flight are counted, so "idle" means no request for IDLE_MS.
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
     from scrapy import Request
 
 IDLE_MS = 500
+STALLS_END_FEED = 2  # steps in a row that bring no new items before a feed counts as ended
 STEP_TIMEOUT_MS = 5_000  # one scroll or click: more items, or an idle network, within this
 POLL_SECONDS = 0.05
 _NETWORK = "_tutorwatch_network"
@@ -75,8 +79,9 @@ class _Network:
         self.inflight = max(0, self.inflight - 1)
         self.changed = time.monotonic()
 
-    async def idle(self) -> None:
-        while self.inflight or time.monotonic() - self.changed < IDLE_MS / 1000:
+    async def idle(self, since: float = 0.0) -> None:
+        """Return once no request has been in flight for IDLE_MS, counted from ``since`` at the earliest."""
+        while self.inflight or time.monotonic() - max(self.changed, since) < IDLE_MS / 1000:
             await asyncio.sleep(POLL_SECONDS)
 
 
@@ -105,10 +110,24 @@ async def _grown(page: Page, selector: str, count: int) -> None:
         await asyncio.sleep(POLL_SECONDS * 2)
 
 
-async def _step(page: Page, network: _Network, selector: str, before: int) -> bool:
-    """After a scroll or click: True when more items arrived, False when the network went idle without them."""
-    await _first({"grown": _grown(page, selector, before), "idle": network.idle()}, STEP_TIMEOUT_MS)
+async def _step(page: Page, network: _Network, selector: str, before: int, since: float) -> bool:
+    """After a scroll or click at ``since``: True when more items arrived, False when the network
+    went idle (from ``since``) without them."""
+    await _first({"grown": _grown(page, selector, before), "idle": network.idle(since)}, STEP_TIMEOUT_MS)
     return await page.locator(selector).count() > before
+
+
+_TO_END = "window.scrollTo(0, document.documentElement.scrollHeight)"
+_BACK_A_SCREEN = "window.scrollBy(0, -window.innerHeight)"
+
+
+async def _scroll_to_end(page: Page, again: bool) -> None:
+    """Scroll to the end; ``again`` (the last step brought nothing) first moves back a screen, since
+    a page already at its end gets no new scroll event from scrolling there once more."""
+    if again:
+        await page.evaluate(_BACK_A_SCREEN)
+        await asyncio.sleep(POLL_SECONDS * 2)
+    await page.evaluate(_TO_END)
 
 
 async def settle(page: Page, plan: WaitPlan) -> Settled:
@@ -122,20 +141,22 @@ async def settle(page: Page, plan: WaitPlan) -> Settled:
     waited = int((time.monotonic() - began) * 1000)
     scrolls = clicks = 0
     if ended != "timeout":
-        for _ in range(plan.scroll):
+        stalls = 0
+        while scrolls < plan.scroll and stalls < STALLS_END_FEED:
             before = await page.locator(plan.selector).count()
-            await page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+            since = time.monotonic()
+            await _scroll_to_end(page, again=stalls > 0)
             scrolls += 1
-            if not await _step(page, network, plan.selector, before):
-                break
-        while plan.click_more and clicks < plan.click_limit:
+            stalls = 0 if await _step(page, network, plan.selector, before, since) else stalls + 1
+        stalls = 0
+        while plan.click_more and clicks < plan.click_limit and stalls < STALLS_END_FEED:
             button = page.locator(plan.click_more).first
             if not await button.count() or not await button.is_visible():
                 break
             before = await page.locator(plan.selector).count()
+            since = time.monotonic()
             await button.click(timeout=STEP_TIMEOUT_MS)
             clicks += 1
-            if not await _step(page, network, plan.selector, before):
-                break
+            stalls = 0 if await _step(page, network, plan.selector, before, since) else stalls + 1
     matches = await page.locator(plan.selector).count()
     return Settled(ended, waited, matches, scrolls, clicks)

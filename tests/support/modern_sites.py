@@ -144,17 +144,24 @@ setTimeout(load, pause);
 
 class ScrollFeed(SampleSite):
     """好阿姨家政圈: /feed shows 8 cards fetched from /api/feed?offset=N&limit=8 and fetches the next 8
-    when scrolled to its end; /feed?ui=button has a 加载更多 button instead. Profiles /aunt/<id>."""
+    when scrolled to its end; /feed?ui=button has a 加载更多 button instead, and /feed?debounce=MS
+    fetches only after the page has stopped scrolling for MS ms (as feeds that debounce their scroll
+    handler do) and &render_delay=MS shows fetched cards MS ms late (a fade-in). Profiles /aunt/<id>."""
 
     listings_from = "jiazheng_agency"
     batch = 8
     script = """<script>
-const button = new URLSearchParams(location.search).get("ui") === "button";
+const params = new URLSearchParams(location.search);
+const button = params.get("ui") === "button";
+const debounce = Number(params.get("debounce") || 0);
+const renderDelay = Number(params.get("render_delay") || 0);
+let timer = null;
 let offset = 0, more = true, busy = false;
 async function load() {
   if (busy || !more) return;
   busy = true;
   const data = await (await fetch("/api/feed?offset=" + offset + "&limit=%d")).json();
+  if (renderDelay) await new Promise((done) => setTimeout(done, renderDelay));
   for (const aunt of data.data.list) {
     const card = document.createElement("div");
     card.className = "feed-card";
@@ -174,7 +181,10 @@ if (button) {
   document.getElementById("load-more").onclick = load;
 } else {
   window.addEventListener("scroll", () => {
-    if (window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 50) load();
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 50) load();
+    }, debounce);
   });
 }
 load();
