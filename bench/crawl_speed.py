@@ -147,19 +147,20 @@ def child_full(sites_dir: Path, db: Path, log: Path) -> dict[str, Any]:
     from crawler.config.settings import scrapy_settings
     from crawler.config.site_config import load_sites
     from crawler.leads.store import LeadStore
+    from crawler.pipelines.detect import detection_workers
     from crawler.spiders.site_spider import SiteSpider
-    from detectors.engine import Engine, EngineConfig
+    from detectors.engine import EngineConfig
 
     (site,) = load_sites(sites_dir)
     config = EngineConfig()
-    Engine.shared(config)
     with LeadStore(db) as store:
         run_id = store.start_run("crawl")
     process = CrawlerProcess({**scrapy_settings(db, run_id, log, config), **SCRAPY_FAST})
     crawler = process.create_crawler(SiteSpider.for_site(site))
     process.crawl(crawler)
-    started = time.monotonic()
-    process.start()
+    with detection_workers(config):  # as `tutorwatch crawl` starts them: before the crawl, engines built
+        started = time.monotonic()
+        process.start()
     return {"seconds": time.monotonic() - started, "pages": crawler.stats.get_value("item_scraped_count", 0)}
 
 

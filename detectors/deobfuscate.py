@@ -99,8 +99,7 @@ def toneless(syllable: str) -> str:
 @lru_cache(maxsize=1)
 def syllable_table() -> tuple[np.ndarray, dict[str, int]]:
     """Code point → id of its (first) toneless reading; 0 for characters with none."""
-    from pypinyin.pinyin_dict import pinyin_dict  # here: pypinyin's tables are 55 MB, and a crawl process
-    # that only hands pages to its detection workers never builds an engine (bench/hostile_night.py)
+    from pypinyin.pinyin_dict import pinyin_dict  # here, not at import: a crawl process never folds text
 
     ids: dict[str, int] = {}
     table = np.zeros(CODE_POINTS, dtype=np.uint32)
@@ -135,7 +134,7 @@ def spelled_forms(term: str, syllables: list[str], initials: bool) -> dict[str, 
 
 def _readings(terms: list[str]) -> list[list[str]]:
     """Toneless pinyin of each term, read in context, in one pypinyin call for all of them."""
-    from pypinyin import lazy_pinyin  # loaded with the engine, not with the module (see syllable_table)
+    from pypinyin import lazy_pinyin  # its phrase tables take a second to import: only where an engine is built
 
     readings: list[list[str]] = [[]]
     for syllable in lazy_pinyin("\n".join(terms)):

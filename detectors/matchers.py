@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from detectors.catalogue import ClaimTest, Expr
@@ -24,6 +25,7 @@ Spans = list[tuple[int, int]]
 Needs = tuple[frozenset[str], ...]  # every clause must have one of its keys among a document's hits
 TERMS, REGEX, ANY, ALL, NEAR, NOT, CLAIM = range(7)
 UNSET: object = object()
+Run = Callable[[str, "Hits", list, "Claims | None"], "Spans | None"]
 REGEX_KEY = "re:"  # hit key of a regex's required literals: "re:" + its pattern
 START_KEY = "re^:"  # hit key of the literals its matches start with
 
@@ -39,6 +41,8 @@ class Node:
     needs: Needs = field(default=())  # (): nothing known, always evaluated
     starts: str = ""  # a regex whose every match starts with one of its literals: their hit key (tried only there)
     claim: ClaimTest | None = None
+    shared: bool = False  # reached from more than one place: its result is remembered per document
+    run: Run | None = None  # its evaluation (``Compiler.link``); ``evaluate`` calls it
 
 
 class Compiler:
@@ -51,7 +55,9 @@ class Compiler:
 
     def compile(self, expr: Expr) -> Node:
         if id(expr) in self._done:
-            return self._done[id(expr)]
+            node = self._done[id(expr)]
+            node.shared = True
+            return node
         kind = expr.kind
         slot = -1  # set below, once the children have taken theirs
         if kind in ("lexicon", "terms"):
@@ -85,14 +91,19 @@ class Compiler:
         self._done[id(expr)] = node
         return node
 
-
-def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
-    """Characters between two spans (0 when they touch or overlap)."""
-    return max(a[0], b[0]) - min(a[1], b[1]) if a[1] <= b[0] or b[1] <= a[0] else 0
+    def link(self) -> None:
+        """Give every node its closure, children first; call once every rule is compiled (sharing is known then)."""
+        for node in self.nodes:  # children come before their parents
+            node.run = _runner(node)
 
 
 def _near(children: list[Spans], within: int) -> Spans | None:
-    """Spans of the first matcher that have a span of every other matcher within ``within`` chars."""
+    """Spans of the first matcher that have a span of every other matcher within ``within`` chars.
+
+    The partner taken for an anchor is the closest of each other matcher's spans (the first in
+    order among equals); the gap between two spans is the characters between them, 0 when they
+    touch or overlap.
+    """
     others = []
     for spans in children[1:]:
         ordered = sorted(spans)
@@ -100,14 +111,18 @@ def _near(children: list[Spans], within: int) -> Spans | None:
         others.append(([start for start, _ in ordered], ordered, longest))
     found: set[tuple[int, int]] = set()
     for anchor in children[0]:
+        first, last = anchor
         partners = []
         for starts, ordered, longest in others:
-            lo = bisect_left(starts, anchor[0] - within - longest)
-            hi = bisect_right(starts, anchor[1] + within)
-            close = [span for span in ordered[lo:hi] if _gap(anchor, span) <= within]
-            if not close:
+            best, least = None, within + 1
+            for span in ordered[bisect_left(starts, first - within - longest) : bisect_right(starts, last + within)]:
+                start, end = span
+                gap = start - last if last <= start else first - end if end <= first else 0
+                if gap < least:
+                    best, least = span, gap
+            if best is None:
                 break
-            partners.append(min(close, key=lambda span: _gap(anchor, span)))
+            partners.append(best)
         else:
             found.add(anchor)
             found.update(partners)
@@ -127,42 +142,88 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: Spans) -> Spans | N
 
 def evaluate(node: Node, text: str, hits: Hits, memo: list, claims: Claims | None = None) -> Spans | None:
     """Evaluate one node over folded ``text`` with the term hits already found in it (and its claims, if read)."""
-    known = memo[node.slot]
-    if known is not UNSET:
-        return known  # type: ignore[no-any-return]
-    result = _evaluate(node, text, hits, memo, claims)
-    memo[node.slot] = result
-    return result
+    return node.run(text, hits, memo, claims)  # type: ignore[misc]
 
 
-def _evaluate(node: Node, text: str, hits: Hits, memo: list, claims: Claims | None) -> Spans | None:
+def _runner(node: Node) -> Run:
+    """The node's evaluation as one closure over its children's: no dispatch on the kind of node per document."""
     op = node.op
     if op == TERMS:
-        return hits.get(node.key)
-    if op == REGEX:
-        if node.needs and node.key not in hits:
-            return None  # none of the literals it cannot match without occurs
-        if node.starts:
-            starts = hits.get(node.starts)
-            return _matches_at(node.pattern, text, starts) if starts else None  # type: ignore[arg-type]
-        return [m.span() for m in node.pattern.finditer(text) if m.end() > m.start()] or None  # type: ignore[union-attr]
-    if op == CLAIM:
+        key = node.key
+
+        def run(text: str, hits: Hits, memo: list, claims: Claims | None) -> Spans | None:
+            return hits.spans(key)
+
+    elif op == REGEX:
+        run = _regex_runner(node)
+    elif op == CLAIM:
         test = node.claim
-        found = claims.of(test.kind) if claims is not None else ()  # type: ignore[union-attr]
-        return [(c.start, c.end) for c in found if test.passes(c.value)] or None  # type: ignore[union-attr]
-    if op == NOT:
-        return [] if evaluate(node.children[0], text, hits, memo, claims) is None else None
-    if op == ANY:
-        matched = [spans for child in node.children if (spans := evaluate(child, text, hits, memo, claims)) is not None]
-        return [span for spans in matched for span in spans] if matched else None
-    if any(child.op == TERMS and child.key not in hits for child in node.children):
-        return None  # a required term is absent: no need to run the costlier children
-    results = []
-    for child in node.children:
-        spans = evaluate(child, text, hits, memo, claims)
-        if spans is None:
-            return None
-        results.append(spans)
-    if op == ALL:
-        return [span for spans in results for span in spans]
-    return _near(results, node.within)
+
+        def run(text: str, hits: Hits, memo: list, claims: Claims | None) -> Spans | None:
+            found = claims.of(test.kind) if claims is not None else ()  # type: ignore[union-attr]
+            return [(c.start, c.end) for c in found if test.passes(c.value)] or None  # type: ignore[union-attr]
+
+    elif op == NOT:
+        child = node.children[0].run
+
+        def run(text: str, hits: Hits, memo: list, claims: Claims | None) -> Spans | None:
+            return [] if child(text, hits, memo, claims) is None else None
+
+    elif op == ANY:
+        children = tuple(child.run for child in node.children)
+        needs = node.needs
+
+        def run(text: str, hits: Hits, memo: list, claims: Claims | None) -> Spans | None:
+            for clause in needs:  # the scan already tells that it cannot match: skip the children
+                if clause.isdisjoint(hits.present):
+                    return None
+            found: Spans | None = None
+            for child in children:
+                spans = child(text, hits, memo, claims)
+                if spans is not None:
+                    found = [*spans] if found is None else found + spans
+            return found
+
+    else:  # ALL, NEAR
+        children = tuple(child.run for child in node.children)
+        needs = node.needs  # every TERMS child's key among them
+        near, within = op == NEAR, node.within
+
+        def run(text: str, hits: Hits, memo: list, claims: Claims | None) -> Spans | None:
+            for clause in needs:  # a required term is absent: no need to run the costlier children
+                if clause.isdisjoint(hits.present):
+                    return None
+            results = []
+            for child in children:
+                spans = child(text, hits, memo, claims)
+                if spans is None:
+                    return None
+                results.append(spans)
+            return _near(results, within) if near else [span for spans in results for span in spans]
+
+    if not node.shared:
+        return run
+    slot = node.slot
+
+    def remembered(text: str, hits: Hits, memo: list, claims: Claims | None) -> Spans | None:
+        known = memo[slot]
+        if known is UNSET:
+            known = memo[slot] = run(text, hits, memo, claims)
+        return known  # type: ignore[no-any-return]
+
+    return remembered
+
+
+def _regex_runner(node: Node) -> Run:
+    key, starts_key, needed = node.key, node.starts, bool(node.needs)
+    pattern: re.Pattern[str] = node.pattern  # type: ignore[assignment]
+
+    def run(text: str, hits: Hits, memo: list, claims: Claims | None) -> Spans | None:
+        if needed and key not in hits.present:
+            return None  # none of the literals it cannot match without occurs
+        if starts_key:
+            starts = hits.spans(starts_key)
+            return _matches_at(pattern, text, starts) if starts else None
+        return [m.span() for m in pattern.finditer(text) if m.end() > m.start()] or None
+
+    return run

@@ -51,6 +51,7 @@ class RuleDetector(Detector):
             CompiledRule(rule, compiler.compile(rule.match), tuple(compiler.compile(u) for u in rule.unless))
             for rule in catalogue.rules
         ]
+        compiler.link()
         self.node_count = len(compiler.nodes)
         self.index = TermIndex(catalogue, compiler.literals)
         # Which rules a hit key can wake: each rule is filed under the keys of its narrowest clause;
@@ -78,14 +79,21 @@ class RuleDetector(Detector):
 
     def candidates(self, hits: Hits) -> list[int]:
         """The rules (by number, in catalogue order) whose every required clause has a hit."""
-        present = set(hits)  # a set: frozenset.isdisjoint takes its fast path
+        present = hits.present  # a set: frozenset.isdisjoint takes its fast path
         woken = set(self.always)
         woken_by = self.woken_by
         for key in present:
             if key in woken_by:
                 woken.update(woken_by[key])
         also = self.also
-        return sorted(n for n in woken if not any(clause.isdisjoint(present) for clause in also[n]))
+        ready = []
+        for number in sorted(woken):
+            for clause in also[number]:
+                if clause.isdisjoint(present):
+                    break
+            else:
+                ready.append(number)
+        return ready
 
     def _fires(
         self, rule: CompiledRule, text: str, hits: Hits, platform: str | None, memo: list, claims: Claims | None
@@ -94,8 +102,11 @@ class RuleDetector(Detector):
         if scope is not None and platform is not None and platform not in scope:
             return None
         spans = evaluate(rule.match, text, hits, memo, claims)
-        if not spans or any(evaluate(veto, text, hits, memo, claims) is not None for veto in rule.unless):
+        if not spans:
             return None
+        for veto in rule.unless:
+            if evaluate(veto, text, hits, memo, claims) is not None:
+                return None
         return spans
 
     def matches(

@@ -25,7 +25,18 @@ def rule_score(findings: Iterable[Finding]) -> float:
     return round(1.0 - miss, 4)
 
 
-def combine(rules: float, model_score: float | None, rule_weight: float, rule_margin: float | None = None) -> float:
+def strong_score(findings: Iterable[Finding]) -> float:
+    """The noisy-OR of the high-confidence findings alone: the evidence the rule margin protects."""
+    return rule_score(f for f in findings if f.confidence == "high")
+
+
+def combine(
+    rules: float,
+    model_score: float | None,
+    rule_weight: float,
+    rule_margin: float | None = None,
+    strong: float | None = None,
+) -> float:
     """Findings alone, or a weighted mean of their score and the classifier's probability.
 
     A weighted mean lets each side outvote a weak call of the other: a low-confidence rule hit
@@ -33,16 +44,17 @@ def combine(rules: float, model_score: float | None, rule_weight: float, rule_ma
     that no rule supports, unless the model is sure. The weight and the threshold are tuned on
     the tune split when the model is trained and travel in its card.
 
-    ``rule_margin`` caps that veto: the score never falls more than the margin below the findings'
-    own, so a high-confidence finding on wording the model has not seen (the real-world listings'
-    common miss: rules caught them, a model trained mostly on the team's writing voted them down)
-    still flags. None: no cap.
+    ``rule_margin`` caps that veto for strong evidence: the score never falls more than the margin
+    below ``strong``, the score of the high-confidence findings alone (``rules`` when not given), so
+    a high-confidence finding on wording the model has not seen (the real-world listings' common
+    miss: rules caught them, a model trained mostly on the team's writing voted them down) still
+    flags, while medium and low findings, however many, still need the model's support. None: no cap.
     """
     if model_score is None:
         return rules
     mean = rule_weight * rules + (1 - rule_weight) * model_score
     if rule_margin is not None:
-        mean = max(mean, rules - rule_margin)
+        mean = max(mean, (rules if strong is None else strong) - rule_margin)
     return round(mean, 4)
 
 
@@ -60,14 +72,14 @@ class Scoring:
     rule_weight: float = 1.0
     threshold: float = DEFAULT_THRESHOLD
     category_threshold: float = DEFAULT_CATEGORY_THRESHOLD
-    rule_margin: float | None = None  # how far below the findings' score the model may pull it; None: no limit
+    rule_margin: float | None = None  # how far below the high-confidence findings' score the model may pull it
 
     def judge(self, reading: Reading) -> Verdict:
         """The verdict on what a reading holds now (also asked by detectors that only corroborate)."""
         prediction = reading.prediction
         findings = reading.findings
         model_score = round(prediction.violation, 4) if prediction is not None else None
-        score = combine(rule_score(findings), model_score, self.rule_weight, self.rule_margin)
+        score = combine(rule_score(findings), model_score, self.rule_weight, self.rule_margin, strong_score(findings))
         flagged = score >= self.threshold and (bool(findings) or model_score is not None)
         named = self._model_findings(prediction, reading) if flagged and prediction is not None else ()
         return Verdict(score, flagged, named)

@@ -17,6 +17,8 @@ from detectors.classifier import Classifier, save_bundle
 from detectors.engine import EngineConfig
 from detectors.errors import ConfigError
 from detectors.evaluation import labelled_files, load_labelled
+from detectors.models import Finding, Span
+from detectors.scoring import combine, rule_score, strong_score
 from detectors.segmenter import jieba_loaded
 from detectors.training import fit, rules_engine, tune
 from tests.conftest import TUTORWATCH
@@ -138,6 +140,22 @@ def test_a_rule_margin_keeps_a_strong_finding_the_model_votes_down(model_file: P
     before = Engine(EngineConfig(model=plain)).analyze_many(docs)
     after = Engine(EngineConfig(model=capped)).analyze_many(docs)
     rules = Engine(EngineConfig(model=None)).analyze_many(docs)
-    assert rules[0].score >= 0.88 and before[0].model_score is not None
-    assert after[0].score == round(max(before[0].score, rules[0].score - 0.3), 4) >= 0.58 and after[0].flagged
+    strong = strong_score(rules[0].findings)  # the high-confidence findings alone
+    assert strong >= 0.88 and before[0].model_score is not None
+    assert after[0].score == round(max(before[0].score, strong - 0.3), 4) >= 0.58 and after[0].flagged
     assert after[1].score == before[1].score and not after[1].flagged  # no findings: nothing to keep
+
+
+def test_the_rule_margin_protects_high_confidence_findings_only() -> None:
+    """Medium and low findings, however many, still need the model: the margin floors the strong score alone."""
+    medium_pair = rule_score([_finding("medium"), _finding("medium")])  # 0.91, as much as one high finding
+    assert medium_pair > 0.9
+    vetoed = combine(medium_pair, 0.05, 0.4, 0.3, strong=strong_score([_finding("medium"), _finding("medium")]))
+    assert vetoed == round(0.4 * medium_pair + 0.6 * 0.05, 4) < 0.58
+    kept = combine(0.9, 0.05, 0.4, 0.3, strong=strong_score([_finding("high")]))
+    assert kept == 0.6
+
+
+def _finding(confidence: str) -> Finding:
+    span = Span(0, 2, "一对")
+    return Finding("one_on_one", "one_on_one/x", confidence, ("YY 四(二)",), span, (span,), "test")

@@ -130,3 +130,11 @@ def test_evaluate_reports_the_two_corpora_apart_by_form_and_platform() -> None:
         assert "| recall on plain violations |" in part
     assert "| housekeeping |" in real and "| social |" in real and "| tutoring |" not in real
     assert "MISSED" not in result.stdout
+
+
+def test_listings_added_after_the_freeze_are_never_in_the_frozen_part(real: list[Labelled]) -> None:
+    """Issue 18c's listings (rc…) joined the readable parts only: the frozen test part stays as it was measured."""
+    added = [item for item in real if item.id.startswith("rc")]
+    assert added and all(item.split != FROZEN for item in added)
+    frozen_articles = {article_of(item.source or "") for item in real if item.split == FROZEN}
+    assert not frozen_articles & {article_of(item.source or "") for item in added}

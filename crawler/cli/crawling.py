@@ -66,6 +66,7 @@ def crawl(obj: dict, only: tuple[str, ...], redis_url: str | None, wait: float) 
     """
     from crawler.fetching.rendering import require_browser
     from crawler.leads.store import LeadStore
+    from crawler.pipelines.detect import detection_workers
     from crawler.reporting.render import write_night_report
     from crawler.runs.field_health import field_gaps
     from crawler.runs.lock import crawl_lock
@@ -77,7 +78,8 @@ def crawl(obj: dict, only: tuple[str, ...], redis_url: str | None, wait: float) 
     for site in sites:
         if site.render:
             require_browser(f"site {site.site_id} (render: {str(site.render).lower()})")
-    Engine.shared(obj["engine"])  # a broken rule file or model fails here, before anything is fetched
+    if redis_url:
+        Engine.shared(obj["engine"])  # a broken rule file or model fails here, before anything is fetched
     export = export_settings(obj, "if-new", load_sites(obj["sites"]))  # every site's name, not only those crawled
     with crawl_lock(obj["db"]):
         started = time.monotonic()
@@ -85,17 +87,18 @@ def crawl(obj: dict, only: tuple[str, ...], redis_url: str | None, wait: float) 
             outcome = crawl_redis(sites, redis_url, obj["db"], obj["reports"], obj["verbose"], wait, export)
         else:
             spiders = [(SiteSpider.for_site(s), {}) for s in sites]
-            outcome = run(
-                "crawl",
-                spiders,
-                obj["db"],
-                obj["reports"],
-                obj["verbose"],
-                obj["contact"],
-                obj["engine"],
-                resume=True,
-                export=export,
-            )
+            with detection_workers(obj["engine"]):  # a broken rule file or model fails here, before any fetch
+                outcome = run(
+                    "crawl",
+                    spiders,
+                    obj["db"],
+                    obj["reports"],
+                    obj["verbose"],
+                    obj["contact"],
+                    obj["engine"],
+                    resume=True,
+                    export=export,
+                )
         with LeadStore(obj["db"]) as store:
             report = write_night_report(store, outcome.run_id, obj["reports"], export.site_names, obj["tz"])
     print_sites(console, outcome.sites)

@@ -7,7 +7,6 @@ import re
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
-import html_text
 from parsel import SelectorList
 from parsel.csstranslator import css2xpath
 from scrapy.http import Response, TextResponse
@@ -18,6 +17,7 @@ from crawler.errors import TutorWatchError
 from crawler.extraction.json_path import text_at, values_at
 from crawler.extraction.listing import Listing
 from crawler.extraction.main_text import main_text
+from crawler.extraction.node_text import node_text
 from crawler.fetching.canonical import canonical_url
 
 
@@ -52,7 +52,7 @@ def field_text(sel: Selector, query: str) -> str:
     """Text of everything a selector matches: element text with block-aware line breaks."""
     parts = []
     for node in _select(sel, query):
-        text = html_text.extract_text(node.root) if not isinstance(node.root, str) else node.root
+        text = node_text(node.root) if not isinstance(node.root, str) else node.root
         if text.strip():
             parts.append(text.strip())
     return "\n".join(parts)

@@ -284,9 +284,11 @@ class LeadQueries:
 
     def first_page_with(self, site: str, extract_hash: str) -> str | None:
         """The URL of the page of ``site`` first stored with this extraction (crawler/extraction/same_page.py)."""
+        # "extract_hash != ''" lets SQLite use the partial index pages_extract: without it every page read them all
         try:
             row = self.conn.execute(
-                "SELECT url FROM pages WHERE site = ? AND extract_hash = ? ORDER BY first_seen, rowid LIMIT 1",
+                "SELECT url FROM pages WHERE site = ? AND extract_hash = ? AND extract_hash != ''"
+                " ORDER BY first_seen, rowid LIMIT 1",
                 (site, extract_hash),
             ).fetchone()
         except sqlite3.OperationalError:  # a store not migrated yet (the crawl migrates it when it opens it)

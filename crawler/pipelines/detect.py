@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from scrapy import Spider
@@ -49,7 +51,11 @@ class SharedPool:
 
     def __init__(self, config: EngineConfig, workers: int) -> None:
         self.pool = EnginePool(config, workers)
-        self.pool.warm()  # pages are not fetched faster than they can be analysed from the start
+        try:
+            self.pool.warm()  # pages are not fetched faster than they can be analysed from the start
+        except BaseException:  # a broken rule file or model: no workers left behind
+            self.pool.close()
+            raise
         self.users = 0
         self.waiting: list[tuple[Document | ImageJob, asyncio.Future]] = []
         self.timer: asyncio.TimerHandle | None = None
@@ -129,6 +135,21 @@ class SharedPool:
                 answer.set_exception(error)
             else:
                 answer.set_result(result.result()[number])
+
+
+@contextmanager
+def detection_workers(config: EngineConfig, workers: int = DEFAULT_WORKERS) -> Iterator[None]:
+    """The crawl's detection workers started, their engines built, before the crawl; its pipelines share them.
+
+    The crawl process itself never analyses a page: building an engine there only to check the
+    rules and model cost it seconds of CPU and its memory for the whole night. A broken rule file
+    or model is the workers' ConfigError, raised here.
+    """
+    shared = SharedPool.acquire(config, workers)
+    try:
+        yield
+    finally:
+        shared.release()
 
 
 class DetectPipeline:
