@@ -22,6 +22,9 @@ Every crawl is a real ``tutorwatch crawl`` process against servers on 127.0.0.1 
    taken in turn ``--rounds`` times, then alone once more. The ordinary site's pages per second
    come from its own server's clock (first to last detail page), so each figure is that site's
    rate while the other site was being crawled; the machine is shared, so each run is shown.
+   Pages over ``politeness.worker_page_kb`` (512 KB) are read in the crawl's detection workers and
+   their evidence compressed in a thread (crawler/spiders/heavy_pages.py), so what this measures
+   on a busy 2-core machine is mostly the CPU the heavy pages take, wherever it is spent.
 
 ``--tiny`` (run by tests/test_bench_hostile.py): the hostile site alone at the tests' sizes (4 MB
 of headers, 5,000 links a list page); 150 ordinary pages, one round, two heavy pages.

@@ -95,3 +95,18 @@ def test_systemd_accepts_the_units(tmp_path: Path) -> None:
     result = subprocess.run(["systemd-analyze", "verify", *map(str, units)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "Unknown" not in result.stderr, result.stderr
+
+
+def test_every_package_folder_is_shipped() -> None:
+    """A non-editable install ships only the packages pyproject.toml lists: a folder left out
+    (crawler.images was) works in the editable checkout and is missing on a server."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    tops = {"crawler", "detectors"}  # crawler/ has no __init__.py: a namespace package, listed all the same
+    found = tops | {
+        ".".join(init.parent.relative_to(root).parts) for top in tops for init in (root / top).rglob("__init__.py")
+    }
+    assert found - listed == set(), "add these to [tool.setuptools] packages"
+    assert listed - found == set(), "listed but not a package"

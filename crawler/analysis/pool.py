@@ -16,6 +16,7 @@ from multiprocessing import get_context
 from typing import Any, TypeVar
 
 from crawler.images.reading import ImageAnalysis, ImageJob, analyze_work
+from crawler.runs.heap import give_back_freed_memory
 from crawler.runs.parent_death import die_with_parent
 from detectors.engine import Engine, EngineConfig
 from detectors.errors import DetectorError
@@ -45,6 +46,16 @@ def _run(task: Task, batch: Any) -> Any:
 def analyze_batch(engine: Engine, docs: list[Document | ImageJob]) -> list[Analysis | ImageAnalysis]:
     """Analyses in order; a listing with pictures has them read here first (OCR runs where detection runs)."""
     return analyze_work(engine, docs)
+
+
+def call(engine: Engine, job: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
+    """A task that needs no engine: ``function(*args)`` in a worker (a big page read off the crawl's event loop),
+    the memory it freed then handed back (crawler/runs/heap.py)."""
+    function, args = job
+    try:
+        return function(*args)
+    finally:
+        give_back_freed_memory()
 
 
 def _ready(engine: Engine, _: object) -> str:

@@ -222,6 +222,7 @@ class Politeness(_Strict):
     max_page_mb: float = Field(default=10, gt=0, le=200)  # decompressed; a rendered page's HTML too
     max_links_per_page: int = Field(default=2000, ge=1)  # links taken from one list page (the rest: a fault)
     max_queued: int = Field(default=10_000, ge=1)  # requests waiting in the site's queue; more links wait a night
+    worker_page_kb: int = Field(default=512, ge=0)  # a bigger detail page is read in a worker, off the event loop
 
     @model_validator(mode="after")
     def _robots_reason(self) -> Politeness:

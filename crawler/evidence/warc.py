@@ -105,54 +105,70 @@ class EvidenceWriter:
         self.path = directory / self.name
         self.recent: OrderedDict[int, tuple[Capture, EvidenceRef]] = OrderedDict()  # pages just written
 
-    def write(self, page: Capture) -> EvidenceRef:
-        """Append the page's records; a page already written (one API response, many listings) only once."""
+    def write(self, page: Capture, packed: Packed | None = None) -> EvidenceRef:
+        """Append the page's records (``packed``: already made by ``pack``, off the event loop); a page already
+        written (one API response, many listings) only once."""
         kept = self.recent.get(id(page))
         if kept is not None and kept[0] is page:
             return kept[1]
-        ref = self._append(page)
+        data = packed if packed is not None else pack(page)
+        with self.path.open("ab") as handle:
+            offset = handle.tell()
+            handle.write(data.data)
+            handle.flush()
+        ref = EvidenceRef(self.name, offset, len(data.data), data.sha256, page.fetched_at)
         self.recent[id(page)] = (page, ref)  # holding the page keeps its id from being reused
         if len(self.recent) > RECENT_PAGES:
             self.recent.popitem(last=False)
         return ref
 
-    def _append(self, page: Capture) -> EvidenceRef:
-        buffer = io.BytesIO()
-        writer = WARCWriter(buffer, gzip=True)
-        parts = urlsplit(page.url)
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
-        request = writer.create_warc_record(
-            page.url,
-            "request",
-            payload=io.BytesIO(page.request_body),
-            http_headers=StatusAndHeaders(
-                f"{page.method} {target or '/'} HTTP/1.1",
-                [("Host", parts.netloc), *page.request_headers],
-                is_http_request=True,
-            ),
-            warc_headers_dict={"WARC-Date": page.fetched_at},
-        )
-        headers = [(k, v) for k, v in page.headers if k.lower() not in DROPPED_HEADERS]
-        headers.append(("Content-Length", str(len(page.body))))
-        response = writer.create_warc_record(
-            page.url,
-            "response",
-            payload=io.BytesIO(page.body),
-            http_headers=StatusAndHeaders(f"{page.status} {_phrase(page.status)}", headers, protocol="HTTP/1.1"),
-            warc_headers_dict={"WARC-Date": page.fetched_at},
-        )
-        writer.write_request_response_pair(request, response)
-        response_id = response.rec_headers.get_header("WARC-Record-ID")
-        if page.screenshot is not None:
-            writer.write_record(_screenshot_record(writer, page, page.screenshot, response_id))
-        for image in page.images:  # inside the same offset and length: the lead's one SHA-256 covers them
-            writer.write_record(_image_record(writer, image, response_id))
-        data = buffer.getvalue()
-        with self.path.open("ab") as handle:
-            offset = handle.tell()
-            handle.write(data)
-            handle.flush()
-        return EvidenceRef(self.name, offset, len(data), hashlib.sha256(data).hexdigest(), page.fetched_at)
+
+@dataclass(frozen=True)
+class Packed:
+    """A page's WARC records, gzipped, and their SHA-256: all the CPU work of keeping it as evidence."""
+
+    data: bytes
+    sha256: str
+
+
+def pack(page: Capture) -> Packed:
+    """The page's request, response (and screenshot, pictures) records, each its own gzip member.
+
+    Pure, so a big page's records are compressed in a thread (crawler/pipelines/store.py): zlib and
+    hashlib let go of the GIL, and the event loop goes on meanwhile.
+    """
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    parts = urlsplit(page.url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    request = writer.create_warc_record(
+        page.url,
+        "request",
+        payload=io.BytesIO(page.request_body),
+        http_headers=StatusAndHeaders(
+            f"{page.method} {target or '/'} HTTP/1.1",
+            [("Host", parts.netloc), *page.request_headers],
+            is_http_request=True,
+        ),
+        warc_headers_dict={"WARC-Date": page.fetched_at},
+    )
+    headers = [(k, v) for k, v in page.headers if k.lower() not in DROPPED_HEADERS]
+    headers.append(("Content-Length", str(len(page.body))))
+    response = writer.create_warc_record(
+        page.url,
+        "response",
+        payload=io.BytesIO(page.body),
+        http_headers=StatusAndHeaders(f"{page.status} {_phrase(page.status)}", headers, protocol="HTTP/1.1"),
+        warc_headers_dict={"WARC-Date": page.fetched_at},
+    )
+    writer.write_request_response_pair(request, response)
+    response_id = response.rec_headers.get_header("WARC-Record-ID")
+    if page.screenshot is not None:
+        writer.write_record(_screenshot_record(writer, page, page.screenshot, response_id))
+    for image in page.images:  # inside the same offset and length: the lead's one SHA-256 covers them
+        writer.write_record(_image_record(writer, image, response_id))
+    data = buffer.getvalue()
+    return Packed(data, hashlib.sha256(data).hexdigest())
 
 
 def _screenshot_record(writer: WARCWriter, page: Capture, png: bytes, response_id: str) -> ArcWarcRecord:

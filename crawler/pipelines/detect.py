@@ -19,13 +19,13 @@ import logging
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.analysis.pool import EnginePool, analyze_batch
+from crawler.analysis.pool import EnginePool, Task, analyze_batch
 from crawler.config.settings import ENGINE_SETTING
 from crawler.extraction.listing import Item, KnownPage
 from crawler.images.link import PicturesLink, analyze_here
@@ -98,6 +98,28 @@ class SharedPool:
         done = asyncio.wrap_future(pool.submit(analyze_batch, [document for document, _ in batch]))
         done.add_done_callback(lambda result: self._answer(batch, result, pool))
 
+    @classmethod
+    def of(cls, crawler: Crawler) -> SharedPool | None:
+        """The pool this crawler's detect pipeline opened; None when it detects in the crawl process (or has none)."""
+        config = crawler.settings.get(ENGINE_SETTING) or EngineConfig()
+        return cls._open.get((config, crawler.settings.getint(WORKERS_SETTING, DEFAULT_WORKERS)))
+
+    async def run(self, task: Task, job: Any) -> Any:
+        """One task on its own, not batched: a big page read in a worker (crawler/spiders/heavy_pages.py)."""
+        pool = self.pool
+        try:
+            return await asyncio.wrap_future(pool.submit(task, job))
+        except BrokenProcessPool:
+            self._restart(pool)
+            raise WorkerDied("a detection worker died on this page") from None
+
+    def _restart(self, pool: EnginePool) -> None:
+        """After a worker died: the first task to hear of it starts fresh workers."""
+        if self.pool is pool:
+            log.error("a detection worker died; starting new ones")
+            self.pool.close()
+            self.pool = EnginePool(pool.config, pool.workers)
+
     def _answer(
         self, batch: list[tuple[Document | ImageJob, asyncio.Future]], result: asyncio.Future, pool: EnginePool
     ) -> None:
@@ -105,10 +127,7 @@ class SharedPool:
         error = cancelled if result.cancelled() else result.exception()
         if isinstance(error, BrokenProcessPool):
             error = WorkerDied("a detection worker died on this batch")
-            if self.pool is pool:  # the first batch to hear of it starts fresh workers
-                log.error("a detection worker died; starting new ones")
-                self.pool.close()
-                self.pool = EnginePool(pool.config, pool.workers)
+            self._restart(pool)
         for number, (_, answer) in enumerate(batch):
             if answer.done():
                 continue

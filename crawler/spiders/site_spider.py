@@ -13,7 +13,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
 import scrapy
@@ -24,8 +24,9 @@ from twisted.python.failure import Failure
 
 from crawler.config.site_config import SiteConfig
 from crawler.evidence.warc import capture
-from crawler.extraction.extract import ExtractionError, api_listings, extract_listing, json_doc, list_links, readable
+from crawler.extraction.extract import ExtractionError, api_listings, json_doc, list_links, readable
 from crawler.extraction.listing import CrawledListing, Item, KnownPage, cut_lengths
+from crawler.extraction.page_reading import PageBytes, read_detail, read_list
 from crawler.extraction.same_page import SamePages
 from crawler.extraction.sitemaps import sitemap_links
 from crawler.fetching.addresses import SCHEMES
@@ -33,7 +34,9 @@ from crawler.fetching.canonical import canonical_url
 from crawler.fetching.rendering import browser_settings, render_meta, settled_of
 from crawler.fetching.revisit import Action, KnownPages, Revisit
 from crawler.images.crawling import listing_images
+from crawler.pipelines.detect import WorkerDied
 from crawler.runs.faults import MAX_PER_SITE, reason_of
+from crawler.spiders.heavy_pages import PageReader
 from crawler.spiders.list_requests import FIRST, api_request, next_api_value, wait_plan
 
 
@@ -74,6 +77,7 @@ class SiteSpider(scrapy.Spider):
     known: KnownPages
     same: SamePages  # copies of one page under several URLs
     faults: list[tuple[str, str]]  # (url, reason) of pages that did not come through, read by RunRecorder
+    reader: PageReader  # reads a big page in a detection worker, a small one here
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
@@ -85,6 +89,7 @@ class SiteSpider(scrapy.Spider):
         spider.known = KnownPages(Path(db) if db else None, cls.site.politeness.revisit_hours, resume_since)
         spider.same = SamePages(cls.site.site_id, spider.known)
         spider.faults = []
+        spider.reader = PageReader(crawler, cls.site)
         crawler.signals.connect(spider.scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(spider.dropped, signal=signals.request_dropped)
         return spider
@@ -115,11 +120,25 @@ class SiteSpider(scrapy.Spider):
         if hasattr(self, "known"):
             self.known.close()
 
-    def parse_list(self, response: Response) -> Iterator[scrapy.Request | Item]:
+    async def parse_list(self, response: Response) -> AsyncIterator[scrapy.Request | Item]:
+        spec = self.site.list
+        if spec.format == "html" and self.site.detail.source != "items":  # links only: a big page in a worker
+            if self.oversized(response, "list page"):
+                return
+            try:
+                read = await self.reader.read(read_list, PageBytes.of(response))
+            except WorkerDied as exc:
+                self.fault(response.url, f"list page not read: {exc}")
+                return
+            if read.problem:
+                self.fault(response.url, f"list page {read.problem}")
+                return
+            for request in self.follow(response, read.details, read.more, len(read.details), None):
+                yield request
+            return
         page = self.usable(response, "list page")
         if page is None:
             return
-        spec = self.site.list
         following: Any = None
         try:
             doc = json_doc(page) if spec.format == "json" else None
@@ -138,6 +157,13 @@ class SiteSpider(scrapy.Spider):
         except ExtractionError as exc:
             self.fault(response.url, str(exc))
             return
+        for request in self.follow(response, details, more, found, following):
+            yield request
+
+    def follow(
+        self, response: Response, details: list[str], more: list[str], found: int, following: Any
+    ) -> Iterator[scrapy.Request | KnownPage]:
+        """The requests a list page leads to: its detail pages, further list pages and the API's next page."""
         self.judge_rendered_list(response, found)
         details, more = self.bounded(response.url, details, more)
         for url in details:
@@ -211,11 +237,18 @@ class SiteSpider(scrapy.Spider):
             followed = followed[: max(room - len(further), 0)]
         return followed, further
 
+    def oversized(self, response: Response, what: str) -> bool:
+        """True (and a fault) for a rendered page's HTML over max_page_mb: the browser is not held to
+        DOWNLOAD_MAXSIZE."""
+        limit = int(self.site.politeness.max_page_mb * 1024 * 1024)
+        if len(response.body) > limit:
+            self.fault(response.url, f"{what} larger than the maximum page size ({len(response.body):,} bytes)")
+            return True
+        return False
+
     def usable(self, response: Response, what: str) -> TextResponse | None:
         """The page as text to extract from, or None (and a fault) when it cannot be used."""
-        limit = int(self.site.politeness.max_page_mb * 1024 * 1024)
-        if len(response.body) > limit:  # a rendered page's HTML: the browser is not held to DOWNLOAD_MAXSIZE
-            self.fault(response.url, f"{what} larger than the maximum page size ({len(response.body):,} bytes)")
+        if self.oversized(response, what):
             return None
         page = readable(response)
         if isinstance(page, str):
@@ -242,12 +275,21 @@ class SiteSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("tutorwatch/detail/not_modified")
             yield KnownPage(canonical_url(response.url, self.site.canonical), self.site.site_id, fetched=True)
             return
-        page = self.usable(response, "detail page")
-        if page is None:
+        if self.oversized(response, "detail page"):
             return
-        if page is not response:
-            self.fault(response.url, f"declared charset {response.encoding} is wrong: read as {page.encoding}")
-        listing = extract_listing(page, self.site)
+        try:  # a big page in a detection worker, so the other sites' pages go on meanwhile
+            read = await self.reader.read(read_detail, PageBytes.of(response))
+        except WorkerDied as exc:
+            self.fault(response.url, f"detail page not read: {exc}")
+            return
+        if read.listing is None:
+            self.fault(response.url, f"detail page {read.problem}")
+            return
+        page = cast(TextResponse, response)
+        if read.misread is not None:
+            self.fault(response.url, f"declared charset {read.misread[0]} is wrong: read as {read.misread[1]}")
+            page = page.replace(encoding=read.misread[1])
+        listing = read.listing
         cut = cut_lengths(listing.body)
         if cut is not None:
             self.fault(

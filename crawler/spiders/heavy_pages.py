@@ -1,0 +1,52 @@
+"""Where a fetched page is read: in the event loop when it is small, in a detection worker when it is big.
+
+Every site of a crawl shares one reactor thread. Reading a page of 10 MB (decoding, the lxml tree,
+html-text over its fields) takes seconds of CPU there, and all that time the other sites' pages
+wait and the store's commit timer cannot fire. A page over the site's ``politeness.worker_page_kb``
+is therefore read by the same function in one of the crawl's detection workers
+(crawler/pipelines/detect.py), and the reactor only waits for the answer. Small pages stay in the
+event loop: handing a page to a worker (pickling it, a pipe, waking the pool's threads) costs more
+than reading a page of a few dozen KB. One big page is read at a time, whatever the number of sites
+and workers: in the event loop there was never more than one page's tree in memory, and a worker
+reading a 9 MB list page holds a few hundred MB while it does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from scrapy.crawler import Crawler
+
+from crawler.analysis.pool import call
+from crawler.config.site_config import SiteConfig
+from crawler.extraction.page_reading import PageBytes
+from crawler.pipelines.detect import SharedPool
+
+T = TypeVar("T")
+BIG_PAGES_AT_ONCE = asyncio.Semaphore(1)  # one crawl process, one reactor: shared by every site
+
+
+class PageReader:
+    """Runs a reading function of (PageBytes, SiteConfig) for one site's pages, here or in a worker."""
+
+    def __init__(self, crawler: Crawler, site: SiteConfig) -> None:
+        self.crawler = crawler
+        self.site = site
+        self.limit = site.politeness.worker_page_kb * 1024
+
+    def in_worker(self, page: PageBytes) -> SharedPool | None:
+        """The pool that reads ``page``: None (the event loop) for a small page or a crawl without workers."""
+        return SharedPool.of(self.crawler) if len(page.body) > self.limit else None
+
+    async def read(self, reader: Callable[[PageBytes, SiteConfig], T], page: PageBytes) -> T:
+        """``reader(page, site)``; raises WorkerDied when the worker reading it died (its memory, a kill)."""
+        pool = self.in_worker(page)
+        if pool is None:
+            return reader(page, self.site)
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("tutorwatch/pages_read_in_worker")
+        async with BIG_PAGES_AT_ONCE:
+            result: Any = await pool.run(call, (reader, (page, self.site)))
+        return result
