@@ -32,6 +32,20 @@ def test_jsonl_in_jsonl_out_in_order_with_exact_spans() -> None:
     assert out[2]["flagged"], "full-width 1对1 + 英语 must be found"
 
 
+def test_stdin_is_read_as_what_it_holds() -> None:
+    """Piped JSON Lines are listings (each judged on its own fields, spans into title + text, never into
+    the JSON's syntax), a piped page is HTML, anything else one text: no --format needed."""
+    lines = "\ufeff" + "\n".join(json.dumps(d, ensure_ascii=False) for d in DOCS) + "\n"
+    out = read_jsonl(tutorwatch("scan", stdin=lines).stdout)
+    assert [o["id"] for o in out] == ["a", 7, "c"]
+    assert all('"' not in f["text"] for o in out for f in o["findings"]) and out[0]["findings"]
+    page = "<!DOCTYPE html><html><body><nav>首页 登录</nav><p>高中物理1v1 寒假班</p></body></html>"
+    [judged] = read_jsonl(tutorwatch("scan", "--json", stdin=page).stdout)
+    assert judged["flagged"] and all("<" not in f["text"] for f in judged["findings"])
+    plain = tutorwatch("scan", stdin="初中数学一对一 {名师} 上门")
+    assert plain.returncode == 0 and "FLAGGED" in plain.stdout
+
+
 def test_bad_jsonl_line_is_reported_in_place_and_exit_is_nonzero() -> None:
     stdin = '{"id": 1, "title": "t", "text": "x"}\nnot json\n{"id": 3, "title": "一对一数学", "text": ""}\n'
     result = tutorwatch("scan", "--format", "jsonl", stdin=stdin)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
@@ -24,6 +25,7 @@ from detectors.clean_text import clean_text
 from detectors.engine import Engine
 
 SCAN_BATCH = 256  # JSON lines analysed together (one batch of the engine, one task of a worker)
+SNIFF_BYTES = 512  # what auto format detection looks at
 SCAN_BATCH_CHARS = 1_000_000  # … or fewer, so a run of long lines is never held or folded all at once
 
 
@@ -35,7 +37,7 @@ SCAN_BATCH_CHARS = 1_000_000  # … or fewer, so a run of long lines is never he
     type=click.Choice(["auto", "text", "html", "jsonl"]),
     default="auto",
     show_default=True,
-    help="Input format; auto goes by the file extension (stdin: text).",
+    help="Input format; auto goes by the file extension, else by the first bytes ({ → jsonl, a tag → html).",
 )
 @click.option(
     "--platform",
@@ -70,13 +72,13 @@ def scan(
     "findings": [{"category", "rule", "text", "start", "end", "basis", ...}], "stamp"}; start/end
     index title + "\\n" + text (then + "\\n" + publisher, + "\\n" + contact when given).
     """
-    if fmt == "auto":
-        fmt = "text" if source == "-" else guess_format(source)
     name = "stdin" if source == "-" else source
     try:
         stream = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115 (closed below)
     except OSError as exc:
         raise TutorWatchError(f"{source}: cannot read: {exc.strerror}") from None
+    if fmt == "auto":
+        fmt = guess_format("" if source == "-" else source, _head(stream))
     bad = 0
     try:
         with ExitStack() as stack:
@@ -111,6 +113,15 @@ def scan(
             stream.close()
     if bad:
         sys.exit(1)
+
+
+def _head(stream: BinaryIO) -> bytes:
+    """The input's first bytes, left in the stream (a buffered reader's peek; nothing for others)."""
+    peek = getattr(stream, "peek", None)
+    try:
+        return peek(SNIFF_BYTES)[:SNIFF_BYTES] if peek is not None else b""
+    except OSError:
+        return b""
 
 
 def _fetched(obj: dict, urls: list[str], trusted: tuple[str, ...], stack: ExitStack) -> dict[str, SavedPicture]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
@@ -41,11 +42,21 @@ class ScanItem:
     pictures: tuple[tuple[str, Picture], ...] = ()  # "images": each file's bytes, or why it cannot be read
 
 
-def guess_format(name: str) -> str:
+def guess_format(name: str, head: bytes = b"") -> str:
+    """The input's format from its file extension, else from its first bytes (``head``; stdin has no
+    extension): a line that opens with ``{`` is JSON Lines, a tag is HTML, anything else text. An
+    investigator piping JSON Lines in expects them read as listings, not as one text."""
     lower = name.lower()
     if lower.endswith((".jsonl", ".ndjson")):
         return "jsonl"
     if lower.endswith((".html", ".htm")):
+        return "html"
+    if lower.endswith(".txt"):
+        return "text"
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if start.startswith(b"{"):
+        return "jsonl"
+    if re.match(rb"<(!doctype|html|head|body|div|p|meta|title)\b", start, re.IGNORECASE):
         return "html"
     return "text"
 
