@@ -8,6 +8,7 @@ engine's own ConfigError on the first result, not as a dead pool.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -34,6 +35,7 @@ def _start(config: EngineConfig, parent: int) -> None:
         _engine = Engine(config)
     except DetectorError as exc:
         _engine = exc
+    gc.freeze()  # the engine's tables live as long as the worker: the cyclic collector need not walk them
 
 
 def _run(task: Task, batch: Any) -> Any:
