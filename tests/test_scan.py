@@ -42,8 +42,9 @@ def test_stdin_is_read_as_what_it_holds() -> None:
     page = "<!DOCTYPE html><html><body><nav>首页 登录</nav><p>高中物理1v1 寒假班</p></body></html>"
     [judged] = read_jsonl(tutorwatch("scan", "--json", stdin=page).stdout)
     assert judged["flagged"] and all("<" not in f["text"] for f in judged["findings"])
-    plain = tutorwatch("scan", stdin="初中数学一对一 {名师} 上门")
-    assert plain.returncode == 0 and "FLAGGED" in plain.stdout
+    for text in ("初中数学一对一 {名师} 上门", "{初中数学}一对一 名师上门"):
+        plain = tutorwatch("scan", stdin=text)
+        assert plain.returncode == 0 and "FLAGGED" in plain.stdout, plain.stderr
 
 
 def test_bad_jsonl_line_is_reported_in_place_and_exit_is_nonzero() -> None:

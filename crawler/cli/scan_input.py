@@ -44,7 +44,7 @@ class ScanItem:
 
 def guess_format(name: str, head: bytes = b"") -> str:
     """The input's format from its file extension, else from its first bytes (``head``; stdin has no
-    extension): a line that opens with ``{`` is JSON Lines, a tag is HTML, anything else text. An
+    extension): a line that opens with ``{"`` is JSON Lines, a tag is HTML, anything else text. An
     investigator piping JSON Lines in expects them read as listings, not as one text."""
     lower = name.lower()
     if lower.endswith((".jsonl", ".ndjson")):
@@ -54,7 +54,7 @@ def guess_format(name: str, head: bytes = b"") -> str:
     if lower.endswith(".txt"):
         return "text"
     start = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-    if start.startswith(b"{"):
+    if re.match(rb'\{\s*["}]', start):  # a JSON object opens with a quoted key: 「{初中数学}一对一」 is text
         return "jsonl"
     if re.match(rb"<(!doctype|html|head|body|div|p|meta|title)\b", start, re.IGNORECASE):
         return "html"
