@@ -7,8 +7,8 @@ runs each checkout's own code too: every round starts one subprocess per checkou
 it, this tree's interpreter), which warms its engine and times ``analyze_many`` over every
 bundled labelled listing (this tree's) in CPU seconds of its own process, best of two; rounds
 alternate, so that a busy moment on a shared machine hits both. Prints listings/s per round and
-this tree / other. ``--tiny``: 100 listings, one round (the test suite; the other tree defaults
-to this one).
+this tree / other. ``--rules-only``: the engine with its rules alone (the rule pass of rule_pass.py).
+``--tiny``: 100 listings, one round (the test suite; the other tree defaults to this one).
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def worker(listings: Path, repeat: int) -> None:
+def worker(listings: Path, repeat: int, detectors: tuple[str, ...]) -> None:
     """In the subprocess: the checkout's own engine timed on the listings; prints one JSON line."""
     from detectors.engine import Engine, EngineConfig
     from detectors.models import Document
 
     rows = [json.loads(line) for line in listings.read_text(encoding="utf-8").splitlines()]
     documents = [Document(row["title"], row["text"], row["platform"]) for row in rows]
-    engine = Engine(EngineConfig())
+    engine = Engine(EngineConfig(detectors=detectors))
     engine.analyze_many(documents[:200])  # lazy loads (model, jieba) are not what is timed
     best = 0.0
     for _ in range(repeat):
@@ -47,11 +47,12 @@ def main() -> None:
     parser.add_argument("--tree", type=Path, default=ROOT, help="the other checkout (e.g. /work/main)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tiny", action="store_true", help="100 listings, one round: that it runs")
+    parser.add_argument("--rules-only", action="store_true", help="the whole rule pass alone (the engine's rules)")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.repeat)
+        worker(args.worker, args.repeat, ("rules",) if args.rules_only else ())
         return
     sys.path.insert(0, str(ROOT))
     from detectors.evaluation import labelled_files, load_labelled
@@ -74,7 +75,8 @@ def main() -> None:
                 env = {**os.environ, "PYTHONPATH": str(tree)}
                 env.pop("TUTORWATCH_MODEL", None)
                 done = subprocess.run(
-                    [sys.executable, __file__, "--worker", str(listings), "--repeat", str(repeat)],
+                    [sys.executable, __file__, "--worker", str(listings), "--repeat", str(repeat)]
+                    + (["--rules-only"] if args.rules_only else []),
                     env=env,
                     cwd=tree,
                     capture_output=True,

@@ -35,6 +35,7 @@ TINY = {
         ],
     ),
     "main_text.py": (["--tiny"], ["4 saved pages", "| ours (pruned + trafilatura"]),
+    "scan_jobs.py": (["--tiny"], ["| round | --jobs 1 wall", "jobs 2 / jobs 1 speed: "]),
     "ocr_worker_memory.py": (
         ["--tiny"],
         ["| engine built, no picture read |", "| 3 posters read |", "OCR loaded adds"],

@@ -110,3 +110,26 @@ def test_a_second_scan_reads_no_picture_again_and_asks_with_its_etag(scans: Scan
     # one 304 and sent no body; the 404 is asked for whole again
     known = [f"/img/{name}.png" for name in [*IDS, "bad-truncated", "bad-bomb", "bad-html"]]
     assert scans.site.not_modified - before == dict.fromkeys(known, 1)
+
+
+def test_worker_processes_hand_lines_with_pictures_back_and_keep_the_order(scans: Scans, tmp_path: Path) -> None:
+    """With --jobs, lines are parsed in the workers; one naming pictures (even with its key spelt in JSON
+    escapes) comes back to scan, which reads its pictures, and its answer keeps its place."""
+    lines = scans.source.read_text(encoding="utf-8").splitlines()
+    plain = [json.dumps({"id": f"p{n}", "title": "家教", "text": "初中数学一对一辅导"}) for n in range(3)]
+    escaped = lines[0].replace('"images"', '"\\u0069mages"')
+    source = tmp_path / "mixed.jsonl"
+    source.write_text("\n".join([plain[0], lines[0], plain[1], escaped, "", plain[2], lines[1]]), encoding="utf-8")
+    outputs = []
+    for jobs in ("1", "2"):
+        result = scans.workspace.run(
+            "scan", "--trust-host", "127.0.0.1", "--jobs", jobs, str(source), sites_dir=scans.empty_sites
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+    records = [json.loads(line) for line in outputs[1].splitlines()]
+    assert [r["id"] for r in records] == ["p0", IDS[0], "p1", IDS[0], "p2", IDS[1]]
+    assert [len(r.get("images", [])) for r in records] == [0, 1, 0, 1, 0, 1]
+    assert records[1]["images"][0]["outcome"] in ("read", "cached") and records[1]["flagged"]
+    assert all(r["flagged"] for r in records if r["id"].startswith("p"))

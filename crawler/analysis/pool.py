@@ -102,11 +102,33 @@ class EnginePool:
         self.close()
 
 
+class Tasks:
+    """Tasks run in this process (workers ≤ 1) or in a pool of worker processes, with one interface."""
+
+    def __init__(self, config: EngineConfig, workers: int) -> None:
+        self.pool = EnginePool(config, workers) if workers > 1 else None
+        self.engine = Engine.shared(config) if self.pool is None else None
+
+    def map(self, task: Task, batches: Iterable[Any]) -> Iterator[Any]:
+        """``task`` over every batch, results in order."""
+        if self.pool is not None:
+            return self.pool.map(task, batches)
+        engine = self.engine
+        return (task(engine, batch) for batch in batches)  # type: ignore[arg-type]
+
+    def run(self, task: Task, batch: Any) -> Any:
+        """``task`` over one batch, waiting for its result."""
+        return self.pool.submit(task, batch).result() if self.pool is not None else task(self.engine, batch)  # type: ignore[arg-type]
+
+    def __enter__(self) -> Tasks:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+
 def run_tasks(config: EngineConfig, workers: int, task: Task, batches: Iterable[Any]) -> Iterator[Any]:
     """``task`` over every batch, in order: in this process (workers ≤ 1) or in a pool of worker processes."""
-    if workers <= 1:
-        engine = Engine.shared(config)
-        yield from (task(engine, batch) for batch in batches)
-        return
-    with EnginePool(config, workers) as pool:
-        yield from pool.map(task, batches)
+    with Tasks(config, workers) as tasks:
+        yield from tasks.map(task, batches)

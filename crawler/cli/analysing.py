@@ -12,16 +12,14 @@ from typing import BinaryIO
 
 import click
 
-from crawler.analysis.pool import run_tasks
-from crawler.analysis.scan import analysed, json_lines
+from crawler.analysis.pool import Tasks, run_tasks
+from crawler.analysis.scan import Answer, Line, analysed, cut_warning, json_lines, scan_lines
+from crawler.analysis.scan_input import ScanItem, guess_format, line_item, raw_lines, read_items
 from crawler.cli.display import print_analysis
 from crawler.cli.main import cli, console
-from crawler.cli.scan_input import ScanItem, guess_format, read_items
 from crawler.cli.scan_pictures import ScanPictures, fetch_pictures, image_urls, seekable
 from crawler.errors import ConfigError, TutorWatchError
-from crawler.extraction.listing import cut_lengths
 from crawler.images.files import SavedPicture
-from detectors.clean_text import clean_text
 from detectors.engine import Engine
 
 SCAN_BATCH = 256  # JSON lines analysed together (one batch of the engine, one task of a worker)
@@ -90,15 +88,15 @@ def scan(
                 stream.seek(0)
                 if urls:
                     pictures.fetched = _fetched(obj, urls, trusted, stack)
+            if fmt == "jsonl":  # lines parsed and analysed where the engine runs: this process reads and writes
+                with Tasks(obj["engine"], jobs) as tasks:
+                    for answers in tasks.map(scan_lines, _line_batches(raw_lines(stream, name))):
+                        bad += _answer(_resolved(tasks, answers, pictures), pictures)
+                return _done(bad)
             items = _warned(read_items(stream, fmt, platform, name, pictures.picture))
-            if fmt == "jsonl" or as_json:
+            if as_json:
                 for lines in run_tasks(obj["engine"], jobs, json_lines, _batches(items)):
-                    for line, error, reads in lines:
-                        pictures.remember(reads)
-                        if error is not None:
-                            bad += 1
-                            click.echo(f"tutorwatch: error: {error}", err=True)
-                        click.echo(line)
+                    bad += _answer([(*line, None) for line in lines], pictures)
             else:
                 engine = Engine.shared(obj["engine"])
                 for item in items:
@@ -111,8 +109,45 @@ def scan(
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+    _done(bad)
+
+
+def _done(bad: int) -> None:
     if bad:
         sys.exit(1)
+
+
+def _resolved(tasks: Tasks, answers: list[Answer | Line], pictures: ScanPictures) -> list[Answer]:
+    """A batch's answers, the lines a worker handed back (they name pictures) parsed here and analysed."""
+    waiting = [entry for entry in answers if len(entry) == 2]
+    if not waiting:
+        return answers  # type: ignore[return-value]
+    items = [line_item(number, raw, pictures.picture) for number, raw in waiting]  # type: ignore[misc]
+    found = iter(
+        (*answer, cut_warning(item))
+        for item, answer in zip(items, tasks.run(json_lines, items), strict=True)  # type: ignore[arg-type]
+    )
+    return [next(found) if len(entry) == 2 else entry for entry in answers]  # type: ignore[misc]
+
+
+def _answer(answers: list[Answer], pictures: ScanPictures) -> int:
+    """A batch's JSON lines on stdout (one write when it says nothing on stderr); the number of bad lines."""
+    bad = 0
+    quiet = all(error is None and warning is None for _, error, _, warning in answers)
+    for _, _, reads, _ in answers:
+        pictures.remember(reads)
+    if quiet:
+        if answers:
+            click.echo("\n".join(line for line, _, _, _ in answers))
+        return 0
+    for line, error, _, warning in answers:
+        if warning is not None:
+            click.echo(f"tutorwatch: warning: {warning}", err=True)
+        if error is not None:
+            bad += 1
+            click.echo(f"tutorwatch: error: {error}", err=True)
+        click.echo(line)
+    return bad
 
 
 def _head(stream: BinaryIO) -> bytes:
@@ -138,14 +173,24 @@ def _fetched(obj: dict, urls: list[str], trusted: tuple[str, ...], stack: ExitSt
 def _warned(items: Iterator[ScanItem]) -> Iterator[ScanItem]:
     """The items, saying on stderr which were cut before analysis (crawler/extraction/listing.py's cut_body)."""
     for item in items:
-        cut = cut_lengths(item.text)
-        if cut is not None:
-            click.echo(
-                f"tutorwatch: warning: {clean_text(str(item.id))}: only the first {cut[1]:,} of {cut[0]:,}"
-                " characters analysed",
-                err=True,
-            )
+        warning = cut_warning(item)
+        if warning is not None:
+            click.echo(f"tutorwatch: warning: {warning}", err=True)
         yield item
+
+
+def _line_batches(lines: Iterator[Line]) -> Iterator[list[Line]]:
+    """JSON lines in batches of at most SCAN_BATCH lines and about SCAN_BATCH_CHARS bytes, read as they are needed."""
+    chunk: list[Line] = []
+    size = 0
+    for number, raw in lines:
+        chunk.append((number, raw))
+        size += len(raw) // 3 if raw is not None else 0  # a CJK character is 3 bytes of UTF-8
+        if len(chunk) >= SCAN_BATCH or size >= SCAN_BATCH_CHARS:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 def _batches(items: Iterator[ScanItem]) -> Iterator[list[ScanItem]]:

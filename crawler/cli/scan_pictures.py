@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 import click
 
-from crawler.cli.scan_input import raw_lines
+from crawler.analysis.scan_input import raw_lines
 from crawler.errors import TutorWatchError
 from crawler.images.files import SavedPicture, image_file, is_url
 from crawler.images.reading import ImageRead, Picture

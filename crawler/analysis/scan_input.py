@@ -72,6 +72,9 @@ def _finite(text: str) -> float:
     return number
 
 
+DECODER = json.JSONDecoder(parse_constant=_not_finite, parse_float=_finite)  # once: json.loads builds one a call
+
+
 def _item(ident: Any, title: str, text: str, platform: str | None, publisher: str = "", contact: str = "") -> ScanItem:
     """An item cleaned and cut as a crawled Listing is (crawler/extraction/listing.py)."""
     title, publisher, contact = (cut_field(clean_text(value)) for value in (title, publisher, contact))
@@ -80,7 +83,9 @@ def _item(ident: Any, title: str, text: str, platform: str | None, publisher: st
 
 def _jsonl_item(number: int, line: str, picture: Callable[[str], Picture] = image_file) -> ScanItem:
     try:
-        obj = json.loads(line, parse_constant=_not_finite, parse_float=_finite)
+        if line.startswith("\ufeff"):  # as json.loads says it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0)
+        obj = DECODER.decode(line)
     except ValueError as exc:
         return ScanItem(None, "", "", None, f"line {number}: not JSON ({getattr(exc, 'msg', exc)})")
     except RecursionError:
@@ -98,7 +103,7 @@ def _jsonl_item(number: int, line: str, picture: Callable[[str], Picture] = imag
     if not isinstance(images, list) or not all(isinstance(image, str) for image in images):
         return ScanItem(ident, "", "", None, f"line {number}: 'images' must be a list of file names or URLs")
     item = _item(ident, title, text, platform, publisher, contact)
-    return replace(item, pictures=tuple((image, picture(image)) for image in images))
+    return replace(item, pictures=tuple((image, picture(image)) for image in images)) if images else item
 
 
 def raw_lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, bytes | None]]:
@@ -153,13 +158,18 @@ def read_items(
         yield _item(name, title, text, platform)
         return
     for number, raw in raw_lines(stream, name):
-        if raw is None:
-            yield ScanItem(None, "", "", None, f"line {number}: longer than {MAX_LINE_BYTES // 2**20} MB, not analysed")
-            continue
-        try:
-            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError as exc:
-            yield ScanItem(None, "", "", None, f"line {number}: not UTF-8 text (byte {exc.start})")
-            continue
-        if line.strip():
-            yield _jsonl_item(number, line, picture)
+        item = line_item(number, raw, picture)
+        if item is not None:
+            yield item
+
+
+def line_item(number: int, raw: bytes | None, picture: Callable[[str], Picture] = image_file) -> ScanItem | None:
+    """One JSON line (as ``raw_lines`` gives it) as an item; None for a blank line. Run where the engine runs
+    (``scan --jobs``): parsing and cleaning a line costs the reading process as much as a worker's share."""
+    if raw is None:
+        return ScanItem(None, "", "", None, f"line {number}: longer than {MAX_LINE_BYTES // 2**20} MB, not analysed")
+    try:
+        line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        return ScanItem(None, "", "", None, f"line {number}: not UTF-8 text (byte {exc.start})")
+    return _jsonl_item(number, line, picture) if line.strip() else None
