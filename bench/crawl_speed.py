@@ -14,6 +14,8 @@ requests at a time; the site's robots.txt allows everything, so the full crawl o
   fresh store, exactly `tutorwatch crawl` but for the export at the end;
 - redis x1, redis x2: `tutorwatch crawl --redis` (writer) with one, then two `tutorwatch worker`.
 
+``--profile FILE`` crawls once more, the full pipeline under cProfile, and writes its stats to FILE
+(read them with ``python -m pstats FILE``).
 Prints pages per second, the ratio full/plain, peak memory (max RSS) of each crawl process (and
 of the full crawl's detection workers), CPU time per page of each crawl process (on a busy
 machine the rates follow the load; the CPU a page costs does not), and the speed-up of two
@@ -23,6 +25,7 @@ workers over one. Timings belong here, never in the tests.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import resource
 import shutil
@@ -205,11 +208,19 @@ def main() -> None:
     parser.add_argument(
         "--server", choices=("nginx", "python"), default="nginx", help="python: no nginx needed (tiny runs)"
     )
+    parser.add_argument("--profile", type=Path, help="also write a cProfile of the full crawl's process to this file")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
-        result = child_plain(rest[0], Path(rest[1])) if kind == "plain" else child_full(*map(Path, rest))
+        if kind == "plain":
+            result = child_plain(rest[0], Path(rest[1]))
+        elif kind == "profile":  # the full crawl under cProfile (its main thread: the reactor and the pipelines)
+            profile = cProfile.Profile(time.process_time)  # CPU: waiting for the workers or the GIL is not counted
+            result = profile.runcall(child_full, *map(Path, rest[1:]))
+            profile.dump_stats(rest[0])
+        else:
+            result = child_full(*map(Path, rest))
         own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         result["max_rss_mb"] = own.ru_maxrss / 1024
         result["cpu"] = own.ru_utime + own.ru_stime
@@ -226,6 +237,9 @@ def main() -> None:
             start = f"http://127.0.0.1:{port}/list/1.html"
             plain = run_child("plain", start, str(work / "plain.log"))
             full = run_child("full", str(sites_dir), str(work / "full.db"), str(work / "full.log"))
+            if args.profile:
+                profiled = (str(args.profile.resolve()), str(sites_dir), str(work / "p.db"), str(work / "p.log"))
+                run_child("profile", *profiled)
             results = {"plain": plain, "full": full}
             if not args.skip_redis:
                 for n in (1, 2):
