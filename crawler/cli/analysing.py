@@ -25,6 +25,7 @@ from detectors.engine import Engine
 SCAN_BATCH = 256  # JSON lines analysed together (one batch of the engine, one task of a worker)
 SNIFF_BYTES = 512  # what auto format detection looks at
 SCAN_BATCH_CHARS = 1_000_000  # … or fewer, so a run of long lines is never held or folded all at once
+SCAN_BATCH_BYTES = 3_000_000  # the same for raw JSON lines (CJK is 3 bytes of UTF-8, escaped 6)
 
 
 @cli.command()
@@ -180,13 +181,13 @@ def _warned(items: Iterator[ScanItem]) -> Iterator[ScanItem]:
 
 
 def _line_batches(lines: Iterator[Line]) -> Iterator[list[Line]]:
-    """JSON lines in batches of at most SCAN_BATCH lines and about SCAN_BATCH_CHARS bytes, read as they are needed."""
+    """JSON lines in batches of at most SCAN_BATCH lines and about SCAN_BATCH_BYTES, read as they are needed."""
     chunk: list[Line] = []
     size = 0
     for number, raw in lines:
         chunk.append((number, raw))
-        size += len(raw) // 3 if raw is not None else 0  # a CJK character is 3 bytes of UTF-8
-        if len(chunk) >= SCAN_BATCH or size >= SCAN_BATCH_CHARS:
+        size += len(raw) if raw is not None else 0
+        if len(chunk) >= SCAN_BATCH or size >= SCAN_BATCH_BYTES:
             yield chunk
             chunk, size = [], 0
     if chunk:
