@@ -61,6 +61,8 @@ class PicturesLink:
 
         Rare: a picture read on an earlier night without a finding (a clean page then, or other rules).
         """
+        if item.analysis is None or not item.analysis.flagged:  # no lead, no evidence (a finding under the threshold)
+            return
         wanted = quoted(item)
         missing = {image.url: image for image in item.images if image.capture is None and image.unchanged in wanted}
         if not missing or self.crawler is None or self.crawler.engine is None:
