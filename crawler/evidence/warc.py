@@ -102,8 +102,9 @@ def _phrase(status: int) -> str:
 class EvidenceWriter:
     """Appends request/response pairs to one WARC file; each append is its own gzip members."""
 
-    def __init__(self, directory: Path, run_id: int) -> None:
+    def __init__(self, directory: Path, run_id: int, track_pictures: bool = False) -> None:
         directory.mkdir(parents=True, exist_ok=True)
+        self.track_pictures = track_pictures  # the scale-out writer tells workers which pictures are kept
         self.name = f"run-{run_id}.warc.gz"
         self.path = directory / self.name
         self.recent: OrderedDict[int, tuple[Capture, EvidenceRef]] = OrderedDict()  # pages just written
@@ -125,7 +126,8 @@ class EvidenceWriter:
             for sha, url, start, length, record_id, at in data.pictures
         )
         ref = EvidenceRef(self.name, offset, len(data.data), data.sha256, page.fetched_at, pictures)
-        self.pictures.extend(pictures)
+        if self.track_pictures:
+            self.pictures.extend(pictures)
         self.recent[id(page)] = (page, ref)  # holding the page keeps its id from being reused
         if len(self.recent) > RECENT_PAGES:
             self.recent.popitem(last=False)

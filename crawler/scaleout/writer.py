@@ -144,7 +144,7 @@ def crawl_redis(
             run_id = store.start_run("crawl")
             frontier.begin(run_id, [SiteSpider.for_site(site)() for site in sites])
             log.info("run %s: seeded %s; waiting for workers", run_id, ", ".join(names))
-            writer = Writer(frontier, store, EvidenceWriter(evidence_dir(db), run_id), run_id)
+            writer = Writer(frontier, store, EvidenceWriter(evidence_dir(db), run_id, track_pictures=True), run_id)
             finished = writer.until(_quiet(frontier, names), patience, token)
             frontier.end(run_id)
             outcome = "done" if finished else "no live worker"
