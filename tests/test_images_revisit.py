@@ -154,6 +154,10 @@ def test_a_changed_page_keeps_its_unchanged_picture_as_a_revisit_record(tmp_path
     verify = workspace.run("evidence", "verify")
     assert verify.returncode != 0
     assert f"{lead_id}: picture " in verify.stdout and "run-1.warc.gz" in verify.stdout
+    show = workspace.run("evidence", "show", lead_id, "--pictures", str(tmp_path / "after"))
+    assert show.returncode == 0, show.stderr  # the page is still shown; the picture says what is wrong
+    assert "unchanged (304) on " in show.stdout and "run-1.warc.gz" in show.stdout
+    assert not (tmp_path / "after").exists() or not any((tmp_path / "after").iterdir())  # no bytes to write
 
 
 def test_a_picture_no_record_keeps_is_downloaded_for_the_evidence(tmp_path: Path, samples: Samples) -> None:

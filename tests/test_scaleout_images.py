@@ -105,3 +105,8 @@ def test_workers_read_each_picture_once_per_redis(tmp_path: Path, samples: Sampl
             ]
     verify = writer.run("evidence", "verify")
     assert verify.returncode == 0, verify.stderr
+    # rescan judges the scale-out leads' pictures from the writer's store (their listing pictures and text)
+    rescan = writer.run("rescan")
+    assert rescan.returncode == 0, rescan.stderr
+    flagged = dict(_rows(writer.db, "SELECT url, matched_text FROM leads WHERE flagged = 1"))
+    assert len(flagged) == 2 and all("【图片 1（sha256" in matched for matched in flagged.values())
