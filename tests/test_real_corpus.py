@@ -146,6 +146,7 @@ def test_listings_added_after_the_freeze_are_never_in_the_frozen_part(real: list
 
 def shared_passages(quotes: dict[str, str], others: dict[str, str], width: int = 20) -> set[tuple[str, str]]:
     """Pairs (id, other id) whose quotes share a run of ``width`` letters or digits: one passage quoted twice."""
+
     def letters(text: str) -> str:
         return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isalnum())
 
