@@ -12,6 +12,7 @@ from crawler.analysis.pool import EnginePool, analyze_batch, run_tasks
 from detectors import Document, EngineConfig, default_engine
 from detectors.catalogue import RULES_DIR
 from detectors.errors import ConfigError
+from detectors.models import Analysis
 from tests.conftest import tutorwatch
 from tests.support.listing_site import site_config
 from tests.support.local_redis import free_port
@@ -66,3 +67,81 @@ def test_a_workers_engine_is_out_of_the_cyclic_collectors_way() -> None:
     it is built, the collector stops walking them on every collection (bench: about 6% less CPU)."""
     with EnginePool(EngineConfig(), 1) as pool:
         assert pool.submit(_frozen_objects, None).result() > 10_000
+
+
+def _memory(_engine: object, _: object) -> dict[str, int]:
+    """This worker's memory by kind, in kB (/proc/self/smaps_rollup), and whether its engine is the forkserver's."""
+    from pathlib import Path
+
+    from crawler.analysis import zygote
+
+    rollup = Path("/proc/self/smaps_rollup").read_text().splitlines()[1:]
+    kb = {line.split(":")[0]: int(line.split()[1]) for line in rollup}
+    return {**kb, "forkserver_engine": int(_engine is zygote.engine_for(EngineConfig()))}
+
+
+def test_workers_share_the_engine_the_forkserver_built() -> None:
+    """Spawned, each worker built its own engine (≈130 MB private, jieba's dictionary another 100 MB
+    at its first homophone); forked from the process that built it, the workers share those pages."""
+    with EnginePool(EngineConfig(), 2) as pool:
+        pool.warm()
+        seen = [pool.submit(_memory, None).result() for _ in range(6)]
+    assert all(memory["forkserver_engine"] for memory in seen)
+    # anonymous memory written by the forkserver (the engine, jieba's dictionary) and never by the worker
+    assert min(memory["Shared_Dirty"] for memory in seen) > 100_000, seen[0]
+    assert max(memory["Pss"] for memory in seen) < min(memory["Rss"] for memory in seen) / 2
+
+
+def _answers_while_big_pages_are_read(release: Path) -> tuple[bool, list[Analysis]]:
+    """Two big pages in the lane (each waits for ``release``), then a batch: answered before the pages are."""
+    import asyncio
+
+    from crawler.analysis.pool import call
+    from crawler.pipelines.detect import SharedPool
+
+    async def night() -> tuple[bool, list[Analysis]]:
+        shared = SharedPool.acquire(EngineConfig(), 2)
+        try:
+            big = [asyncio.ensure_future(shared.run(call, (_wait_for, (str(release),)))) for _ in range(2)]
+            await asyncio.sleep(1)  # both handed over, each to a worker if the lane were the detection pool
+            answers = await asyncio.wait_for(asyncio.gather(*(shared.analyze(doc) for doc in DOCS)), 60)
+            pending = not any(page.done() for page in big)
+            release.touch()
+            assert await asyncio.gather(*big) == ["read", "read"]
+            return pending, answers
+        finally:
+            shared.release()
+
+    return asyncio.run(night())
+
+
+def _wait_for(path: str) -> str:
+    """A big page that takes as long as the test wants: read once ``path`` exists."""
+    import os
+    import time
+
+    deadline = time.monotonic() + 120
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return "read"
+
+
+def test_a_batch_is_answered_while_big_pages_are_being_read(tmp_path: Path) -> None:
+    """Big pages go to a lane of their own: another site's listings never wait behind them (on the
+    previous code two big pages took both detection workers and the batch waited for them)."""
+    pending, answers = _answers_while_big_pages_are_read(tmp_path / "release")
+    assert pending, "the big pages were read before the batch was answered"
+    assert answers == default_engine().analyze_many(DOCS)
+
+
+def _priority(_engine: object, _: object) -> int:
+    import os
+
+    return os.nice(0)
+
+
+def test_the_big_page_lane_yields_the_cpu_to_the_crawl_and_detection() -> None:
+    from crawler.pipelines.detect import LANE_NICENESS
+
+    with EnginePool(EngineConfig(), 1) as detection, EnginePool(EngineConfig(), 1, niceness=LANE_NICENESS) as lane:
+        assert lane.submit(_priority, None).result() == detection.submit(_priority, None).result() + LANE_NICENESS

@@ -10,6 +10,12 @@ Listings go to the workers in batches (up to BATCH, or what arrived within BATCH
 task per page cost the crawl process more in pickling and in waking the pool's helper threads
 (each contending for the GIL with the reactor) than the analysis saves, and the engine
 analyses a batch twice as fast as its pages one by one.
+
+Big pages (crawler/spiders/heavy_pages.py) are read in a lane of their own: one more worker, forked
+like the others from the process that built the engine (so it costs only what it reads), at a lower
+CPU priority. In the detection workers a big page took a worker for a second or more while the other
+sites' batches queued behind it, and on two cores its CPU was taken from the crawl process; in the
+lane no batch ever waits behind a big page, and the big pages get the CPU the rest of the crawl leaves.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ WORKERS_SETTING = "TUTORWATCH_DETECT_WORKERS"
 DEFAULT_WORKERS = 2
 BATCH = 64  # listings sent to a worker in one task
 BATCH_SECONDS = 0.05  # the longest a listing waits for others to join its batch
+LANE_NICENESS = 10  # the big-page lane's CPU priority below the crawl's and its detection workers'
 log = logging.getLogger(__name__)
 
 
@@ -56,6 +63,7 @@ class SharedPool:
         except BaseException:  # a broken rule file or model: no workers left behind
             self.pool.close()
             raise
+        self.lane: EnginePool | None = None  # started at the first big page
         self.users = 0
         self.waiting: list[tuple[Document | ImageJob, asyncio.Future]] = []
         self.timer: asyncio.TimerHandle | None = None
@@ -74,6 +82,8 @@ class SharedPool:
             self.flush()
             del self._open[(self.pool.config, self.pool.workers)]
             self.pool.close()
+            if self.lane is not None:
+                self.lane.close()
 
     async def analyze(self, document: Document | ImageJob) -> Analysis | ImageAnalysis:
         """The document's analysis, from a worker, once its batch is done."""
@@ -105,13 +115,18 @@ class SharedPool:
         return cls._open.get((config, crawler.settings.getint(WORKERS_SETTING, DEFAULT_WORKERS)))
 
     async def run(self, task: Task, job: Any) -> Any:
-        """One task on its own, not batched: a big page read in a worker (crawler/spiders/heavy_pages.py)."""
-        pool = self.pool
+        """One task on its own, not batched, in the big-page lane: a big page read (crawler/spiders/heavy_pages.py)."""
+        if self.lane is None:
+            self.lane = EnginePool(self.pool.config, 1, niceness=LANE_NICENESS)
+        lane = self.lane
         try:
-            return await asyncio.wrap_future(pool.submit(task, job))
+            return await asyncio.wrap_future(lane.submit(task, job))
         except BrokenProcessPool:
-            self._restart(pool)
-            raise WorkerDied("a detection worker died on this page") from None
+            if self.lane is lane:  # the next big page starts a new one
+                log.error("the big-page worker died")
+                self.lane = None
+                lane.close()
+            raise WorkerDied("the worker reading this page died") from None
 
     def _restart(self, pool: EnginePool) -> None:
         """After a worker died: the first task to hear of it starts fresh workers."""
