@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ from tests.conftest import tutorwatch
 from tests.support.listing_site import site_config
 from tests.support.local_redis import free_port
 
+ROOT = Path(__file__).resolve().parents[1]
 DOCS = [
     Document("初中数学一对一", "老师上门，保证提分", "tutoring", "岳阳金榜教育", "13800001111"),
     Document("少儿篮球周末班", "专业教练", "tutoring"),
@@ -80,12 +84,24 @@ def _memory(_engine: object, _: object) -> dict[str, int]:
     return {**kb, "forkserver_engine": int(_engine is zygote.engine_for(EngineConfig()))}
 
 
+SHARED_POOL = """
+import json
+from crawler.analysis.pool import EnginePool
+from detectors import EngineConfig
+from tests.test_engine_pool import _memory
+with EnginePool(EngineConfig(), 2) as pool:
+    pool.warm()
+    print(json.dumps([pool.submit(_memory, None).result() for _ in range(6)]))
+"""
+
+
 def test_workers_share_the_engine_the_forkserver_built() -> None:
     """Spawned, each worker built its own engine (≈130 MB private, jieba's dictionary another 100 MB
-    at its first homophone); forked from the process that built it, the workers share those pages."""
-    with EnginePool(EngineConfig(), 2) as pool:
-        pool.warm()
-        seen = [pool.submit(_memory, None).result() for _ in range(6)]
+    at its first homophone); forked from the process that built it, the workers share those pages.
+    A process of its own: the forkserver is built for the first config a process asks for."""
+    done = subprocess.run([sys.executable, "-c", SHARED_POOL], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
     assert all(memory["forkserver_engine"] for memory in seen)
     # anonymous memory written by the forkserver (the engine, jieba's dictionary) and never by the worker
     assert min(memory["Shared_Dirty"] for memory in seen) > 100_000, seen[0]
@@ -145,3 +161,25 @@ def test_the_big_page_lane_yields_the_cpu_to_the_crawl_and_detection() -> None:
 
     with EnginePool(EngineConfig(), 1) as detection, EnginePool(EngineConfig(), 1, niceness=LANE_NICENESS) as lane:
         assert lane.submit(_priority, None).result() == detection.submit(_priority, None).result() + LANE_NICENESS
+
+
+def test_a_long_listing_is_analysed_in_the_lane_with_the_same_answer() -> None:
+    """A listing as long as a 10 MB page's analysed text costs as much as hundreds of ordinary ones: it
+    goes to the big-page lane, not into a batch the other sites' listings would wait for."""
+    import asyncio
+
+    from crawler.pipelines.detect import LONG_TEXT, SharedPool
+
+    long = Document("初中数学一对一", "老师上门，保证提分。" * (LONG_TEXT // 5), "tutoring")
+
+    async def analyse() -> tuple[list[Analysis], bool]:
+        shared = SharedPool.acquire(EngineConfig(), 1)
+        try:
+            answers = [await shared.analyze(doc) for doc in (long, DOCS[0])]
+            return answers, shared.lane is not None
+        finally:
+            shared.release()
+
+    answers, lane_started = asyncio.run(analyse())
+    assert lane_started
+    assert answers == default_engine().analyze_many([long, DOCS[0]])

@@ -11,11 +11,14 @@ task per page cost the crawl process more in pickling and in waking the pool's h
 (each contending for the GIL with the reactor) than the analysis saves, and the engine
 analyses a batch twice as fast as its pages one by one.
 
-Big pages (crawler/spiders/heavy_pages.py) are read in a lane of their own: one more worker, forked
-like the others from the process that built the engine (so it costs only what it reads), at a lower
-CPU priority. In the detection workers a big page took a worker for a second or more while the other
-sites' batches queued behind it, and on two cores its CPU was taken from the crawl process; in the
-lane no batch ever waits behind a big page, and the big pages get the CPU the rest of the crawl leaves.
+Big pages go to a lane of their own: one more worker, forked like the others from the process that
+built the engine (so it costs only what it reads), at a lower CPU priority. It reads a big page
+(crawler/spiders/heavy_pages.py) and analyses a listing of more than LONG_TEXT characters (a 10 MB
+page's 100,000 analysed characters take 0.3 s, as long as a whole batch of 250 ordinary listings).
+In the detection workers such a page held a worker while the other sites' batches queued behind it,
+and on two cores its CPU was taken from the crawl process; in the lane no batch waits behind a big
+page, and the big pages get the CPU the rest of the crawl leaves. The answers are the same: the
+lane's engine is the workers'.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ DEFAULT_WORKERS = 2
 BATCH = 64  # listings sent to a worker in one task
 BATCH_SECONDS = 0.05  # the longest a listing waits for others to join its batch
 LANE_NICENESS = 10  # the big-page lane's CPU priority below the crawl's and its detection workers'
+LONG_TEXT = 20_000  # characters: a listing that costs as much to analyse as a whole batch is analysed in the lane
 log = logging.getLogger(__name__)
 
 
@@ -86,7 +90,9 @@ class SharedPool:
                 self.lane.close()
 
     async def analyze(self, document: Document | ImageJob) -> Analysis | ImageAnalysis:
-        """The document's analysis, from a worker, once its batch is done."""
+        """The document's analysis, from a worker, once its batch is done (a long one alone, in the lane)."""
+        if isinstance(document, Document) and len(document.text) > LONG_TEXT:
+            return (await self.run(analyze_batch, [document]))[0]
         loop = asyncio.get_running_loop()
         answer = loop.create_future()
         self.waiting.append((document, answer))
