@@ -14,7 +14,7 @@ process, politeness off (no delay, 8 requests at a time, every page fetched ever
 
 Prints, per crawl: detail pages per second (wall clock of the crawl process, detection workers
 included), picture requests the site answered (and how many with 304 Not Modified), pictures
-read / cached / skipped / failed (the store's run_images), violations found (posters whose page
+read / cached / unchanged (304) / skipped / failed (the store's run_images), violations found (posters whose page
 is a lead) and clean posters flagged; and the ratio of pages/s with images
 to without. ``--tiny``: 3 violations, 2 clean posters and the hostile pages (the suite's run).
 Timings belong here, never in the tests.
@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support: the poster site, from the checkout
 
+from crawler.leads.image_cache import OUTCOMES
 from tests.support.poster_site import HOSTILE, posters, serve_poster_site, site_config
 
 TUTORWATCH = str(Path(sys.executable).parent / "tutorwatch")
@@ -58,7 +59,7 @@ def outcome(db: Path, base: str, ids: list[str]) -> dict[str, int]:
         leads = {url for (url,) in conn.execute("SELECT url FROM leads WHERE flagged = 1")}
     found = [pid for pid in ids if f"{base}/ad/{pid}.html" in leads]
     return {
-        **{name: counts.get(name, 0) for name in ("read", "cached", "skipped", "failed")},
+        **{name: counts.get(name, 0) for name in OUTCOMES},
         "violations": sum(posters()[pid].violation for pid in found),
         "clean_flagged": sum(not posters()[pid].violation for pid in found),
     }
@@ -87,10 +88,10 @@ def main() -> None:
         runs.append(counted("images on, night 2", root / "on.db", True))
         print(f"poster site: {len(ids)} posters ({violations} violations) + {len(HOSTILE)} hostile pages")
         print(
-            "| crawl | seconds | pages/s | picture requests (304) | read | cached | skipped | failed"
+            "| crawl | seconds | pages/s | picture requests (304) | read | cached | unchanged (304) | skipped | failed"
             " | violations found | clean flagged |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         rates = {}
         for name, seconds, db in runs:
             got = first if name.endswith("night 1") else outcome(db, base, ids)
@@ -99,7 +100,7 @@ def main() -> None:
                 f"{seconds:.1f}",
                 f"{rates[name]:.2f}",
                 f"{asked[name][0]} ({asked[name][1]})",
-                *(str(got[k]) for k in ("read", "cached", "skipped", "failed")),
+                *(str(got[k]) for k in OUTCOMES),
             ]
             cells += [f"{got['violations']}/{violations}", f"{got['clean_flagged']}/{len(ids) - violations}"]
             print(f"| {name} | " + " | ".join(cells) + " |")

@@ -26,6 +26,10 @@ TINY = {
         ["plain ", "full ", "full / plain: "],
     ),
     "image_crawl.py": (["--tiny"], ["| images off |", "| images on, night 2 |", "pages/s with images / without"]),
+    "rendered_pictures.py": (
+        ["--tiny"],
+        ["| ours, night 2 |", "| from the browser, night 2 |", "browser seconds per page: images blocked"],
+    ),
     "render_speed.py": (
         ["--pages", "4", "--lists", "4", "--browser-pages", "2"],
         [

@@ -119,19 +119,26 @@ def test_scale_out_carries_the_picture_of_a_finding_and_its_bytes_to_the_writer(
 
     body, other = b"poster bytes", b"icon bytes"
     listing = Listing("http://x/1", "http://x/1", "s", "social", "看图", "详情看图")
-    doc = with_images(
-        listing.document(),
-        [("http://x/a.png", read(hashlib.sha256(body).hexdigest(), ("初中数学一对一辅导", (0, 0, 9, 9))))],
-    )
+    text = read(hashlib.sha256(body).hexdigest(), ("初中数学一对一辅导", (0, 0, 9, 9)))
+    doc = with_images(listing.document(), [("http://x/a.png", text)])
     analysis = default_engine().analyze(doc)
     pictures = tuple(
         FetchedImage(url, Capture(url, 200, (("Content-Type", "image/png"),), data, (), "2026-12-07T00:00:00Z"))
         for url, data in (("http://x/a.png", body), ("http://x/b.png", other))
     )
     page = Capture("http://x/1", 200, (), b"<html>", (), "2026-12-07T00:00:00Z")
-    back = listing_loads(listing_dumps(CrawledListing(listing, page, analysis, images=pictures)))
+    from crawler.images.reading import ImageRead
+    from crawler.pipelines.store import evidence_of
+
+    reads = (ImageRead("http://x/a.png", hashlib.sha256(body).hexdigest(), text, "read"),)
+    item = CrawledListing(listing, page, analysis, images=pictures, image_reads=reads)
+    back = listing_loads(listing_dumps(item))
     assert back.analysis == analysis and any(f.image is not None for f in back.analysis.findings)
-    assert [image.body for image in back.capture.images] == [body]  # only the picture a finding quotes
+    assert [image.url for image in back.images] == ["http://x/a.png", "http://x/b.png"]
+    assert [image.capture.body if image.capture else None for image in back.images] == [body, None]  # quoted only
+    assert back.image_reads == reads  # the picture rows the writer stores: text, lines and boxes included
+    kept = evidence_of(back)
+    assert kept is not None and [image.body for image in kept.images] == [body]  # the quoted picture is evidence
 
 
 def test_a_poster_on_two_pages_of_one_batch_is_read_once() -> None:

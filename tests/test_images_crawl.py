@@ -140,14 +140,17 @@ def test_the_second_night_reads_no_picture_twice(nights: Nights) -> None:
     readable = len(posters())
     assert counts[1, "read"] == readable
     assert counts[2, "read"] == 0
-    assert counts[2, "cached"] == readable
+    assert counts[2, "unchanged"] == readable  # each answered 304: its text from the cache, no bytes downloaded
+    assert counts[2, "cached"] == 0
     assert nights.image_hits[1] == nights.image_hits[0]  # fetched again (revisit_hours 0), but not read again
 
 
 def test_the_night_report_counts_pictures(nights: Nights) -> None:
     summary = nights.workspace.reports / "runs" / date.today().isoformat() / "summary.json"
     images = json.loads(summary.read_text(encoding="utf-8"))["images"]
-    assert images == [{"site": "posters", "read": 0, "cached": len(posters()), "skipped": 0, "failed": 7}]
+    assert images == [
+        {"site": "posters", "read": 0, "cached": 0, "unchanged": len(posters()), "skipped": 0, "failed": 7}
+    ]
     html = summary.with_name("report.html").read_text(encoding="utf-8")
     assert "广告图片识别" in html
 
@@ -157,7 +160,11 @@ def test_check_reads_the_pages_pictures(nights: Nights) -> None:
     result = nights.workspace.run("check", "--format", "json", url, f"{nights.base}/ad/bad-truncated.html")
     assert result.returncode == 0, result.stderr
     poster, broken = json.loads(result.stdout)
-    assert poster["flagged"] and [image["outcome"] for image in poster["images"]] in (["read"], ["cached"])
+    assert poster["flagged"] and [image["outcome"] for image in poster["images"]] in (
+        ["read"],
+        ["cached"],
+        ["unchanged"],
+    )
     assert any(finding.get("image", {}).get("number") == 1 for finding in poster["findings"])
     assert not broken["flagged"] and broken["images"][0]["outcome"] == "failed"
 

@@ -193,25 +193,30 @@ def evidence() -> None:
 @evidence.command("verify")
 @click.pass_obj
 def evidence_verify(obj: dict) -> None:
-    """Re-hash every lead's evidence record; list any that is missing, truncated or altered."""
-    from crawler.evidence.warc import verify
+    """Re-hash every lead's evidence record; list any that is missing, truncated or altered.
+
+    A picture kept as a revisit record (it answered 304) is followed to the record holding its
+    bytes, which must be there and hash to the digest the revisit names."""
+    from crawler.evidence.warc import verify, verify_pictures
+    from crawler.leads.image_cache import ImageCache
     from crawler.leads.store import LeadStore, evidence_dir
 
     folder = evidence_dir(obj["db"])
+    bad = []
     with LeadStore(obj["db"]) as store:
         rows = store.read.with_evidence()
-    bad = []
-    for row in rows:
-        problem = verify(
-            folder, row["evidence_file"], row["evidence_offset"], row["evidence_length"], row["evidence_sha256"]
-        )
-        if problem:
-            bad.append(f"{row['lead_id']}: {problem}")
-    for line in bad:
-        click.echo(line)
-    console.print(f"{len(rows) - len(bad)} of {len(rows)} evidence records verified")
+        locate = ImageCache(store.conn).record
+        for row in rows:
+            where = (row["evidence_file"], row["evidence_offset"], row["evidence_length"])
+            problem = verify(folder, *where, row["evidence_sha256"])
+            problems = [problem] if problem else verify_pictures(folder, *where, locate)
+            bad.extend((row["lead_id"], line) for line in problems)
+    for lead_id, line in bad:
+        click.echo(f"{lead_id}: {line}")
+    failing = len({lead_id for lead_id, _ in bad})
+    console.print(f"{len(rows) - failing} of {len(rows)} evidence records verified")
     if bad:
-        raise TutorWatchError(f"{len(bad)} evidence record(s) do not match their SHA-256")
+        raise TutorWatchError(f"{failing} evidence record(s) do not match their SHA-256 or lack a picture's original")
 
 
 @evidence.command("show")
@@ -234,17 +239,18 @@ def evidence_show(obj: dict, lead: str, extract: Path | None, screenshot: Path |
     from crawler.evidence.warc import kept_page, verify
     from crawler.images.evidence import pictures_kept, write_pictures
     from crawler.leads.export import write_atomic
+    from crawler.leads.image_cache import ImageCache
     from crawler.leads.store import LeadStore, evidence_dir
 
     with LeadStore(obj["db"]) as store:
         row = store.read.lead(lead)
-    if row is None:
-        raise TutorWatchError(f"no lead {lead!r}")
-    if not row["evidence_file"]:
-        raise TutorWatchError(f"lead {lead} has no evidence kept")
-    folder = evidence_dir(obj["db"])
-    where = (row["evidence_file"], row["evidence_offset"], row["evidence_length"])
-    page = kept_page(folder, *where)
+        if row is None:
+            raise TutorWatchError(f"no lead {lead!r}")
+        if not row["evidence_file"]:
+            raise TutorWatchError(f"lead {lead} has no evidence kept")
+        folder = evidence_dir(obj["db"])
+        where = (row["evidence_file"], row["evidence_offset"], row["evidence_length"])
+        page = kept_page(folder, *where, locate=ImageCache(store.conn).record)
     problem = verify(folder, *where, row["evidence_sha256"])
     png = f"PNG, {len(page.screenshot)} bytes" if page.screenshot is not None else "none (fetched over plain HTTP)"
     shown = (  # the title, URL and headers are the site's: no escape sequence reaches the terminal

@@ -34,6 +34,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.errors import TutorWatchError
+from crawler.evidence.revisits import Locate, PictureRecord, PictureRevisit, revisit_record, revisits_in
 from crawler.fetching.rendering import screenshot_of
 
 RECENT_PAGES = 16  # captures remembered by the writer, so an API page's listings share one record
@@ -55,6 +56,7 @@ class Capture:
     method: str = "GET"
     request_body: bytes = b""  # what a POST API was sent (its query: which page, which city)
     images: tuple[Capture, ...] = ()  # pictures of the page whose text produced a finding, kept beside it
+    revisits: tuple[PictureRevisit, ...] = ()  # such pictures answered 304: records pointing at their bytes
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class EvidenceRef:
     length: int
     sha256: str
     fetched_at: str
+    pictures: tuple[PictureRecord, ...] = ()  # the pictures' response records written, for the store's index
 
 
 def capture(response: object) -> Capture:
@@ -99,11 +102,13 @@ def _phrase(status: int) -> str:
 class EvidenceWriter:
     """Appends request/response pairs to one WARC file; each append is its own gzip members."""
 
-    def __init__(self, directory: Path, run_id: int) -> None:
+    def __init__(self, directory: Path, run_id: int, track_pictures: bool = False) -> None:
         directory.mkdir(parents=True, exist_ok=True)
+        self.track_pictures = track_pictures  # the scale-out writer tells workers which pictures are kept
         self.name = f"run-{run_id}.warc.gz"
         self.path = directory / self.name
         self.recent: OrderedDict[int, tuple[Capture, EvidenceRef]] = OrderedDict()  # pages just written
+        self.pictures: list[PictureRecord] = []  # picture records written since take_pictures
 
     def write(self, page: Capture, packed: Packed | None = None) -> EvidenceRef:
         """Append the page's records (``packed``: already made by ``pack``, off the event loop); a page already
@@ -116,11 +121,22 @@ class EvidenceWriter:
             offset = handle.tell()
             handle.write(data.data)
             handle.flush()
-        ref = EvidenceRef(self.name, offset, len(data.data), data.sha256, page.fetched_at)
+        pictures = tuple(
+            PictureRecord(sha, url, self.name, offset + start, length, record_id, at)
+            for sha, url, start, length, record_id, at in data.pictures
+        )
+        ref = EvidenceRef(self.name, offset, len(data.data), data.sha256, page.fetched_at, pictures)
+        if self.track_pictures:
+            self.pictures.extend(pictures)
         self.recent[id(page)] = (page, ref)  # holding the page keeps its id from being reused
         if len(self.recent) > RECENT_PAGES:
             self.recent.popitem(last=False)
         return ref
+
+    def take_pictures(self) -> list[PictureRecord]:
+        """The picture records written since the last call (the scale-out writer tells the workers)."""
+        taken, self.pictures = self.pictures, []
+        return taken
 
 
 @dataclass(frozen=True)
@@ -129,6 +145,7 @@ class Packed:
 
     data: bytes
     sha256: str
+    pictures: tuple[tuple[str, str, int, int, str, str], ...] = ()  # sha256, URL, offset in data, length, id, date
 
 
 def pack(page: Capture) -> Packed:
@@ -165,10 +182,17 @@ def pack(page: Capture) -> Packed:
     response_id = response.rec_headers.get_header("WARC-Record-ID")
     if page.screenshot is not None:
         writer.write_record(_screenshot_record(writer, page, page.screenshot, response_id))
+    pictures = []
     for image in page.images:  # inside the same offset and length: the lead's one SHA-256 covers them
-        writer.write_record(_image_record(writer, image, response_id))
+        record = _image_record(writer, image, response_id)
+        start = buffer.tell()
+        writer.write_record(record)
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        pictures.append((_sha(image.body), image.url, start, buffer.tell() - start, record_id, image.fetched_at))
+    for revisit in page.revisits:  # a 304's record, pointing at the night the bytes came (revisits.py)
+        writer.write_record(revisit_record(writer, revisit, response_id))
     data = buffer.getvalue()
-    return Packed(data, hashlib.sha256(data).hexdigest())
+    return Packed(data, hashlib.sha256(data).hexdigest(), tuple(pictures))
 
 
 def _screenshot_record(writer: WARCWriter, page: Capture, png: bytes, response_id: str) -> ArcWarcRecord:
@@ -218,6 +242,13 @@ def verify(directory: Path, file: str, offset: int, length: int, sha256: str) ->
     return None
 
 
+def verify_pictures(directory: Path, file: str, offset: int, length: int, locate: Locate) -> list[str]:
+    """What is wrong with the originals a lead's revisit records point at (nothing when each is there and
+    hashes to its digest): the pictures of a lead whose own bytes verified."""
+    followed = revisits_in(directory, read_bytes(directory, file, offset, length), locate)
+    return [f"picture {picture.url}: {picture.problem}" for picture in followed if picture.problem]
+
+
 @dataclass(frozen=True)
 class KeptPage:
     """A lead's evidence as read back from its WARC records."""
@@ -235,14 +266,21 @@ class KeptImage:
     sha256: str  # of the body as kept: the sha256 a finding names
     content_type: str
     body: bytes
+    revisit: str = ""  # for a picture answered 304: when, and where its bytes are ('' when they are right here)
+    problem: str = ""  # a revisit whose original cannot be had or does not match (then body is b'')
 
 
-def kept_page(directory: Path, file: str, offset: int, length: int) -> KeptPage:
-    """The stored response (and screenshot, if the page was rendered, and pictures) of one lead."""
+def kept_page(directory: Path, file: str, offset: int, length: int, locate: Locate | None = None) -> KeptPage:
+    """The stored response (and screenshot, if the page was rendered, and pictures) of one lead.
+
+    A picture kept as a revisit record (answered 304) is read from the original record it refers
+    to, found through ``locate`` (the store's picture index), and checked against its digest.
+    """
     response: tuple[str, str, bytes] | None = None
     screenshot = None
     images = []
-    for record in ArchiveIterator(io.BytesIO(read_bytes(directory, file, offset, length))):
+    data = read_bytes(directory, file, offset, length)
+    for record in ArchiveIterator(io.BytesIO(data)):
         if record.rec_type == "response" and response is None:
             head = record.http_headers.to_str() if record.http_headers else ""
             response = (record.rec_headers.get_header("WARC-Target-URI"), head, record.content_stream().read())
@@ -254,6 +292,10 @@ def kept_page(directory: Path, file: str, offset: int, length: int) -> KeptPage:
             screenshot = record.content_stream().read()
     if response is None:
         raise TutorWatchError(f"{directory / file}@{offset}: no response record there")
+    for followed in revisits_in(directory, data, locate):
+        where = f"unchanged (304) on {followed.confirmed_at}; bytes received {followed.original_at}"
+        body = followed.body if followed.body is not None else b""
+        images.append(KeptImage(followed.url, followed.sha256, followed.content_type, body, where, followed.problem))
     return KeptPage(*response, screenshot, tuple(images))
 
 

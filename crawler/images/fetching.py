@@ -34,7 +34,8 @@ class FetchedImage:
     """One picture of a listing: its bytes as fetched (kept as evidence if it yields a finding), or why not.
 
     ``unchanged``: the site answered 304 Not Modified to a conditional request, so the URL still
-    gives the bytes of that SHA-256, whose text is cached; no body came.
+    gives the bytes of that SHA-256, whose text is cached; no body came. ``not_modified`` is that
+    304 as received: kept as a revisit record if a finding quotes the picture (crawler/evidence/revisits.py).
     """
 
     url: str  # as the page gave it
@@ -42,6 +43,7 @@ class FetchedImage:
     fault: str = ""
     unchanged: str = ""
     validators: tuple[str, str] = ("", "")  # ETag, Last-Modified: for tomorrow's conditional request
+    not_modified: Capture | None = None
 
     @cached_property
     def sha256(self) -> str:
@@ -80,8 +82,10 @@ async def fetch_one(
     if response.status == 304 and known is not None:
         if crawler.stats is not None:
             crawler.stats.inc_value("tutorwatch/images/not_modified")
-        sent = validators(capture(response))
-        return FetchedImage(url, None, unchanged=known.sha256, validators=_either(sent, known))
+        answer = capture(response)
+        return FetchedImage(
+            url, None, unchanged=known.sha256, validators=_either(validators(answer), known), not_modified=answer
+        )
     if response.status != 200:
         return FetchedImage(url, None, f"image not fetched: HTTP {response.status}")
     page = capture(response)

@@ -12,11 +12,14 @@ import sqlite3
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.fetching.revisit import conditional_headers
 from crawler.leads.image_cache import ocr_stamp
 from crawler.leads.queries import open_readonly
+
+if TYPE_CHECKING:
+    from crawler.scaleout.image_cache import RedisKnownPictures
 
 
 @dataclass(frozen=True)
@@ -53,16 +56,26 @@ class KnownPictures:
             self.read = None
 
 
-_of_crawler: weakref.WeakKeyDictionary[Any, KnownPictures] = weakref.WeakKeyDictionary()
+_of_crawler: weakref.WeakKeyDictionary[Any, KnownPictures | RedisKnownPictures] = weakref.WeakKeyDictionary()
 
 
-def known_pictures(crawler: Any) -> KnownPictures:
-    """The crawler's look-ups on its store (TUTORWATCH_DB), opened on first use and closed with its spider."""
+def known_pictures(crawler: Any) -> KnownPictures | RedisKnownPictures:
+    """The crawler's look-ups, opened on first use and closed with its spider: on its store (TUTORWATCH_DB), or,
+    for a scale-out worker (no store), on the Redis all workers share (REDIS_URL)."""
     known = _of_crawler.get(crawler)
     if known is None:
         from scrapy import signals
 
-        db = crawler.settings.get("TUTORWATCH_DB") if crawler.settings is not None else None
-        known = _of_crawler[crawler] = KnownPictures(Path(db) if db else None)
+        settings = crawler.settings
+        db = settings.get("TUTORWATCH_DB") if settings is not None else None
+        redis_url = settings.get("REDIS_URL") if settings is not None else None
+        if not db and redis_url:
+            from crawler.scaleout.frontier import connect
+            from crawler.scaleout.image_cache import RedisKnownPictures
+
+            known = RedisKnownPictures(connect(redis_url))
+        else:
+            known = KnownPictures(Path(db) if db else None)
+        _of_crawler[crawler] = known
         crawler.signals.connect(lambda: known.close(), signal=signals.spider_closed, weak=False)
     return known

@@ -9,10 +9,16 @@ reactor thread never waits on it, and the engine then analyses the listing as us
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
+import redis
 from scrapy.crawler import Crawler
 
+from crawler.extraction.listing import CrawledListing
+from crawler.images.evidence import quoted
+from crawler.images.fetching import FetchedImage, fetch_one
+from crawler.images.options import ImageOptions
 from crawler.images.reading import ImageAnalysis, ImageJob, read_pictures
 from crawler.images.stage import ImageStage
 from crawler.leads.image_cache import ImageCache
@@ -48,6 +54,38 @@ class PicturesLink:
             from crawler.scaleout.image_cache import RedisImageCache
 
             self.stage = ImageStage(RedisImageCache(connect(self.redis_url)), self.crawler)
+
+    async def fetch_for_evidence(self, item: CrawledListing) -> None:
+        """Download whole a picture a finding quotes that answered 304 while no WARC record keeps its bytes, so
+        the lead's evidence holds it: a revisit record needs an original to point at (crawler/evidence/revisits.py).
+
+        Rare: a picture read on an earlier night without a finding (a clean page then, or other rules).
+        """
+        if item.analysis is None or not item.analysis.flagged:  # no lead, no evidence (a finding under the threshold)
+            return
+        wanted = quoted(item)
+        missing = {image.url: image for image in item.images if image.capture is None and image.unchanged in wanted}
+        if not missing or self.crawler is None or self.crawler.engine is None:
+            return
+        try:
+            kept = self.stage.cache.kept(i.unchanged for i in missing.values()) if self.stage.cache else set()
+        except (sqlite3.Error, redis.RedisError):
+            kept = set()
+        referer = item.capture.url if item.capture is not None else ""
+        fetched: dict[str, FetchedImage] = {}
+        for url, image in missing.items():
+            if image.unchanged in kept:
+                continue
+            got = await fetch_one(self.crawler, url, referer, ImageOptions(enabled=True))
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value("tutorwatch/images/fetched_for_evidence")
+            if got.capture is not None and got.sha256 == image.unchanged:
+                fetched[url] = FetchedImage(url, got.capture, validators=got.validators)
+            elif hasattr(spider := getattr(self.crawler, "spider", None), "fault"):
+                reason = got.fault or "its bytes changed since the 304 that confirmed them"
+                spider.fault(url, f"picture quoted by a finding not kept as evidence: {reason}")  # type: ignore[union-attr]
+        if fetched:
+            item.images = tuple(fetched.get(image.url, image) for image in item.images)
 
     def close(self) -> None:
         if self.db is None or self.stage.cache is None:

@@ -8,13 +8,14 @@ image: OCR runs with the engine, in the detection workers (docs/images-ocr.md).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sqlite3
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from crawler.extraction.listing import CrawledListing
 from crawler.images.reading import ImageAnalysis, ImageJob, ImageRead, Picture
-from crawler.leads.image_cache import ImageCache
+from crawler.leads.image_cache import OUTCOMES, ImageCache
 from crawler.leads.store import now
 from detectors.models import Analysis, Document
 from detectors.ocr import ImageText
@@ -23,6 +24,11 @@ if TYPE_CHECKING:
     from crawler.scaleout.image_cache import RedisImageCache
 
 NOT_CACHED = "image not modified (304), but its text is no longer cached: fetched whole next night"
+
+
+def image_counts(stats: dict[str, Any]) -> dict[str, int]:
+    """A crawler's picture counts by outcome, from its stats (what ``note`` counted): a scale-out worker's status."""
+    return {outcome: int(stats.get(f"tutorwatch/images/{outcome}", 0)) for outcome in OUTCOMES}
 
 
 class ImageStage:
@@ -48,14 +54,22 @@ class ImageStage:
         return ImageJob(document, tuple(pictures))
 
     def settle(self, item: CrawledListing, result: Analysis | ImageAnalysis) -> Analysis:
-        """The listing's analysis; its pictures counted, cached, and their faults noted for the morning report."""
+        """The listing's analysis; its pictures counted, shared, and their faults noted for the morning report.
+
+        Its picture rows reach the store with the listing (crawler/pipelines/store.py), from this
+        process or from a scale-out worker through the writer. A picture answered 304 whose text
+        was cached counts as ``unchanged``, not ``cached`` (no bytes came).
+        """
         if not isinstance(result, ImageAnalysis):
             return result
-        item.image_reads = result.reads
-        self.note(result.reads, {image.url: image.validators for image in item.images})
-        if self.cache is not None:
-            with contextlib.suppress(sqlite3.Error):  # rescan would judge this lead on its page text alone
-                self.cache.remember_listing(item.listing.url, result.reads)
+        unchanged = {image.url for image in item.images if image.unchanged}
+        item.image_reads = tuple(
+            dataclasses.replace(read, outcome="unchanged")
+            if read.source in unchanged and read.outcome == "cached"
+            else read
+            for read in result.reads
+        )
+        self.note(item.image_reads, {image.url: image.validators for image in item.images})
         return result.analysis
 
     def note(self, reads: tuple[ImageRead, ...], validators: dict[str, tuple[str, str]] | None = None) -> None:
@@ -68,11 +82,11 @@ class ImageStage:
             if read.outcome == "failed" and hasattr(spider, "fault"):
                 reason = read.detail if not read.sha256 else f"image not readable: {read.detail}"
                 spider.fault(read.source, reason)  # type: ignore[union-attr]
-            if read.text is not None and read.outcome != "cached":
+            if read.text is not None and read.outcome not in ("cached", "unchanged"):
                 self.tonight[read.sha256] = read.text
         if self.cache is not None:
             with contextlib.suppress(sqlite3.Error):  # a cache row lost costs one read next night, never the listing
-                self.cache.remember(reads, now(), validators or {})
+                self.cache.share(reads, now(), validators or {})
 
     def record(self, run_id: int, site: str) -> None:
         """The night's counts of this site's pictures, for the report."""

@@ -12,12 +12,15 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
+from crawler.evidence.revisits import PictureRecord
 from crawler.images.reading import OCR_SETTINGS, ImageRead
 from detectors.ocr import ImageText, OcrSettings, Problem, TextLine
 
 
+@cache  # asked per stored listing: the package metadata is read once
 def ocr_stamp(settings: OcrSettings = OCR_SETTINGS) -> str:
     """Engine, its version and a hash of every setting: what a cached text was read with."""
     try:
@@ -60,7 +63,10 @@ def from_json(sha256: str, raw: str) -> ImageText:
     )
 
 
-OUTCOMES = ("read", "cached", "skipped", "failed")  # what became of a picture: the night report's counts
+# what became of a picture, the night report's counts: read tonight; its text cached (bytes downloaded again);
+# unchanged (the site answered 304, its text cached); skipped (too small); failed
+OUTCOMES = ("read", "cached", "unchanged", "skipped", "failed")
+RECORD_COLUMNS = "sha256, url, file, offset, length, record_id, fetched_at"
 
 
 class ImageCache:
@@ -103,6 +109,38 @@ class ImageCache:
                 if r.sha256 and r.source.startswith(("http://", "https://"))  # not scan's files
             ],
         )
+
+    def share(self, reads: Iterable[ImageRead], at: str, validators: dict[str, tuple[str, str]]) -> None:
+        """Nothing: in the store, a listing's picture rows are written with the listing (crawler/pipelines/store.py)."""
+
+    def remember_records(self, records: Iterable[PictureRecord]) -> None:
+        """Where pictures kept as evidence have their bytes (the first record of a picture stays)."""
+        self.conn.executemany(
+            f"INSERT OR IGNORE INTO picture_records ({RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(r.sha256, r.url, r.file, r.offset, r.length, r.record_id, r.fetched_at) for r in records],
+        )
+
+    def originals(self, hashes: Iterable[str]) -> dict[str, PictureRecord]:
+        """The record holding each picture's bytes, for those a WARC record keeps."""
+        wanted = sorted(set(hashes))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = self.conn.execute(
+            f"SELECT {RECORD_COLUMNS} FROM picture_records WHERE sha256 IN ({marks})", wanted
+        ).fetchall()
+        return {row[0]: PictureRecord(*row) for row in rows}
+
+    def kept(self, hashes: Iterable[str]) -> set[str]:
+        """Which of these pictures a WARC record keeps (a 304 of one of them needs no download for evidence)."""
+        return set(self.originals(hashes))
+
+    def record(self, record_id: str) -> PictureRecord | None:
+        """The indexed picture record with this WARC-Record-ID (a revisit record's WARC-Refers-To)."""
+        row = self.conn.execute(
+            f"SELECT {RECORD_COLUMNS} FROM picture_records WHERE record_id = ?", (record_id,)
+        ).fetchone()
+        return PictureRecord(*row) if row is not None else None
 
     def remember_listing(self, url: str, reads: Iterable[ImageRead]) -> None:
         """Which pictures (by number on the page) a listing had the last time it was fetched."""

@@ -253,6 +253,20 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], object], ...] = (
     ALTER TABLE image_url ADD COLUMN etag TEXT NOT NULL DEFAULT '';
     ALTER TABLE image_url ADD COLUMN last_modified TEXT NOT NULL DEFAULT '';
     """,
+    # where each picture kept as evidence has its bytes (its WARC response record, the first written): a
+    # picture answered 304 later is kept as a revisit record pointing there (crawler/evidence/revisits.py)
+    """
+    CREATE TABLE picture_records (
+        sha256 TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        file TEXT NOT NULL,
+        offset INTEGER NOT NULL,
+        length INTEGER NOT NULL,
+        record_id TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX picture_records_id ON picture_records(record_id);
+    """,
 )
 
 

@@ -204,10 +204,11 @@ class DetectPipeline:
         work = self.pictures.stage.job(item, item.listing.document())
         if self.engine is not None:
             item.analysis = self.pictures.stage.settle(item, await analyze_here(self.engine, work))
-            return item
-        assert self.shared is not None
-        try:
-            item.analysis = self.pictures.stage.settle(item, await self.shared.analyze(work))
-        except WorkerDied as exc:
-            raise DropItem(f"{item.listing.fetched_url}: {exc}") from None
+        else:
+            assert self.shared is not None
+            try:
+                item.analysis = self.pictures.stage.settle(item, await self.shared.analyze(work))
+            except WorkerDied as exc:
+                raise DropItem(f"{item.listing.fetched_url}: {exc}") from None
+        await self.pictures.fetch_for_evidence(item)
         return item

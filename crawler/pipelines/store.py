@@ -15,20 +15,34 @@ from scrapy.statscollectors import StatsCollector
 from twisted.internet.task import LoopingCall
 
 from crawler.analysis.pool import call
-from crawler.evidence.warc import Capture, EvidenceWriter, Packed, pack
+from crawler.evidence.warc import Capture, EvidenceRef, EvidenceWriter, Packed, pack
 from crawler.extraction.listing import CrawledListing, Item, KnownPage
 from crawler.fetching.revisit import validators
-from crawler.images.evidence import with_pictures
-from crawler.leads.store import LeadStore, evidence_dir
+from crawler.images.evidence import Originals, with_pictures
+from crawler.leads.image_cache import ImageCache
+from crawler.leads.store import LeadStore, evidence_dir, now
 
 COMMIT_PAGES = 2000  # pages per transaction: a commit costs more than one page's writes (bench/store_scale.py)
 COMMIT_SECONDS = 2.0  # and a commit at least this often, so a slow crawl never sits on SQLite's write lock
 log = logging.getLogger(__name__)
 
 
-def evidence_of(item: CrawledListing) -> Capture | None:
-    """What is kept as the listing's evidence: its page, with the pictures a finding quotes."""
-    return with_pictures(item.capture, item) if item.capture is not None else None
+def evidence_of(item: CrawledListing, originals: Originals | None = None) -> Capture | None:
+    """What is kept as the listing's evidence: its page, with the pictures a finding quotes (those answered 304
+    as revisit records pointing at ``originals``, the store's picture index)."""
+    return with_pictures(item.capture, item, originals) if item.capture is not None else None
+
+
+def remember_pictures(pictures: ImageCache, item: CrawledListing, written: list[EvidenceRef]) -> None:
+    """The listing's picture rows: each picture's text, which bytes each URL gave with its validators, the
+    listing's pictures in order, and where the pictures just written as evidence are (a local crawl's
+    listings and a scale-out worker's alike: the writer stores both here)."""
+    with contextlib.suppress(sqlite3.Error):  # a row lost costs one read (or one download) later, never the lead
+        if item.image_reads:
+            pictures.remember(item.image_reads, now(), {image.url: image.validators for image in item.images})
+            pictures.remember_listing(item.listing.url, item.image_reads)
+        for ref in written:
+            pictures.remember_records(ref.pictures)
 
 
 def store_listing(
@@ -42,16 +56,25 @@ def store_listing(
             return "recorded"
         return store.seen_again(item.url, fetched=item.fetched, run_id=run_id)
     assert item.analysis is not None
-    page = evidence_of(item)
-    keep = (lambda: evidence.write(page, packed)) if page is not None else None  # before the row pointing at it
-    return store.upsert(
+    pictures = ImageCache(store.conn)
+    page = evidence_of(item, pictures.originals)
+    written: list[EvidenceRef] = []
+
+    def keep() -> EvidenceRef:  # before the row pointing at it
+        assert page is not None
+        written.append(evidence.write(page, packed))
+        return written[-1]
+
+    outcome = store.upsert(
         item.listing,
         item.analysis,
-        evidence=keep,
+        evidence=keep if page is not None else None,
         validators=validators(page) if page is not None else ("", ""),
         run_id=run_id,
         alias=item.alias,
     )
+    remember_pictures(pictures, item, written)
+    return outcome
 
 
 class SharedStore:
@@ -138,7 +161,8 @@ class StorePipeline:
     async def process_item(self, item: Item, spider: Spider | None = None) -> Item:
         packed = None
         if isinstance(item, CrawledListing) and item.capture is not None and len(item.capture.body) > self.thread_bytes:
-            page = evidence_of(item)
+            assert self.store is not None
+            page = evidence_of(item, ImageCache(self.store.conn).originals)
             packed = await self._pack(page) if page is not None else None
         assert self.store is not None
         outcome = store_listing(self.store, self.evidence, item, self.run_id, packed)

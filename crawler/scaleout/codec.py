@@ -13,7 +13,10 @@ from typing import Any
 
 from crawler.evidence.warc import Capture
 from crawler.extraction.listing import CrawledListing, Listing
-from crawler.images.evidence import with_pictures
+from crawler.images.evidence import quoted
+from crawler.images.fetching import FetchedImage
+from crawler.images.reading import ImageRead
+from crawler.leads.image_cache import from_json, to_json
 from detectors.models import Analysis, Finding, ImageOrigin, Span, Stamp
 
 BYTES, PAIRS = "$bytes", "$pairs"  # tags for what JSON lacks: bytes, and dicts with non-string keys
@@ -97,10 +100,20 @@ def _analysis(data: dict[str, Any]) -> Analysis:
 
 
 def listing_dumps(item: CrawledListing) -> bytes:
-    """A detected listing with what the writer needs: fields, analysis (stamp included), the page for evidence
-    (with the pictures a finding quotes; the others' bytes stay in the worker)."""
-    page = with_pictures(item.capture, item) if item.capture is not None else None
-    return dumps(asdict(replace(item, capture=page, images=(), image_reads=())))
+    """A detected listing with what the writer needs: fields, analysis (stamp included), the page for evidence,
+    its pictures (the bytes or the 304 of those a finding quotes; the others' URL, validators and fault
+    only) and what became of each (their text), so the writer stores the same rows as a local crawl."""
+    wanted = quoted(item)
+    images = [
+        image if image.sha256 in wanted else replace(image, capture=None, not_modified=None) for image in item.images
+    ]
+    doc = asdict(replace(item, images=(), image_reads=()))
+    doc["images"] = [asdict(image) for image in images]
+    doc["image_reads"] = [
+        {**asdict(replace(read, text=None)), "text": to_json(read.text) if read.text is not None else None}
+        for read in item.image_reads
+    ]
+    return dumps(doc)
 
 
 def listing_loads(data: bytes | str) -> CrawledListing:
@@ -109,8 +122,31 @@ def listing_loads(data: bytes | str) -> CrawledListing:
     page = doc["capture"]
     capture = _capture(page) if page is not None else None
     return CrawledListing(
-        Listing(**doc["listing"]), capture, _analysis(doc["analysis"]), alias=str(doc.get("alias", ""))
+        Listing(**doc["listing"]),
+        capture,
+        _analysis(doc["analysis"]),
+        images=tuple(_image(image) for image in doc.get("images") or ()),
+        image_reads=tuple(_read(read) for read in doc.get("image_reads") or ()),
+        alias=str(doc.get("alias", "")),
     )
+
+
+def _image(data: dict[str, Any]) -> FetchedImage:
+    etag, last_modified = (str(v) for v in data["validators"])
+    return FetchedImage(
+        url=str(data["url"]),
+        capture=_capture(data["capture"]) if data["capture"] else None,
+        fault=str(data["fault"]),
+        unchanged=str(data["unchanged"]),
+        validators=(etag, last_modified),
+        not_modified=_capture(data["not_modified"]) if data.get("not_modified") else None,
+    )
+
+
+def _read(data: dict[str, Any]) -> ImageRead:
+    sha256 = str(data["sha256"])
+    text = from_json(sha256, data["text"]) if isinstance(data.get("text"), str) else None
+    return ImageRead(str(data["source"]), sha256, text, str(data["outcome"]), str(data["detail"]))
 
 
 def _capture(page: dict[str, Any]) -> Capture:

@@ -12,7 +12,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis
@@ -72,6 +72,7 @@ class WorkerStatus:
     errors: int
     reason: str  # finish reason once its spider closed, else ''
     seen: float  # time.time() of this status
+    images: dict[str, int] = field(default_factory=dict)  # pictures read, cached, unchanged, skipped, failed
 
     @property
     def live(self) -> bool:

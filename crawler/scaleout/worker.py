@@ -23,6 +23,7 @@ from twisted.internet.task import LoopingCall
 
 from crawler.config.settings import ENGINE_SETTING, PAGE_LIMIT, base_settings
 from crawler.config.site_config import SiteConfig
+from crawler.images.stage import image_counts
 from crawler.runs.run_record import site_counts
 from crawler.scaleout.frontier import Frontier, WorkerStatus, connect, scrapy_redis_settings
 from detectors.engine import EngineConfig
@@ -76,10 +77,13 @@ class WorkerLink:
         self.follow_crawl()
         engine = self.crawler.engine
         busy = not reason and engine is not None and engine.spider is not None and not engine.spider_is_idle()
-        counts = site_counts(self.crawler.stats.get_stats() if self.crawler.stats else {})
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        counts = site_counts(stats)
         name = self.crawler.spider.name if self.crawler.spider else "?"
         pages, listings, errors = counts["pages"], counts["listings"], counts["errors"]
-        status = WorkerStatus(self.worker, name, self.run, busy, pages, listings, errors, reason, time.time())
+        status = WorkerStatus(
+            self.worker, name, self.run, busy, pages, listings, errors, reason, time.time(), image_counts(stats)
+        )
         self.frontier.report(status)
 
     def spider_idle(self, spider: Spider) -> None:

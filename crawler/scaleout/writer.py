@@ -20,11 +20,13 @@ from crawler.config.site_config import SiteConfig
 from crawler.errors import TutorWatchError
 from crawler.evidence.warc import EvidenceWriter
 from crawler.leads.export import ExportSettings
+from crawler.leads.image_cache import OUTCOMES, ImageCache
 from crawler.leads.store import LeadStore, evidence_dir
 from crawler.pipelines.store import COMMIT_PAGES, store_listing
 from crawler.runs.runner import RunOutcome, finish, log_path
 from crawler.scaleout.codec import listing_loads
 from crawler.scaleout.frontier import Frontier, WorkerStatus, connect
+from crawler.scaleout.image_cache import mark_kept
 
 GRACE_SECONDS = 3.0  # longer than two worker reports, so a request popped just now shows as busy
 CLOSE_SECONDS = 30.0  # how long to wait for the workers' final counts after 'done'
@@ -54,6 +56,9 @@ class Writer:
             store_listing(self.store, self.evidence, item)
             self.stored += 1
         self.store.commit()  # what was taken from Redis is in the database before more is taken
+        kept = self.evidence.take_pictures()
+        if kept:  # committed: workers may now keep a 304 of these as a revisit record
+            mark_kept(self.frontier.server, (record.sha256 for record in kept))
         return len(batch)
 
     def until(self, done: Callable[[list[WorkerStatus]], bool], patience: float, token: str) -> bool:
@@ -102,6 +107,11 @@ def _site_row(site: str, statuses: list[WorkerStatus], lost: bool) -> dict:
     }
 
 
+def _image_counts(site: str, statuses: list[WorkerStatus]) -> dict[str, int]:
+    """One site's picture counts summed over the workers' last statuses."""
+    return {outcome: sum(s.images.get(outcome, 0) for s in statuses if s.site == site) for outcome in OUTCOMES}
+
+
 def _log_to(path: Path | None) -> None:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,7 +144,7 @@ def crawl_redis(
             run_id = store.start_run("crawl")
             frontier.begin(run_id, [SiteSpider.for_site(site)() for site in sites])
             log.info("run %s: seeded %s; waiting for workers", run_id, ", ".join(names))
-            writer = Writer(frontier, store, EvidenceWriter(evidence_dir(db), run_id), run_id)
+            writer = Writer(frontier, store, EvidenceWriter(evidence_dir(db), run_id, track_pictures=True), run_id)
             finished = writer.until(_quiet(frontier, names), patience, token)
             frontier.end(run_id)
             outcome = "done" if finished else "no live worker"
@@ -148,6 +158,9 @@ def crawl_redis(
                 frontier.clear(names)
             for site in names:
                 store.record_site(run_id, site, **_site_row(site, statuses, lost=not finished))
+                pictures = _image_counts(site, statuses)
+                if any(pictures.values()):  # the night report's 广告图片识别, as a local crawl records it
+                    ImageCache(store.conn).record_counts(run_id, site, pictures)
     finally:
         frontier.release_writer()
     return finish(db, run_id, reports_dir, names, export)

@@ -95,6 +95,7 @@ class PosterSite:
         self.ids = ids if ids is not None else list(posters())
         self.hostile = HOSTILE if hostile else ()
         self.blank = blank  # every poster's picture a plain 600×400 PNG: fetched as usual, read in no time
+        self.edition = 0  # raised between nights: every page's text changes, its pictures do not
 
     def pages(self) -> list[str]:
         """Detail paths: every poster, then the hostile ones."""
@@ -113,7 +114,8 @@ class PosterSite:
             if name in self.ids:
                 poster = posters()[name]
                 extension = "png" if poster.format == "PNG" else "jpg"
-                return 200, html, detail_page(n, poster.text.caption, f"/img/{name}.{extension}")
+                caption = poster.text.caption + (f"（第{self.edition}次更新）" if self.edition else "")
+                return 200, html, detail_page(n, caption, f"/img/{name}.{extension}")
             if name == "bad-robots":
                 return 200, html, detail_page(n, "周末书法体验课，成人可报", "/private/poster.png")
             if name in HOSTILE:
