@@ -96,7 +96,7 @@ with EnginePool(EngineConfig(), 2) as pool:
 
 
 def test_workers_share_the_engine_the_forkserver_built() -> None:
-    """Spawned, each worker built its own engine (≈130 MB private, jieba's dictionary another 100 MB
+    """Spawned, each worker built its own engine (≈130 MB private, jieba's dictionary another 150 MB
     at its first homophone); forked from the process that built it, the workers share those pages.
     A process of its own: the forkserver is built for the first config a process asks for."""
     done = subprocess.run([sys.executable, "-c", SHARED_POOL], capture_output=True, text=True, cwd=ROOT, timeout=300)

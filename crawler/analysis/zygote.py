@@ -70,7 +70,7 @@ def _build_here() -> None:
         built = (config, Engine(config))
         with warnings.catch_warnings():  # jieba imports pkg_resources, which frets over a namespace package
             warnings.filterwarnings("ignore", "Module .* was already imported", UserWarning)
-            jieba_loaded()  # loaded by each worker at its first homophone candidate (~100 MB each): once, here
+            jieba_loaded()  # loaded by each worker at its first homophone candidate (~150 MB each): once, here
     except DetectorError as exc:  # the workers raise it on their first task
         built = (config, exc)
     gc.collect()
