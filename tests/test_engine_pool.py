@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,10 +15,12 @@ from crawler.analysis.pool import EnginePool, analyze_batch, run_tasks
 from detectors import Document, EngineConfig, default_engine
 from detectors.catalogue import RULES_DIR
 from detectors.errors import ConfigError
+from detectors.models import Analysis
 from tests.conftest import tutorwatch
 from tests.support.listing_site import site_config
 from tests.support.local_redis import free_port
 
+ROOT = Path(__file__).resolve().parents[1]
 DOCS = [
     Document("初中数学一对一", "老师上门，保证提分", "tutoring", "岳阳金榜教育", "13800001111"),
     Document("少儿篮球周末班", "专业教练", "tutoring"),
@@ -66,3 +71,115 @@ def test_a_workers_engine_is_out_of_the_cyclic_collectors_way() -> None:
     it is built, the collector stops walking them on every collection (bench: about 6% less CPU)."""
     with EnginePool(EngineConfig(), 1) as pool:
         assert pool.submit(_frozen_objects, None).result() > 10_000
+
+
+def _memory(_engine: object, _: object) -> dict[str, int]:
+    """This worker's memory by kind, in kB (/proc/self/smaps_rollup), and whether its engine is the forkserver's."""
+    from pathlib import Path
+
+    from crawler.analysis import zygote
+
+    rollup = Path("/proc/self/smaps_rollup").read_text().splitlines()[1:]
+    kb = {line.split(":")[0]: int(line.split()[1]) for line in rollup}
+    return {**kb, "forkserver_engine": int(_engine is zygote.engine_for(EngineConfig()))}
+
+
+SHARED_POOL = """
+import json
+from crawler.analysis.pool import EnginePool
+from detectors import EngineConfig
+from tests.test_engine_pool import _memory
+with EnginePool(EngineConfig(), 2) as pool:
+    pool.warm()
+    print(json.dumps([pool.submit(_memory, None).result() for _ in range(6)]))
+"""
+
+
+def test_workers_share_the_engine_the_forkserver_built() -> None:
+    """Spawned, each worker built its own engine (≈130 MB private, jieba's dictionary another 150 MB
+    at its first homophone); forked from the process that built it, the workers share those pages.
+    A process of its own: the forkserver is built for the first config a process asks for."""
+    done = subprocess.run([sys.executable, "-c", SHARED_POOL], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert all(memory["forkserver_engine"] for memory in seen)
+    # anonymous memory written by the forkserver (the engine, jieba's dictionary) and never by the worker
+    assert min(memory["Shared_Dirty"] for memory in seen) > 100_000, seen[0]
+    assert max(memory["Pss"] for memory in seen) < min(memory["Rss"] for memory in seen) / 2
+
+
+def _answers_while_big_pages_are_read(release: Path) -> tuple[bool, list[Analysis]]:
+    """Two big pages in the lane (each waits for ``release``), then a batch: answered before the pages are."""
+    import asyncio
+
+    from crawler.analysis.pool import call
+    from crawler.pipelines.detect import SharedPool
+
+    async def night() -> tuple[bool, list[Analysis]]:
+        shared = SharedPool.acquire(EngineConfig(), 2)
+        try:
+            big = [asyncio.ensure_future(shared.run(call, (_wait_for, (str(release),)))) for _ in range(2)]
+            await asyncio.sleep(1)  # both handed over, each to a worker if the lane were the detection pool
+            answers = await asyncio.wait_for(asyncio.gather(*(shared.analyze(doc) for doc in DOCS)), 60)
+            pending = not any(page.done() for page in big)
+            release.touch()
+            assert await asyncio.gather(*big) == ["read", "read"]
+            return pending, answers
+        finally:
+            shared.release()
+
+    return asyncio.run(night())
+
+
+def _wait_for(path: str) -> str:
+    """A big page that takes as long as the test wants: read once ``path`` exists."""
+    import os
+    import time
+
+    deadline = time.monotonic() + 120
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return "read"
+
+
+def test_a_batch_is_answered_while_big_pages_are_being_read(tmp_path: Path) -> None:
+    """Big pages go to a lane of their own: another site's listings never wait behind them (on the
+    previous code two big pages took both detection workers and the batch waited for them)."""
+    pending, answers = _answers_while_big_pages_are_read(tmp_path / "release")
+    assert pending, "the big pages were read before the batch was answered"
+    assert answers == default_engine().analyze_many(DOCS)
+
+
+def _priority(_engine: object, _: object) -> int:
+    import os
+
+    return os.nice(0)
+
+
+def test_the_big_page_lane_yields_the_cpu_to_the_crawl_and_detection() -> None:
+    from crawler.pipelines.detect import LANE_NICENESS
+
+    with EnginePool(EngineConfig(), 1) as detection, EnginePool(EngineConfig(), 1, niceness=LANE_NICENESS) as lane:
+        assert lane.submit(_priority, None).result() == detection.submit(_priority, None).result() + LANE_NICENESS
+
+
+def test_a_long_listing_is_analysed_in_the_lane_with_the_same_answer() -> None:
+    """A listing as long as a 10 MB page's analysed text costs as much as hundreds of ordinary ones: it
+    goes to the big-page lane, not into a batch the other sites' listings would wait for."""
+    import asyncio
+
+    from crawler.pipelines.detect import LONG_TEXT, SharedPool
+
+    long = Document("初中数学一对一", "老师上门，保证提分。" * (LONG_TEXT // 5), "tutoring")
+
+    async def analyse() -> tuple[list[Analysis], bool]:
+        shared = SharedPool.acquire(EngineConfig(), 1)
+        try:
+            answers = [await shared.analyze(doc) for doc in (long, DOCS[0])]
+            return answers, shared.lane is not None
+        finally:
+            shared.release()
+
+    answers, lane_started = asyncio.run(analyse())
+    assert lane_started
+    assert answers == default_engine().analyze_many([long, DOCS[0]])

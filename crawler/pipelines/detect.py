@@ -10,6 +10,15 @@ Listings go to the workers in batches (up to BATCH, or what arrived within BATCH
 task per page cost the crawl process more in pickling and in waking the pool's helper threads
 (each contending for the GIL with the reactor) than the analysis saves, and the engine
 analyses a batch twice as fast as its pages one by one.
+
+Big pages go to a lane of their own: one more worker, forked like the others from the process that
+built the engine (so it costs only what it reads), at a lower CPU priority. It reads a big page
+(crawler/spiders/heavy_pages.py) and analyses a listing of more than LONG_TEXT characters (a 10 MB
+page's 100,000 analysed characters take 0.3 s, as long as a whole batch of 250 ordinary listings).
+In the detection workers such a page held a worker while the other sites' batches queued behind it,
+and on two cores its CPU was taken from the crawl process; in the lane no batch waits behind a big
+page, and the big pages get the CPU the rest of the crawl leaves. The answers are the same: the
+lane's engine is the workers'.
 """
 
 from __future__ import annotations
@@ -37,6 +46,8 @@ WORKERS_SETTING = "TUTORWATCH_DETECT_WORKERS"
 DEFAULT_WORKERS = 2
 BATCH = 64  # listings sent to a worker in one task
 BATCH_SECONDS = 0.05  # the longest a listing waits for others to join its batch
+LANE_NICENESS = 10  # the big-page lane's CPU priority below the crawl's and its detection workers'
+LONG_TEXT = 20_000  # characters: a listing that costs as much to analyse as a whole batch is analysed in the lane
 log = logging.getLogger(__name__)
 
 
@@ -56,6 +67,7 @@ class SharedPool:
         except BaseException:  # a broken rule file or model: no workers left behind
             self.pool.close()
             raise
+        self.lane: EnginePool | None = None  # started at the first big page
         self.users = 0
         self.waiting: list[tuple[Document | ImageJob, asyncio.Future]] = []
         self.timer: asyncio.TimerHandle | None = None
@@ -74,9 +86,13 @@ class SharedPool:
             self.flush()
             del self._open[(self.pool.config, self.pool.workers)]
             self.pool.close()
+            if self.lane is not None:
+                self.lane.close()
 
     async def analyze(self, document: Document | ImageJob) -> Analysis | ImageAnalysis:
-        """The document's analysis, from a worker, once its batch is done."""
+        """The document's analysis, from a worker, once its batch is done (a long one alone, in the lane)."""
+        if isinstance(document, Document) and len(document.text) > LONG_TEXT:
+            return (await self.run(analyze_batch, [document]))[0]
         loop = asyncio.get_running_loop()
         answer = loop.create_future()
         self.waiting.append((document, answer))
@@ -105,13 +121,18 @@ class SharedPool:
         return cls._open.get((config, crawler.settings.getint(WORKERS_SETTING, DEFAULT_WORKERS)))
 
     async def run(self, task: Task, job: Any) -> Any:
-        """One task on its own, not batched: a big page read in a worker (crawler/spiders/heavy_pages.py)."""
-        pool = self.pool
+        """One task on its own, not batched, in the big-page lane: a big page read (crawler/spiders/heavy_pages.py)."""
+        if self.lane is None:
+            self.lane = EnginePool(self.pool.config, 1, niceness=LANE_NICENESS)
+        lane = self.lane
         try:
-            return await asyncio.wrap_future(pool.submit(task, job))
+            return await asyncio.wrap_future(lane.submit(task, job))
         except BrokenProcessPool:
-            self._restart(pool)
-            raise WorkerDied("a detection worker died on this page") from None
+            if self.lane is lane:  # the next big page starts a new one
+                log.error("the big-page worker died")
+                self.lane = None
+                lane.close()
+            raise WorkerDied("the worker reading this page died") from None
 
     def _restart(self, pool: EnginePool) -> None:
         """After a worker died: the first task to hear of it starts fresh workers."""

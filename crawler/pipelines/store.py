@@ -14,6 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from twisted.internet.task import LoopingCall
 
+from crawler.analysis.pool import call
 from crawler.evidence.warc import Capture, EvidenceRef, EvidenceWriter, Packed, pack
 from crawler.extraction.listing import CrawledListing, Item, KnownPage
 from crawler.fetching.revisit import validators
@@ -117,13 +118,21 @@ class SharedStore:
 
 
 class StorePipeline:
-    """Stores each item; the evidence of a page over ``thread_bytes`` is compressed in a thread first, so the
-    event loop does not spend a 10 MB page's gzip (about 0.2 s) while every site waits."""
+    """Stores each item; the evidence of a page over ``thread_bytes`` is compressed first, off the event loop
+    (a 10 MB page's gzip takes about 0.2 s): in the crawl's big-page lane, at its lower CPU priority
+    (crawler/pipelines/detect.py), or in a thread when the crawl has no workers. In a thread it was
+    still the crawl process's CPU, taken from the other sites' pages on a two-core machine."""
 
     def __init__(
-        self, db: Path, run_id: int, stats: StatsCollector | None = None, thread_bytes: int = 512 * 1024
+        self,
+        db: Path,
+        run_id: int,
+        stats: StatsCollector | None = None,
+        thread_bytes: int = 512 * 1024,
+        crawler: Crawler | None = None,
     ) -> None:
         self.db = db
+        self.crawler = crawler
         self.thread_bytes = thread_bytes
         self.stats = stats  # Scrapy >= 2.13 calls process_item without the spider, so keep the crawler's stats
         self.run_id = run_id
@@ -138,6 +147,7 @@ class StorePipeline:
             crawler.settings.getint("TUTORWATCH_RUN_ID"),
             crawler.stats,
             site.politeness.worker_page_kb * 1024 if site is not None else 512 * 1024,
+            crawler,
         )
 
     def open_spider(self, spider: Spider | None = None) -> None:
@@ -153,9 +163,18 @@ class StorePipeline:
         if isinstance(item, CrawledListing) and item.capture is not None and len(item.capture.body) > self.thread_bytes:
             assert self.store is not None
             page = evidence_of(item, ImageCache(self.store.conn).originals)
-            packed = await asyncio.to_thread(pack, page) if page is not None else None
+            packed = await self._pack(page) if page is not None else None
         assert self.store is not None
         outcome = store_listing(self.store, self.evidence, item, self.run_id, packed)
         if self.stats is not None:
             self.stats.inc_value(f"tutorwatch/leads/{outcome}")
         return item
+
+    async def _pack(self, page: Capture) -> Packed:
+        from crawler.pipelines.detect import SharedPool, WorkerDied  # detect imports pictures, which import this
+
+        shared = SharedPool.of(self.crawler) if self.crawler is not None else None
+        if shared is not None:
+            with contextlib.suppress(WorkerDied):  # the lane died on it: the thread packs it
+                return await shared.run(call, (pack, (page,)))
+        return await asyncio.to_thread(pack, page)

@@ -1,14 +1,15 @@
-"""Where a fetched page is read: in the event loop when it is small, in a detection worker when it is big.
+"""Where a fetched page is read: in the event loop when it is small, in the crawl's big-page worker when it is big.
 
 Every site of a crawl shares one reactor thread. Reading a page of 10 MB (decoding, the lxml tree,
 html-text over its fields) takes seconds of CPU there, and all that time the other sites' pages
 wait and the store's commit timer cannot fire. A page over the site's ``politeness.worker_page_kb``
-is therefore read by the same function in one of the crawl's detection workers
-(crawler/pipelines/detect.py), and the reactor only waits for the answer. Small pages stay in the
+is therefore read by the same function in the crawl's big-page lane, a worker of its own beside the
+detection workers, at a lower CPU priority (crawler/pipelines/detect.py), and the reactor only waits
+for the answer: no detection batch of another site queues behind a big page. Small pages stay in the
 event loop: handing a page to a worker (pickling it, a pipe, waking the pool's threads) costs more
 than reading a page of a few dozen KB. One big page is read at a time, whatever the number of sites
 and workers: in the event loop there was never more than one page's tree in memory, and a worker
-reading a 9 MB list page holds a few hundred MB while it does.
+reading a 9 MB list page holds 200 MB more while it does (its lxml tree; handed back after).
 """
 
 from __future__ import annotations

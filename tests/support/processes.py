@@ -20,14 +20,18 @@ def children(pid: int) -> list[int]:
 
 
 def spawned_workers(pid: int) -> list[int]:
-    """The children of ``pid`` that multiprocessing spawned (worker pools, the workbook writer)."""
+    """The processes multiprocessing started for ``pid``: spawned children (the workbook writer), its
+    forkserver and the workers forked from it (detection, the big-page lane)."""
     found = []
     for child in children(pid):
         try:
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                found.append(child)
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
         except OSError:
             continue
+        if b"spawn_main" in command:
+            found.append(child)
+        elif b"forkserver" in command:
+            found += [child, *children(child)]
     return found
 
 
