@@ -15,9 +15,7 @@ two cores were free during it: read the spread.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -26,6 +24,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests.support, from the checkout
+
+from tests.support.processes import adopt_orphans, reap_forkservers  # noqa: E402
+
 # The command as the console script runs it, also writing its own CPU time (not its workers') to a file at exit.
 COMMAND = """import atexit, resource, sys
 path = sys.argv.pop(1)
@@ -53,23 +55,6 @@ def write_lines(path: Path, count: int) -> None:
             out.write(json.dumps({"id": number, **listings[number % len(listings)]}, ensure_ascii=False) + "\n")
 
 
-PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
-
-
-def adopt_descendants() -> None:
-    """Orphaned descendants (the forkserver, once the command exits) become this process's children, to be reaped."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-
-
-def reap_descendants() -> None:
-    """Wait for every child left (the forkserver and through it its workers): their CPU time then counts."""
-    while True:
-        try:
-            os.waitpid(-1, 0)
-        except ChildProcessError:
-            return
-
-
 def run(jobs: int, source: Path, output: Path, home: Path) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds of the command with its workers, of the command alone) of one scan."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -84,7 +69,7 @@ def run(jobs: int, source: Path, output: Path, home: Path) -> tuple[float, float
             cwd=home,
         )
     wall = time.perf_counter() - start
-    reap_descendants()
+    reap_forkservers()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, float(own.read_text())
 
@@ -95,7 +80,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tiny", action="store_true", help="300 lines, one round: that it runs")
     args = parser.parse_args()
-    adopt_descendants()
+    adopt_orphans()
     lines, repeat = (300, 1) if args.tiny else (args.lines, args.repeat)
     ratios: list[float] = []
     ceilings: list[float] = []

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
 import time
 from pathlib import Path
 
@@ -49,3 +52,36 @@ def all_ended(pids: list[int], seconds: float = 10) -> bool:
     while any(running(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     return not any(running(pid) for pid in pids)
+
+
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+
+
+def adopt_orphans() -> None:
+    """Make this process the subreaper of its descendants: a forkserver left behind by a command that
+    exited (it outlives it by a moment) becomes this process's child, so its CPU time can be counted."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def reap_forkservers(patience: float = 10.0) -> None:
+    """Wait for the forkservers this process adopted and their workers (adopted too if they outlived it):
+    ``RUSAGE_CHILDREN`` then holds their CPU time. A child that has exited is reaped whatever it was;
+    other live children (a server the caller started) are left running."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        left = [pid for pid in children(os.getpid()) if _ended_or_forked(pid)]
+        if not left:
+            return
+        for pid in left:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+def _ended_or_forked(pid: int) -> bool:
+    """Exiting or a zombie (its command line is gone already), or a process forked by a forkserver."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return not command or stat[stat.rindex(")") + 2] == "Z" or b"forkserver" in command
