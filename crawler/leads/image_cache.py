@@ -76,14 +76,17 @@ class ImageCache:
         self.conn = conn
         self.stamp = stamp or ocr_stamp()
 
-    def texts(self, hashes: Iterable[str]) -> dict[str, ImageText]:
+    def _by_hash(self, query: str, hashes: Iterable[str], *before: str) -> list[tuple]:
+        """Rows of ``query``, whose last condition is ``sha256 IN ({marks})``, for these hashes (a listing's few)."""
         wanted = sorted(set(hashes))
         if not wanted:
-            return {}
-        marks = ",".join("?" * len(wanted))
-        rows = self.conn.execute(
-            f"SELECT sha256, text_json FROM image_text WHERE stamp = ? AND sha256 IN ({marks})", (self.stamp, *wanted)
-        ).fetchall()
+            return []
+        return self.conn.execute(query.format(marks=",".join("?" * len(wanted))), (*before, *wanted)).fetchall()
+
+    def texts(self, hashes: Iterable[str]) -> dict[str, ImageText]:
+        rows = self._by_hash(
+            "SELECT sha256, text_json FROM image_text WHERE stamp = ? AND sha256 IN ({marks})", hashes, self.stamp
+        )
         return {sha: from_json(sha, raw) for sha, raw in rows}
 
     def remember(
@@ -122,13 +125,7 @@ class ImageCache:
 
     def originals(self, hashes: Iterable[str]) -> dict[str, PictureRecord]:
         """The record holding each picture's bytes, for those a WARC record keeps."""
-        wanted = sorted(set(hashes))
-        if not wanted:
-            return {}
-        marks = ",".join("?" * len(wanted))
-        rows = self.conn.execute(
-            f"SELECT {RECORD_COLUMNS} FROM picture_records WHERE sha256 IN ({marks})", wanted
-        ).fetchall()
+        rows = self._by_hash(f"SELECT {RECORD_COLUMNS} FROM picture_records WHERE sha256 IN ({{marks}})", hashes)
         return {row[0]: PictureRecord(*row) for row in rows}
 
     def kept(self, hashes: Iterable[str]) -> set[str]:
