@@ -28,6 +28,7 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from scrapy.http.headers import Headers
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
@@ -73,11 +74,10 @@ def capture(response: object) -> Capture:
     """The evidence of a Scrapy response (and its request)."""
 
     def pairs(headers: object) -> tuple[tuple[str, str], ...]:
-        return tuple(
-            (key.decode("latin-1"), value.decode("latin-1"))
-            for key, values in headers.items()  # type: ignore[attr-defined]
-            for value in values
-        )
+        # Headers is a dict of normalised keys to lists of values: read as one, it gives what its items() gives
+        # without normalising every key again (2% of the crawl process's CPU per page went to that)
+        stored = dict.items(headers) if isinstance(headers, Headers) else headers.items()  # type: ignore[attr-defined]
+        return tuple((key.decode("latin-1"), value.decode("latin-1")) for key, values in stored for value in values)
 
     return Capture(
         url=response.url,  # type: ignore[attr-defined]

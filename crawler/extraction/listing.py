@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, fields
 
-from crawler.evidence.warc import Capture
+from crawler.evidence.warc import Capture, Packed
 from crawler.images.fetching import FetchedImage
 from crawler.images.reading import ImageRead
 from detectors.clean_text import clean_text
@@ -91,6 +91,7 @@ class CrawledListing:
     images: tuple[FetchedImage, ...] = ()  # the listing's pictures, when its site reads them
     image_reads: tuple[ImageRead, ...] = ()  # what became of each picture, once detection has run
     alias: str = ""  # the URL fetched, when the page is a byte-identical copy of listing.url (one lead)
+    packed: Packed | None = None  # the capture's WARC records, made in a detection worker (analysis/page_jobs.py)
 
     def __repr__(self) -> str:
         findings = len(self.analysis.findings) if self.analysis is not None else "no"

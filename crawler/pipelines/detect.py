@@ -34,11 +34,12 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.analysis.page_jobs import LONG_TEXT, PageAnalysis, Work, analyze_jobs
 from crawler.analysis.pool import EnginePool, Task, analyze_batch
 from crawler.config.settings import ENGINE_SETTING
 from crawler.extraction.listing import Item, KnownPage
 from crawler.images.link import PicturesLink, analyze_here
-from crawler.images.reading import ImageAnalysis, ImageJob
+from crawler.images.reading import ImageAnalysis
 from detectors.engine import Engine, EngineConfig
 from detectors.models import Analysis, Document
 
@@ -47,7 +48,6 @@ DEFAULT_WORKERS = 2
 BATCH = 64  # listings sent to a worker in one task
 BATCH_SECONDS = 0.05  # the longest a listing waits for others to join its batch
 LANE_NICENESS = 10  # the big-page lane's CPU priority below the crawl's and its detection workers'
-LONG_TEXT = 20_000  # characters: a listing that costs as much to analyse as a whole batch is analysed in the lane
 log = logging.getLogger(__name__)
 
 
@@ -69,7 +69,7 @@ class SharedPool:
             raise
         self.lane: EnginePool | None = None  # started at the first big page
         self.users = 0
-        self.waiting: list[tuple[Document | ImageJob, asyncio.Future]] = []
+        self.waiting: list[tuple[Work, asyncio.Future]] = []
         self.timer: asyncio.TimerHandle | None = None
 
     @classmethod
@@ -89,8 +89,9 @@ class SharedPool:
             if self.lane is not None:
                 self.lane.close()
 
-    async def analyze(self, document: Document | ImageJob) -> Analysis | ImageAnalysis:
-        """The document's analysis, from a worker, once its batch is done (a long one alone, in the lane)."""
+    async def analyze(self, document: Work) -> Analysis | ImageAnalysis | PageAnalysis:
+        """The document's analysis, from a worker, once its batch is done (a long one alone, in the lane); a
+        detail page's bytes (crawler/analysis/page_jobs.py) come back read, analysed and packed."""
         if isinstance(document, Document) and len(document.text) > LONG_TEXT:
             return (await self.run(analyze_batch, [document]))[0]
         loop = asyncio.get_running_loop()
@@ -111,7 +112,7 @@ class SharedPool:
         if not batch:
             return
         pool = self.pool
-        done = asyncio.wrap_future(pool.submit(analyze_batch, [document for document, _ in batch]))
+        done = asyncio.wrap_future(pool.submit(analyze_jobs, [document for document, _ in batch]))
         done.add_done_callback(lambda result: self._answer(batch, result, pool))
 
     @classmethod
@@ -141,9 +142,7 @@ class SharedPool:
             self.pool.close()
             self.pool = EnginePool(pool.config, pool.workers)
 
-    def _answer(
-        self, batch: list[tuple[Document | ImageJob, asyncio.Future]], result: asyncio.Future, pool: EnginePool
-    ) -> None:
+    def _answer(self, batch: list[tuple[Work, asyncio.Future]], result: asyncio.Future, pool: EnginePool) -> None:
         cancelled = WorkerDied("the crawl ended before its batch was analysed")
         error = cancelled if result.cancelled() else result.exception()
         if isinstance(error, BrokenProcessPool):
@@ -200,6 +199,8 @@ class DetectPipeline:
 
     async def process_item(self, item: Item, spider: Spider | None = None) -> Item:
         if isinstance(item, KnownPage):
+            return item
+        if item.analysis is not None:  # analysed with its reading, in a worker (crawler/analysis/page_jobs.py)
             return item
         work = self.pictures.stage.job(item, item.listing.document())
         if self.engine is not None:

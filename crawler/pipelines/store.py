@@ -159,12 +159,14 @@ class StorePipeline:
             self.store = None
 
     async def process_item(self, item: Item, spider: Spider | None = None) -> Item:
-        packed = None
-        if isinstance(item, CrawledListing) and item.capture is not None and len(item.capture.body) > self.thread_bytes:
-            assert self.store is not None
-            page = evidence_of(item, ImageCache(self.store.conn).originals)
-            packed = await self._pack(page) if page is not None else None
         assert self.store is not None
+        packed = None
+        listing = item if isinstance(item, CrawledListing) else None
+        if listing is not None and listing.packed is not None and not listing.images:
+            packed = listing.packed  # the page's own records, made in a detection worker: no picture to add
+        elif listing is not None and listing.capture is not None and len(listing.capture.body) > self.thread_bytes:
+            page = evidence_of(listing, ImageCache(self.store.conn).originals)
+            packed = await self._pack(page) if page is not None else None
         outcome = store_listing(self.store, self.evidence, item, self.run_id, packed)
         if self.stats is not None:
             self.stats.inc_value(f"tutorwatch/leads/{outcome}")

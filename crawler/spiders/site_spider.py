@@ -22,8 +22,9 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler.analysis.page_jobs import PageAnalysis, PageJob
 from crawler.config.site_config import SiteConfig
-from crawler.evidence.warc import capture
+from crawler.evidence.warc import Capture, capture
 from crawler.extraction.extract import ExtractionError, api_listings, json_doc, list_links, readable
 from crawler.extraction.listing import CrawledListing, Item, KnownPage, cut_lengths
 from crawler.extraction.page_reading import PageBytes, read_detail, read_list
@@ -34,7 +35,7 @@ from crawler.fetching.canonical import canonical_url
 from crawler.fetching.rendering import browser_settings, render_meta, settled_of
 from crawler.fetching.revisit import Action, KnownPages, Revisit
 from crawler.images.crawling import listing_images
-from crawler.pipelines.detect import WorkerDied
+from crawler.pipelines.detect import SharedPool, WorkerDied
 from crawler.runs.faults import MAX_PER_SITE, reason_of
 from crawler.spiders.heavy_pages import PageReader
 from crawler.spiders.list_requests import FIRST, api_request, next_api_value, wait_plan
@@ -277,11 +278,13 @@ class SiteSpider(scrapy.Spider):
             return
         if self.oversized(response, "detail page"):
             return
-        try:  # a big page in a detection worker, so the other sites' pages go on meanwhile
-            read = await self.reader.read(read_detail, PageBytes.of(response))
+        evidence = capture(response)
+        try:
+            done = await self.read_page(PageBytes.of(response), evidence)
         except WorkerDied as exc:
             self.fault(response.url, f"detail page not read: {exc}")
             return
+        read = done.read
         if read.listing is None:
             self.fault(response.url, f"detail page {read.problem}")
             return
@@ -299,10 +302,24 @@ class SiteSpider(scrapy.Spider):
             )
         images = await listing_images(self, page, self.site)
         first = self.same.first_url(listing)
+        found = CrawledListing(listing, evidence, done.analysis, images=images, packed=done.packed)
         if first == listing.url:
-            yield CrawledListing(listing, capture(page), images=images)
+            yield found
         else:  # a copy of a page already seen under another URL: one lead, the copy's URL noted
-            yield CrawledListing(replace(listing, url=first), capture(page), alias=listing.url, images=images)
+            yield replace(found, listing=replace(listing, url=first), alias=listing.url)
+
+    async def read_page(self, page: PageBytes, evidence: Capture) -> PageAnalysis:
+        """The detail page read. Read, analysed and (flagged) packed as evidence in a detection worker, in the
+        batch its analysis joins (crawler/analysis/page_jobs.py), when the crawl has workers, the site reads
+        no pictures and the page is small; otherwise read here or, a big page, in the big-page lane, so the
+        other sites' pages go on meanwhile, and analysed by the detect pipeline. Raises WorkerDied."""
+        pool = SharedPool.of(self.crawler)
+        if pool is None or self.site.images.enabled or self.reader.in_worker(page) is not None:
+            return PageAnalysis(await self.reader.read(read_detail, page))
+        stored = evidence if self.settings.get("TUTORWATCH_DB") else None  # a scale-out worker's writer packs
+        done = await pool.analyze(PageJob(page, self.site, stored))
+        assert isinstance(done, PageAnalysis)
+        return done
 
     def failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)

@@ -1,0 +1,81 @@
+"""A detail page read, analysed and packed as evidence in a detection worker, in the batch its analysis joins.
+
+The crawl process runs Scrapy's engine on one core; the detection workers have the other. Reading a
+detail page (decoding, the lxml tree, the fields' text) and gzipping its WARC records were a sixth of
+the crawl process's CPU per page, and the page's bytes went to a worker anyway once it was read (as
+the listing's text). So a detail page of a site that reads no pictures goes to the workers as its
+bytes (``PageJob``) in the same batches as the listings the pipeline sends (crawler/pipelines/detect.py)
+and comes back read, analysed and, when it is flagged, with its WARC records already made
+(``PageAnalysis``). The answers are those of the old order: the same ``read_detail``, the same engine
+and ``pack`` over the same ``Capture`` (the bytes as received). The store still decides whether the
+records are written (a new or changed lead) and writes them once; records made for a lead that did
+not change are dropped.
+
+What stays in the pipeline's order: a site that reads pictures (its pictures are fetched after the
+page is read and analysed with it), a page over ``worker_page_kb`` (read in the big-page lane) and a
+listing over LONG_TEXT characters (analysed in the lane: ``PageAnalysis.analysis`` is None then).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from crawler.config.site_config import SiteConfig
+from crawler.evidence.warc import Capture, Packed, pack
+from crawler.extraction.page_reading import DetailRead, PageBytes, read_detail
+from crawler.images.reading import ImageAnalysis, ImageJob, analyze_work
+from detectors.engine import Engine
+from detectors.models import Analysis, Document
+
+LONG_TEXT = 20_000  # characters: analysed alone in the big-page lane, as the detect pipeline does (detect.py)
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """A fetched detail page to read and analyse; ``evidence`` is packed when its listing is flagged
+    (None: the process stores no evidence, a scale-out worker)."""
+
+    page: PageBytes
+    site: SiteConfig
+    evidence: Capture | None
+
+
+@dataclass(frozen=True)
+class PageAnalysis:
+    """What became of a PageJob: the page read, its listing's analysis (None: not analysed here) and its
+    evidence's WARC records when the listing is flagged."""
+
+    read: DetailRead
+    analysis: Analysis | None = None
+    packed: Packed | None = None
+
+
+Work = Document | ImageJob | PageJob
+
+
+def analyze_jobs(engine: Engine, work: Sequence[Work]) -> list[Analysis | ImageAnalysis | PageAnalysis]:
+    """Each piece of work's answer, in order; the listings of the pages read join the batch's one analysis."""
+    reads = {number: read_detail(job.page, job.site) for number, job in enumerate(work) if isinstance(job, PageJob)}
+    documents: dict[int, Document | ImageJob] = {}
+    for number, job in enumerate(work):
+        if not isinstance(job, PageJob):
+            documents[number] = job
+        elif (listing := reads[number].listing) is not None and _analysed_here(listing.document()):
+            documents[number] = listing.document()
+    analyses = dict(zip(documents, analyze_work(engine, list(documents.values())), strict=True))
+    answers: list[Analysis | ImageAnalysis | PageAnalysis] = []
+    for number, job in enumerate(work):
+        if not isinstance(job, PageJob):
+            answers.append(analyses[number])
+            continue
+        analysis = analyses.get(number)
+        assert analysis is None or isinstance(analysis, Analysis)
+        flagged = analysis is not None and analysis.flagged and job.evidence is not None
+        answers.append(PageAnalysis(reads[number], analysis, pack(job.evidence) if flagged else None))  # type: ignore[arg-type]
+    return answers
+
+
+def _analysed_here(document: Document) -> bool:
+    """False for a listing with no text (dropped by the validate pipeline) or one long enough for the lane."""
+    return bool(document.title.strip() or document.body.strip()) and len(document.text) <= LONG_TEXT
