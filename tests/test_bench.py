@@ -23,7 +23,7 @@ TINY = {
     "report_scale.py": (["--leads", "500", "--nights", "2"], ["night report", "period report (2 nights)"]),
     "crawl_speed.py": (
         ["--pages", "120", "--skip-redis", "--server", "python"],
-        ["plain ", "full ", "full / plain: "],
+        ["plain ", "full ", "full / plain: ", "all CPU per page while crawling, plain / full"],
     ),
     "image_crawl.py": (["--tiny"], ["| images off |", "| images on, night 2 |", "pages/s with images / without"]),
     "rendered_pictures.py": (
