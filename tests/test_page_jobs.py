@@ -1,4 +1,4 @@
-"""A detail page read, analysed and packed in a detection worker gives what the crawl process's own order gave."""
+"""A detail page read, analysed, packed and given its store values in a detection worker: what the old order gave."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from crawler.analysis.page_jobs import LONG_TEXT, PageAnalysis, PageJob, analyze
 from crawler.config.site_config import load_sites
 from crawler.evidence.warc import EvidenceWriter, capture, kept_page, verify
 from crawler.extraction.page_reading import PageBytes, read_detail
+from crawler.leads.lead_values import LeadValues
 from detectors import Document, default_engine
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -49,6 +50,7 @@ def test_pages_read_and_analysed_in_one_batch_match_reading_then_analysing(tmp_p
         alone = read_detail(page_job.page, page_job.site)
         assert answer.read == alone and alone.listing is not None
         assert answer.analysis == engine.analyze(alone.listing.document())
+        assert answer.values == LeadValues.of(alone.listing, answer.analysis)  # what the store would make
         if not answer.analysis.flagged:
             assert answer.packed is None  # a clean page is never kept: no records made for it
             continue
@@ -77,7 +79,7 @@ def test_pages_left_to_the_pipeline_are_not_analysed_here() -> None:
     plain = job(fetched(flagged), flagged, evidence=False)  # a scale-out worker: its writer packs
     answers = analyze_jobs(engine, [plain, job(fetched(flagged, empty), flagged)])
     assert isinstance(answers[0], PageAnalysis) and answers[0].analysis is not None
-    assert answers[0].analysis.flagged and answers[0].packed is None
+    assert answers[0].analysis.flagged and answers[0].packed is None and answers[0].values is None
     assert isinstance(answers[1], PageAnalysis) and answers[1].analysis is None and answers[1].packed is None
     site = SITES[flagged]
     generic = site.model_copy(update={"detail": site.detail.model_copy(update={"title": "h1", "body": "div"})})

@@ -1,15 +1,16 @@
 """A detail page read, analysed and packed as evidence in a detection worker, in the batch its analysis joins.
 
 The crawl process runs Scrapy's engine on one core; the detection workers have the other. Reading a
-detail page (decoding, the lxml tree, the fields' text) and gzipping its WARC records were a sixth of
-the crawl process's CPU per page, and the page's bytes went to a worker anyway once it was read (as
-the listing's text). So a detail page of a site that reads no pictures goes to the workers as its
-bytes (``PageJob``) in the same batches as the listings the pipeline sends (crawler/pipelines/detect.py)
-and comes back read, analysed and, when it is flagged, with its WARC records already made
-(``PageAnalysis``). The answers are those of the old order: the same ``read_detail``, the same engine
-and ``pack`` over the same ``Capture`` (the bytes as received). The store still decides whether the
-records are written (a new or changed lead) and writes them once; records made for a lead that did
-not change are dropped.
+detail page (decoding, the lxml tree, the fields' text), gzipping its WARC records and making the
+store's hashes and lead columns were a quarter of the crawl process's CPU per page, and the page's
+bytes went to a worker anyway once it was read (as the listing's text). So a detail page of a site
+that reads no pictures goes to the workers as its bytes (``PageJob``), in the same batches as the
+listings the pipeline sends (crawler/pipelines/detect.py), and comes back read, analysed, with the
+values the store writes (crawler/leads/lead_values.py) and, when it is flagged, with its WARC records
+made (``PageAnalysis``). The answers are those of the old order: the same ``read_detail``, engine,
+``LeadValues.of`` and ``pack`` over the same ``Capture`` (the bytes as received). The store still
+decides whether the records are written (a new or changed lead) and writes them once; records made
+for a lead that did not change are dropped.
 
 What stays in the pipeline's order: a site that reads pictures (its pictures are fetched after the
 page is read and analysed with it), a page over ``worker_page_kb`` (read in the big-page lane) and a
@@ -25,6 +26,7 @@ from crawler.config.site_config import SiteConfig
 from crawler.evidence.warc import Capture, Packed, pack
 from crawler.extraction.page_reading import DetailRead, PageBytes, read_detail
 from crawler.images.reading import ImageAnalysis, ImageJob, analyze_work
+from crawler.leads.lead_values import LeadValues
 from detectors.engine import Engine
 from detectors.models import Analysis, Document
 
@@ -33,8 +35,8 @@ LONG_TEXT = 20_000  # characters: analysed alone in the big-page lane, as the de
 
 @dataclass(frozen=True)
 class PageJob:
-    """A fetched detail page to read and analyse; ``evidence`` is packed when its listing is flagged
-    (None: the process stores no evidence, a scale-out worker)."""
+    """A fetched detail page to read and analyse; ``evidence`` is packed when its listing is flagged, and the
+    store's values are made (None: the process stores nothing, a scale-out worker: its writer makes them)."""
 
     page: PageBytes
     site: SiteConfig
@@ -49,6 +51,7 @@ class PageAnalysis:
     read: DetailRead
     analysis: Analysis | None = None
     packed: Packed | None = None
+    values: LeadValues | None = None  # the store's hashes and lead columns of the listing and its analysis
 
 
 Work = Document | ImageJob | PageJob
@@ -69,10 +72,13 @@ def analyze_jobs(engine: Engine, work: Sequence[Work]) -> list[Analysis | ImageA
         if not isinstance(job, PageJob):
             answers.append(analyses[number])
             continue
-        analysis = analyses.get(number)
-        assert analysis is None or isinstance(analysis, Analysis)
-        flagged = analysis is not None and analysis.flagged and job.evidence is not None
-        answers.append(PageAnalysis(reads[number], analysis, pack(job.evidence) if flagged else None))  # type: ignore[arg-type]
+        analysis, read = analyses.get(number), reads[number]
+        if analysis is None or job.evidence is None or read.listing is None:  # nothing more for this process
+            answers.append(PageAnalysis(read, analysis))  # type: ignore[arg-type]
+            continue
+        assert isinstance(analysis, Analysis)
+        packed = pack(job.evidence) if analysis.flagged else None
+        answers.append(PageAnalysis(read, analysis, packed, LeadValues.of(read.listing, analysis)))
     return answers
 
 

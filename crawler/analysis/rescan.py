@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from crawler.analysis.pool import analyze_batch, run_tasks
 from crawler.leads.image_cache import ImageCache
-from crawler.leads.store import LeadStore, analysis_columns
+from crawler.leads.lead_values import analysis_columns
+from crawler.leads.store import LeadStore
 from detectors.engine import EngineConfig
 from detectors.image_part import with_images
 from detectors.models import Analysis, Document

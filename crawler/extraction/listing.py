@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 from crawler.evidence.warc import Capture, Packed
 from crawler.images.fetching import FetchedImage
 from crawler.images.reading import ImageRead
 from detectors.clean_text import clean_text
 from detectors.models import Analysis, Document
+
+if TYPE_CHECKING:
+    from crawler.leads.lead_values import LeadValues
 
 # A listing's body is analysed up to this many characters (about 0.5 s of detection on a page of dense
 # ads; a real listing holds a few thousand): a 10 MB page cannot hold the crawl for a minute or take
@@ -92,6 +96,7 @@ class CrawledListing:
     image_reads: tuple[ImageRead, ...] = ()  # what became of each picture, once detection has run
     alias: str = ""  # the URL fetched, when the page is a byte-identical copy of listing.url (one lead)
     packed: Packed | None = None  # the capture's WARC records, made in a detection worker (analysis/page_jobs.py)
+    values: LeadValues | None = None  # the store's hashes and columns of listing and analysis, made there too
 
     def __repr__(self) -> str:
         findings = len(self.analysis.findings) if self.analysis is not None else "no"

@@ -40,9 +40,10 @@ class SamePages:
         self.first_urls: dict[str, str] = {}
         self.params: dict[str, Noted] = {}
 
-    def first_url(self, listing: Listing) -> str:
-        """The URL of the page this listing's extraction was first seen under (its own when it is new)."""
-        digest = extraction_hash(listing)
+    def first_url(self, listing: Listing, digest: str = "") -> str:
+        """The URL of the page this listing's extraction was first seen under (its own when it is new);
+        ``digest``: its extraction_hash, when it was made already."""
+        digest = digest or extraction_hash(listing)
         first = self.known.first_with(self.site, digest) or self.first_urls.get(digest)
         if first is None:
             if len(self.first_urls) < MAX_REMEMBERED:

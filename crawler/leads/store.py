@@ -18,15 +18,14 @@ from typing import Any
 from crawler.errors import DatabaseError, LockedError, TutorWatchError
 from crawler.evidence.warc import EvidenceRef
 from crawler.extraction.listing import Listing
-from crawler.leads.findings import by_category, matched_text, stored
-from crawler.leads.fingerprint import content_hash, extraction_hash, lead_id
+from crawler.leads.fingerprint import lead_id
 from crawler.leads.groups import regroup
+from crawler.leads.lead_values import LeadValues, analysis_columns, evidence_columns
 from crawler.leads.migrations import migrate, schema_version
 from crawler.leads.queries import LeadQueries
 from detectors.models import Analysis
 
 BUSY_SECONDS = 10.0  # how long a reader or importer waits for the crawl's batch to commit (every 2 s) before giving up
-MAX_CONTACTS = 100  # contact keys kept per lead: a page listing thousands is spam, and groups.py looks each one up
 CACHE_MB = 256  # page cache per connection (bench/store_scale.py: commits of a night's batches)
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "tutorwatch.db"
 
@@ -50,32 +49,6 @@ def database_error(path: Path, exc: sqlite3.Error) -> TutorWatchError:
 def now() -> str:
     """Local wall-clock time, to the second: what the analyst reads in first_seen / last_seen."""
     return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def analysis_columns(analysis: Analysis) -> dict[str, Any]:
-    """The analysis as the flat columns of a lead row (the engine's, computed once: no folding here).
-
-    The evidence by category (``findings``, ``matched_text``) is added only to a row that is written.
-    """
-    findings = analysis.findings
-    return {
-        "categories": ";".join(analysis.categories),
-        "rules": ";".join(f.rule for f in findings),
-        "basis": "; ".join(dict.fromkeys(clause for f in findings for clause in f.basis)),
-        "score": analysis.score,
-        "flagged": int(analysis.flagged),
-        "contacts": ";".join(analysis.contacts[:MAX_CONTACTS]),
-        "institutions": ";".join(analysis.institutions),
-        "registry_status": analysis.registry,
-        "minhash": analysis.signature,
-        "stamp": str(analysis.stamp) if analysis.stamp is not None else "",
-    }
-
-
-def evidence_columns(analysis: Analysis) -> dict[str, str]:
-    """The evidence by category, as the leads files and the workbook explain it (only for a row that is written)."""
-    evidence = by_category(analysis.findings)
-    return {"matched_text": matched_text(evidence), "findings": stored(evidence)}
 
 
 INSERT_LEAD = (
@@ -263,6 +236,7 @@ class LeadStore:
         validators: tuple[str, str] = ("", ""),
         run_id: int | None = None,
         alias: str = "",
+        values: LeadValues | None = None,
     ) -> str:
         """Record one crawled page; returns 'new', 'changed', 'seen' (a lead) or 'clean' (no lead).
 
@@ -274,12 +248,12 @@ class LeadStore:
         With ``run_id`` the outcome is also kept per run (run_leads), which the run reports count.
         ``alias``: the URL this page was fetched under when it is a byte-identical copy of ``listing.url``
         (one lead); it is recorded as a page too, so tomorrow's crawl does not fetch it again.
+        ``values``: ``LeadValues.of(listing, analysis)``, made already where the page was analysed.
         """
         at = seen_at or now()
-        digest = content_hash(listing)
-        extracted = extraction_hash(listing)
+        values = values or LeadValues.of(listing, analysis)
+        digest, extracted, columns = values.content_hash, values.extract_hash, values.columns
         ident = lead_id(listing.url)
-        columns = analysis_columns(analysis)
         with self._page():
             for url in (listing.url, alias) if alias else (listing.url,):
                 self.conn.execute(
@@ -307,7 +281,7 @@ class LeadStore:
             rowid = old["rowid"] if old is not None else 0
             if old is None or changed:
                 row = {
-                    **self._row(listing, analysis, columns),
+                    **self._row(listing, values.evidence or evidence_columns(analysis), columns),
                     "lead_id": ident,
                     "content_hash": digest,
                     "at": at,
@@ -348,7 +322,7 @@ class LeadStore:
             return "seen"
 
     @staticmethod
-    def _row(listing: Listing, analysis: Analysis, columns: dict[str, Any]) -> dict[str, Any]:
+    def _row(listing: Listing, evidence: dict[str, str], columns: dict[str, Any]) -> dict[str, Any]:
         """The lead columns of a page that is new or changed: its fields and the engine's analysis of them."""
         return {
             "url": listing.url,
@@ -362,7 +336,7 @@ class LeadStore:
             "district": listing.district,
             "price": listing.price,
             "posted_at": listing.posted_at,
-            **evidence_columns(analysis),
+            **evidence,
             **columns,
         }
 

@@ -72,6 +72,7 @@ def store_listing(
         validators=validators(page) if page is not None else ("", ""),
         run_id=run_id,
         alias=item.alias,
+        values=item.values,
     )
     remember_pictures(pictures, item, written)
     return outcome

@@ -301,8 +301,8 @@ class SiteSpider(scrapy.Spider):
                 " (all of it is in the evidence)",
             )
         images = await listing_images(self, page, self.site)
-        first = self.same.first_url(listing)
-        found = CrawledListing(listing, evidence, done.analysis, images=images, packed=done.packed)
+        first = self.same.first_url(listing, done.values.extract_hash if done.values is not None else "")
+        found = CrawledListing(listing, evidence, done.analysis, images=images, packed=done.packed, values=done.values)
         if first == listing.url:
             yield found
         else:  # a copy of a page already seen under another URL: one lead, the copy's URL noted
