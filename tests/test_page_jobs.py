@@ -86,3 +86,16 @@ def test_pages_left_to_the_pipeline_are_not_analysed_here() -> None:
     (long,) = analyze_jobs(engine, [PageJob(PageBytes.of(fetched(flagged, long_body)), generic, None)])
     assert isinstance(long, PageAnalysis) and long.read.listing is not None
     assert len(long.read.listing.document().text) > LONG_TEXT and long.analysis is None  # for the lane
+
+
+def test_a_page_that_breaks_the_reading_is_its_own_fault_not_its_batchs() -> None:
+    engine = default_engine()
+    site_id = sorted(SITES)[0]
+    site = SITES[site_id]
+    broken = site.model_copy(update={"detail": site.detail.model_copy(update={"title": "xpath://h1[["})})
+    bad, good = analyze_jobs(
+        engine, [PageJob(job(fetched(site_id), site_id).page, broken, None), job(fetched(site_id), site_id)]
+    )
+    assert isinstance(bad, PageAnalysis) and bad.read.listing is None and bad.analysis is None
+    assert bad.read.problem.startswith("could not be read (")
+    assert isinstance(good, PageAnalysis) and good.read.listing is not None and good.analysis is not None

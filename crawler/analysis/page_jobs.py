@@ -19,8 +19,9 @@ listing over LONG_TEXT characters (analysed in the lane: ``PageAnalysis.analysis
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from crawler.config.site_config import SiteConfig
 from crawler.evidence.warc import Capture, Packed, pack
@@ -30,6 +31,7 @@ from crawler.leads.lead_values import LeadValues
 from detectors.engine import Engine
 from detectors.models import Analysis, Document
 
+T = TypeVar("T")
 LONG_TEXT = 20_000  # characters: analysed alone in the big-page lane, as the detect pipeline does (detect.py)
 
 
@@ -59,7 +61,7 @@ Work = Document | ImageJob | PageJob
 
 def analyze_jobs(engine: Engine, work: Sequence[Work]) -> list[Analysis | ImageAnalysis | PageAnalysis]:
     """Each piece of work's answer, in order; the listings of the pages read join the batch's one analysis."""
-    reads = {number: read_detail(job.page, job.site) for number, job in enumerate(work) if isinstance(job, PageJob)}
+    reads = {number: _read(job) for number, job in enumerate(work) if isinstance(job, PageJob)}
     documents: dict[int, Document | ImageJob] = {}
     for number, job in enumerate(work):
         if not isinstance(job, PageJob):
@@ -77,9 +79,26 @@ def analyze_jobs(engine: Engine, work: Sequence[Work]) -> list[Analysis | ImageA
             answers.append(PageAnalysis(read, analysis))  # type: ignore[arg-type]
             continue
         assert isinstance(analysis, Analysis)
-        packed = pack(job.evidence) if analysis.flagged else None
-        answers.append(PageAnalysis(read, analysis, packed, LeadValues.of(read.listing, analysis)))
+        packed = _or_none(pack, job.evidence) if analysis.flagged else None
+        answers.append(PageAnalysis(read, analysis, packed, _or_none(LeadValues.of, read.listing, analysis)))
     return answers
+
+
+def _read(job: PageJob) -> DetailRead:
+    """The page read; a page that breaks the reading is its own fault of the run, not its whole batch's."""
+    try:
+        return read_detail(job.page, job.site)
+    except Exception as exc:
+        return DetailRead(None, problem=f"could not be read ({type(exc).__name__}: {exc})"[:500])
+
+
+def _or_none(make: Callable[..., T], *args: Any) -> T | None:
+    """``make(*args)``, or None when it fails: the crawl process then makes it itself, where the failure is the
+    page's own (the store's pipeline), as it was before the workers made it."""
+    try:
+        return make(*args)
+    except Exception:
+        return None
 
 
 def _analysed_here(document: Document) -> bool:
