@@ -139,8 +139,8 @@ class Engine:
 
     def read_many(self, docs: Sequence[Document]) -> list[Reading]:
         """Each document folded (in one pass for the batch) and run through every detector."""
-        folded = self.folder.fold_many([doc.text for doc in docs])
-        readings = [Reading(doc, norm) for doc, norm in zip(docs, folded, strict=True)]
+        folded, edges = self.folder.fold_parts([doc.text for doc in docs], [Reading.part_edges(doc) for doc in docs])
+        readings = [Reading(doc, norm, edges=ends) for doc, norm, ends in zip(docs, folded, edges, strict=True)]
         for detector in self.detectors:
             detector.detect(readings)
         return readings
