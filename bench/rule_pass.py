@@ -8,7 +8,8 @@ the time others take is not counted) for bare overlapping scans with the catalog
 ahocorasick-rs and pyahocorasick, OpenCC t2s and folding alone, the whole rule pass (fold,
 de-obfuscate, match, explain, score: the engine with its rules only) and the same engine without
 the rules (fold, claims, scoring: what the rule pass costs before matching a single rule, so the
-most its ratio to the bare scan can be), the classifier's features
+most its ratio to the bare scan can be), the native floor (the fold with de-obfuscation alone and the
+rules' own term scan alone: what the rule pass would pay with rule evaluation free), the classifier's features
 by jieba words beside character n-grams, classifier inference on a batch, and the engine with
 every detector, batched (as scan, rescan and evaluate run it) and one listing at a time (as a
 crawl's detection worker gets them). Ratios, not absolute rates, compare across machines.
