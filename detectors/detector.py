@@ -38,6 +38,7 @@ class Reading:
     registry: str = ""
     signature: bytes = b""
     claims: Claims | None = None  # amounts, periods, lesson counts … (detectors/claims.py), parsed on demand
+    case: float | None = None  # does it make the case it is flagged for (detectors/case_reading.py); None: not asked
 
     @cached_property
     def bounds(self) -> dict[str, tuple[int, int]]:
