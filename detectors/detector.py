@@ -38,6 +38,7 @@ class Reading:
     registry: str = ""
     signature: bytes = b""
     claims: Claims | None = None  # amounts, periods, lesson counts … (detectors/claims.py), parsed on demand
+    case: float | None = None  # does it make the case it is flagged for (detectors/case_reading.py); None: not asked
     edges: list[int] | None = field(default=None, repr=False)  # doc.ranges' ends mapped already (Folder.fold_parts)
 
     @staticmethod

@@ -18,6 +18,7 @@ from itertools import islice
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
+from detectors.case_reading import CaseDetector
 from detectors.catalogue import RULES_DIR, load_catalogue
 from detectors.claims import ClaimsDetector
 from detectors.classifier import Classifier, ClassifierDetector, default_model
@@ -40,6 +41,7 @@ DETECTORS: tuple[type[Detector], ...] = (
     RuleDetector,
     ClassifierDetector,
     PartiesDetector,
+    CaseDetector,
     RegistryDetector,
     SignatureDetector,
 )
