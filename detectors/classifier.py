@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from detectors.case_reading import CaseModel
 from detectors.detector import Detector, Reading
 from detectors.errors import ConfigError
 from detectors.features import block
@@ -86,6 +87,7 @@ class Classifier:
         for spec in bundle["blocks"]:
             names.extend(sorted(spec["vocabulary"], key=spec["vocabulary"].__getitem__))
         self._names = names
+        self.case = CaseModel.load(bundle.get("case"))  # the case reading's second opinion (None: a model without it)
 
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL) -> Classifier:

@@ -38,11 +38,21 @@ class Reading:
     registry: str = ""
     signature: bytes = b""
     claims: Claims | None = None  # amounts, periods, lesson counts … (detectors/claims.py), parsed on demand
+    case: float | None = None  # does it make the case it is flagged for (detectors/case_reading.py); None: not asked
+    edges: list[int] | None = field(default=None, repr=False)  # doc.ranges' ends mapped already (Folder.fold_parts)
+
+    @staticmethod
+    def part_edges(doc: Document) -> list[int]:
+        """What ``edges`` holds folded: each part's start and end in ``doc.text``, in ``doc.ranges``' order."""
+        return [q for start, end in doc.ranges.values() for q in (start, end)]
 
     @cached_property
     def bounds(self) -> dict[str, tuple[int, int]]:
         """Each present part's [start, end) in the folded text."""
         names = list(self.doc.ranges)
+        if self.edges is not None:
+            edges = self.edges
+            return {name: (edges[2 * i], edges[2 * i + 1]) for i, name in enumerate(names)}
         edges = np.searchsorted(self.folded.starts, [self.doc.ranges[n][k] for n in names for k in (0, 1)])
         return {name: (int(edges[2 * i]), int(edges[2 * i + 1])) for i, name in enumerate(names)}
 

@@ -18,6 +18,7 @@ from itertools import islice
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
+from detectors.case_reading import CaseDetector
 from detectors.catalogue import RULES_DIR, load_catalogue
 from detectors.claims import ClaimsDetector
 from detectors.classifier import Classifier, ClassifierDetector, default_model
@@ -40,6 +41,7 @@ DETECTORS: tuple[type[Detector], ...] = (
     RuleDetector,
     ClassifierDetector,
     PartiesDetector,
+    CaseDetector,
     RegistryDetector,
     SignatureDetector,
 )
@@ -139,8 +141,8 @@ class Engine:
 
     def read_many(self, docs: Sequence[Document]) -> list[Reading]:
         """Each document folded (in one pass for the batch) and run through every detector."""
-        folded = self.folder.fold_many([doc.text for doc in docs])
-        readings = [Reading(doc, norm) for doc, norm in zip(docs, folded, strict=True)]
+        folded, edges = self.folder.fold_parts([doc.text for doc in docs], [Reading.part_edges(doc) for doc in docs])
+        readings = [Reading(doc, norm, edges=ends) for doc, norm, ends in zip(docs, folded, edges, strict=True)]
         for detector in self.detectors:
             detector.detect(readings)
         return readings

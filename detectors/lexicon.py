@@ -83,6 +83,11 @@ class TermIndex:
         self._keys = [frozenset(owners[term]) for term in self._terms]
         self._automaton = ahocorasick_rs.AhoCorasick(self._terms)
 
+    def matches_all(self, texts: list[str]) -> list[list[tuple[int, int, int]]]:
+        """The automaton's raw matches of each text, nothing grouped (bench/rule_pass.py's native floor)."""
+        find = self._automaton.find_matches_as_indexes
+        return [find(text, overlapping=True) for text in texts]
+
     def scan(self, text: str) -> Hits:
         """Every (overlapping) occurrence of every term, by matcher key."""
         return Hits(self._automaton.find_matches_as_indexes(text, overlapping=True), self._keys)

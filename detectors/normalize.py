@@ -41,7 +41,7 @@ class Normalized:
 
     def original_range(self, start: int, end: int) -> tuple[int, int]:
         """Map a non-empty folded range back to the original text."""
-        return int(self.starts[start]), int(self.ends[end - 1])
+        return self.starts.item(start), self.ends.item(end - 1)  # .item(): a Python int, without a numpy scalar
 
 
 def _fold_char(char: str) -> str:

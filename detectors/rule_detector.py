@@ -67,6 +67,7 @@ class RuleDetector(Detector):
             for key in anchor:
                 self.woken_by[key].append(number)
             self.also.append(tuple(clause for clause in needs if clause is not anchor))
+        self.anchors = frozenset(self.woken_by)  # the keys that wake a rule: intersected with a text's hits in C
 
     @classmethod
     def build(cls, engine: Engine) -> RuleDetector:
@@ -82,9 +83,8 @@ class RuleDetector(Detector):
         present = hits.present  # a set: frozenset.isdisjoint takes its fast path
         woken = set(self.always)
         woken_by = self.woken_by
-        for key in present:
-            if key in woken_by:
-                woken.update(woken_by[key])
+        for key in self.anchors.intersection(present):
+            woken.update(woken_by[key])
         also = self.also
         ready = []
         for number in sorted(woken):

@@ -36,6 +36,7 @@ def combine(
     rule_weight: float,
     rule_margin: float | None = None,
     strong: float | None = None,
+    case: float | None = None,
 ) -> float:
     """Findings alone, or a weighted mean of their score and the classifier's probability.
 
@@ -49,12 +50,22 @@ def combine(
     a high-confidence finding on wording the model has not seen (the real-world listings' common
     miss: rules caught them, a model trained mostly on the team's writing voted them down) still
     flags, while medium and low findings, however many, still need the model's support. None: no cap.
+
+    ``case`` is the case reading's second opinion (detectors/case_reading.py): how surely the
+    listing offers what it is flagged for, read from its facts (pupils, subject, fee, place,
+    contact) against the signs of a report. The high-confidence findings then stand at
+    ``strong × case``: a strong finding in a plain offer flags whatever the classifier's register
+    says, the same finding in a news report or a notice does not, and medium and low findings
+    still need the classifier's support (as with the margin). None (not asked, or a model without
+    it): the mean alone.
     """
     if model_score is None:
         return rules
     mean = rule_weight * rules + (1 - rule_weight) * model_score
     if rule_margin is not None:
         mean = max(mean, (rules if strong is None else strong) - rule_margin)
+    if case is not None:
+        mean = max(mean, (rules if strong is None else strong) * case)
     return round(mean, 4)
 
 
@@ -79,7 +90,9 @@ class Scoring:
         prediction = reading.prediction
         findings = reading.findings
         model_score = round(prediction.violation, 4) if prediction is not None else None
-        score = combine(rule_score(findings), model_score, self.rule_weight, self.rule_margin, strong_score(findings))
+        score = combine(
+            rule_score(findings), model_score, self.rule_weight, self.rule_margin, strong_score(findings), reading.case
+        )
         flagged = score >= self.threshold and (bool(findings) or model_score is not None)
         named = self._model_findings(prediction, reading) if flagged and prediction is not None else ()
         return Verdict(score, flagged, named)

@@ -20,6 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from detectors.case_fit import case_rows
+from detectors.case_fit import fit as fit_case
+from detectors.case_reading import CaseModel
 from detectors.categories import CATEGORIES
 from detectors.classifier import FORMAT_VERSION, MODELS_DIR, add_words, save_bundle, words
 from detectors.engine import Engine, EngineConfig
@@ -194,6 +197,9 @@ def tune(items: list[Labelled], bundle: dict[str, Any], engine: Engine) -> dict[
     probabilities = np.array([p.violation for p in model.predict([folded(item, engine) for item in items])])
     rule_scores = np.array([analysis.score for analysis in analyses])
     strong_scores = np.array([strong_score(analysis.findings) for analysis in analyses])
+    # the high-confidence findings stand at their score times the case reading's opinion (scoring.combine)
+    cases = model.case.probability(case_rows(items, engine.config)) if model.case else np.zeros(len(items))
+    standing = strong_scores * cases
     labels = np.array([bool(item.categories) for item in items])
     corpus = np.array([item.corpus for item in items])
     parts = [(corpus == name, MAX_FALSE_POSITIVE_RATE.get(name, 0.02)) for name in sorted(set(corpus))]
@@ -203,6 +209,7 @@ def tune(items: list[Labelled], bundle: dict[str, Any], engine: Engine) -> dict[
             scores = weight * rule_scores + (1 - weight) * probabilities
             if margin is not None:
                 scores = np.maximum(scores, strong_scores - margin)
+            scores = np.maximum(scores, standing)
             for threshold in THRESHOLDS:
                 flagged = scores >= threshold
                 f1s, excess = [], []
@@ -278,6 +285,7 @@ def train(
     tuning = readable(items, "tune", corpora)
     started = time.perf_counter()
     bundle = fit(training, engine)
+    bundle["case"] = fit_case(training, config)
     searched = tune(tuning, bundle, engine)
     bundle["tuning"] = dict(COMBINATION) if COMBINATION is not None else searched
     seconds = time.perf_counter() - started
@@ -303,6 +311,8 @@ def train(
         "tuning": bundle["tuning"],
         "searched_tuning": searched,  # what the search on tune chose (the model uses COMBINATION when set)
         "labels": bundle["labels"],
+        # the case reading (detectors/case_reading.py): its weights per standard deviation, largest first
+        "case": {"C": bundle["case"]["C"], "weights": CaseModel(bundle["case"]).weights()},
     }
     bundle["card"] = card
     del bundle["fitted"]  # the file holds plain arrays: loading it needs no scikit-learn

@@ -36,6 +36,15 @@ def test_folding_a_batch_folds_each_text_as_alone(texts: list[str]) -> None:
         assert together.starts.tolist() == alone.starts.tolist() and together.ends.tolist() == alone.ends.tolist()
 
 
+@given(st.lists(st.tuples(TEXT, TEXT, TEXT, TEXT), min_size=1, max_size=5))
+def test_part_bounds_mapped_for_a_batch_equal_each_texts_own(parts: list[tuple[str, str, str, str]]) -> None:
+    docs = [Document(title, body, None, publisher, contact) for title, body, publisher, contact in parts]
+    folder = default_engine().folder
+    folded, edges = folder.fold_parts([doc.text for doc in docs], [Reading.part_edges(doc) for doc in docs])
+    for doc, norm, ends in zip(docs, folded, edges, strict=True):
+        assert Reading(doc, norm, edges=ends).bounds == Reading(doc, folder.fold(doc.text)).bounds
+
+
 def test_configuration_is_explicit_and_stamped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TUTORWATCH_THRESHOLD", "0.99")  # the library reads no environment
     monkeypatch.setenv("TUTORWATCH_MODEL", "none")
