@@ -34,6 +34,7 @@ import ahocorasick_rs
 import numpy as np
 
 from detectors.errors import ConfigError
+from detectors.initials_runs import InitialsReader
 from detectors.normalize import CODE_POINTS, Normalized, normalize_term
 from detectors.segmenter import jieba_loaded
 
@@ -84,6 +85,14 @@ LATIN_WORDS = frozenset(
         "ppt",
         "pc",
         "sos",
+        "yyds",  # internet slang, not initials of key terms
+        "xswl",
+        "awsl",
+        "zqsg",
+        "nbcs",
+        "dbq",
+        "srds",
+        "bhys",
     ]
 )
 KEY_TERM = re.compile(r"[\u4e00-\u9fff]{2,4}")
@@ -126,6 +135,9 @@ def spelled_forms(term: str, syllables: list[str], initials: bool) -> dict[str, 
     forms[" ".join(syllables)] = Variant(term, "pinyin")  # jia jiao: letters are not joined by folding
     if initials:
         forms["".join(s[0] for s in syllables)] = Variant(term, "initials")
+        for cut in range(2, len(term) - 1):  # one word of a longer term as initials: yx衔接 (幼小衔接), 幼小xj
+            forms["".join(s[0] for s in syllables[:cut]) + term[cut:]] = Variant(term, "initials")
+            forms[term[:cut] + "".join(s[0] for s in syllables[cut:])] = Variant(term, "initials")
     for i in range(1, len(term)):
         for stand_in in MASKS:
             forms.setdefault(term[:i] + stand_in + term[i + 1 :], Variant(term, "mask"))
@@ -160,10 +172,13 @@ class Deobfuscator:
         ordered = [*listed, *sorted(self.terms - set(listed))]
         readings = dict(zip(ordered, _readings(ordered), strict=True))
         forms: dict[str, Variant] = {}
+        candidates: dict[str, list[str]] = {}  # a form of letters alone → every term it spells, preferred first
         for term in ordered:
             for form, variant in spelled_forms(term, readings[term], initials=True).items():
                 if form not in LATIN_WORDS:
                     forms.setdefault(form, variant)
+                    if form.isascii() and form.isalpha() and term not in candidates.get(form, ()):
+                        candidates.setdefault(form, []).append(term)
         aliases = obfuscation_dir / "aliases.txt"
         for number, line in enumerate(_read_lines(aliases), start=1):
             if line:
@@ -173,6 +188,12 @@ class Deobfuscator:
                 forms[normalize_term(parts[0])] = Variant(normalize_term(parts[1]), "alias")
         for term in self.terms:  # a key term is never rewritten into another
             forms.pop(term, None)
+        self._initials = InitialsReader(
+            {form: terms for form, terms in candidates.items() if forms.get(form, Variant("", "")).kind != "alias"},
+            listed,
+            self.terms,
+            LATIN_WORDS,
+        )
         self._forms = [forms[f] for f in forms]
         self._spelled = ahocorasick_rs.AhoCorasick(list(forms), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
         ids = syllable_table()[1]
@@ -245,8 +266,12 @@ class Deobfuscator:
                 after = text[end] if end < len(text) else " "
                 if before.isascii() and after.isascii():
                     continue
-            found.append((start, end, variant.term))
-        return found
+            term = variant.term
+            if variant.kind == "initials":  # ambiguous: the term its Chinese neighbours complete (yx衔接: 幼小衔接)
+                if text[start:end] in self._initials.candidates:
+                    term = self._initials.pick(text, start, end, text[start:end])
+            found.append((start, end, term))
+        return sorted(found + self._initials.find(text, found))
 
     def _homophone_matches(self, text: str) -> list[tuple[int, int, str]]:
         """Stretches that sound like a key term but are written otherwise; longest first, no overlaps."""
