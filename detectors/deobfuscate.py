@@ -267,9 +267,8 @@ class Deobfuscator:
                 if before.isascii() and after.isascii():
                     continue
             term = variant.term
-            if variant.kind == "initials":  # ambiguous: the term its Chinese neighbours complete (yx衔接: 幼小衔接)
-                if text[start:end] in self._initials.candidates:
-                    term = self._initials.pick(text, start, end, text[start:end])
+            if variant.kind == "initials" and text[start:end] in self._initials.candidates:
+                term = self._initials.pick(text, start, end, text[start:end])  # yx衔接: 幼小衔接, not 研学
             found.append((start, end, term))
         return sorted(found + self._initials.find(text, found))
 

@@ -41,7 +41,7 @@ class InitialsReader:
         self.stop = frozenset(stop)  # Latin words and slang that are not initials (qq, yyds)
 
     def pick(self, text: str, start: int, end: int, form: str) -> str:
-        """The term ``form`` spells that joins the Chinese beside [start, end) into a longer key term, else its first."""
+        """The term ``form`` spells that makes a longer key term with the Chinese beside it, else its first."""
         candidates = self.candidates[form]
         before = text[max(0, start - SPILL) : start]
         after = text[end : end + SPILL]
