@@ -60,6 +60,8 @@ class Spans:
         return [(s, e) for s, e in self.spans[low:high] if s < end and start < e]
 
 
+MAX_RESCANS = 1000  # per text: a hostile run of rejected forms cannot make the scan quadratic
+RESCAN_REACH = 32  # characters past a rejected form searched again (longer than any spelled form's tail)
 MIN_WORD_FREQ = 20  # jieba counts below this are segmentation debris (教上: 3), not words
 CROSSING_WORD_FREQ = 200  # a word across an edge must be common (大家, 习惯) to veto: 假种 (33) is not
 LATIN_WORDS = frozenset(
@@ -255,22 +257,52 @@ class Deobfuscator:
             or (form[-1].isascii() and form[-1].isalnum() and after.isascii() and after.isalnum())
         )
 
+    @staticmethod
+    def _before_number(text: str, start: int, end: int, variant: Variant) -> bool:
+        """Initials between Chinese and a number (同步ts30分, 月薪yx3000 written 月yx3000): a word before its figure."""
+        before = text[start - 1] if start > 0 else " "
+        after = text[end] if end < len(text) else " "
+        return (
+            variant.kind == "initials"
+            and text[start:end].isalpha()
+            and "\u4e00" <= before <= "\u9fff"
+            and after.isdigit()
+        )
+
+    def _accepted(self, text: str, index: int, start: int, end: int) -> str | None:
+        """The term a spelled form found at [start, end) stands for, or None where it is not an evasion."""
+        variant = self._forms[index]
+        if not self._apart(text, start, end) and not self._before_number(text, start, end, variant):
+            return None
+        if variant.kind == "initials" and end - start == 2:  # two letters: only right next to Chinese
+            before = text[start - 1] if start > 0 else " "
+            after = text[end] if end < len(text) else " "
+            if before.isascii() and after.isascii():
+                return None
+        if variant.kind == "initials" and text[start:end] in self._initials.candidates:
+            return self._initials.pick(text, start, end, text[start:end])  # yx衔接: 幼小衔接, not 研学
+        return variant.term
+
     def _spelled_matches(self, text: str) -> list[tuple[int, int, str]]:
         found = []
-        for index, start, end in self._spelled.find_matches_as_indexes(text):
-            variant = self._forms[index]
-            if not self._apart(text, start, end):
-                continue
-            if variant.kind == "initials" and end - start == 2:  # two letters: only right next to Chinese
-                before = text[start - 1] if start > 0 else " "
-                after = text[end] if end < len(text) else " "
-                if before.isascii() and after.isascii():
-                    continue
-            term = variant.term
-            if variant.kind == "initials" and text[start:end] in self._initials.candidates:
-                term = self._initials.pick(text, start, end, text[start:end])  # yx衔接: 幼小衔接, not 研学
-            found.append((start, end, term))
-        return sorted(found + self._initials.find(text, found))
+        pending = self._spelled.find_matches_as_indexes(text)[::-1]
+        rescans = MAX_RESCANS
+        while pending:
+            index, start, end = pending.pop()
+            term = self._accepted(text, index, start, end)
+            if term is not None:
+                found.append((start, end, term))
+            elif rescans and not text[start:end].isascii():
+                # A rejected form that holds a character (育x of 育儿 in 育xue员) hid the forms starting inside it.
+                rescans -= 1
+                window = text[start + 1 : end + RESCAN_REACH]
+                inside = self._spelled.find_matches_as_indexes(window)
+                pending += [(i, start + 1 + s, start + 1 + e) for i, s, e in inside[::-1] if start + 1 + s < end]
+        kept: list[tuple[int, int, str]] = []
+        for start, end, term in sorted(found):  # a form found by a rescan may reach into the next one found
+            if not kept or start >= kept[-1][1]:
+                kept.append((start, end, term))
+        return sorted(kept + self._initials.find(text, kept))
 
     def _homophone_matches(self, text: str) -> list[tuple[int, int, str]]:
         """Stretches that sound like a key term but are written otherwise; longest first, no overlaps."""
