@@ -6,13 +6,19 @@ rules/obfuscation/sound_alike.txt. Two passes, each one Aho-Corasick scan, rewri
 the key term before the rules run:
 
 1. Spelled forms: any of a term's characters written in pinyin (jia教, jiajiao), a character
-   after the first masked (数X, 数□), initials (ydy; two letters only next to Chinese; on a clash
-   the listed words win),
-   and the explicit pairs of rules/obfuscation/aliases.txt (VX → 微信).
+   after the first masked (数X, 数□), initials (ydy; yx衔接 and 幼小xj for one word of a longer
+   term; two letters only next to Chinese, or between Chinese and a number: 同步ts30分), and the
+   explicit pairs of rules/obfuscation/aliases.txt (VX → 微信). Ambiguous initials take the term
+   their Chinese neighbours complete, else the listed words' first; runs of initials written
+   together or apart by spaces (zxxwkjszp, yyjj, yw zw, sx 1对1) are cut into key terms by
+   ``initials_runs.InitialsReader``. A form rejected for running into letters (育x of 育儿 in
+   教育xue员) does not hide the forms that start inside it.
 2. Homophones: the text is also read as a string of toneless syllables (a table lookup per
    character), and the key terms' syllable strings are found in it; a stretch that sounds like a
    term but is written otherwise (佳教, 甫导) is rewritten. Two-character terms take part only
-   when listed in sound_alike.txt: too many two-character sound-alikes are real words.
+   when listed in sound_alike.txt (the words that decide: subjects, formats, and the pay, role
+   and hiring words of job boards and 家政 posts): too many two-character sound-alikes are real
+   words (问过 sounds like 稳过, 单次 like 单词, 节送 like 接送).
 
 The key term's characters map back to the whole original evasion, so findings still quote the
 original text. Sound-alikes are also ordinary words (无理 sounds like 物理, 大家叫 contains 家叫),
