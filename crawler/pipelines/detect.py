@@ -46,7 +46,6 @@ WORKERS_SETTING = "TUTORWATCH_DETECT_WORKERS"
 DEFAULT_WORKERS = 2
 BATCH = 64  # listings sent to a worker in one task
 BATCH_SECONDS = 0.05  # the longest a listing waits for others to join its batch
-LANE_NICENESS = 10  # the big-page lane's CPU priority below the crawl's and its detection workers'
 LONG_TEXT = 20_000  # characters: a listing that costs as much to analyse as a whole batch is analysed in the lane
 log = logging.getLogger(__name__)
 
@@ -123,7 +122,7 @@ class SharedPool:
     async def run(self, task: Task, job: Any) -> Any:
         """One task on its own, not batched, in the big-page lane: a big page read (crawler/spiders/heavy_pages.py)."""
         if self.lane is None:
-            self.lane = EnginePool(self.pool.config, 1, niceness=LANE_NICENESS)
+            self.lane = EnginePool(self.pool.config, 1, idle=True)
         lane = self.lane
         try:
             return await asyncio.wrap_future(lane.submit(task, job))
