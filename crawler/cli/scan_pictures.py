@@ -26,10 +26,11 @@ import click
 from crawler.analysis.scan_input import raw_lines
 from crawler.errors import TutorWatchError
 from crawler.images.files import SavedPicture, image_file, is_url
-from crawler.images.reading import ImageRead, Picture
+from crawler.images.reading import ImageRead, NotModified, Picture
 from crawler.images.stage import NOT_CACHED
 from crawler.leads.image_cache import ImageCache
 from crawler.leads.store import LeadStore, now
+from detectors.ocr import ImageText
 
 MAX_URLS = 1000  # distinct image URLs fetched by one scan (each up to 10 MB on disk until it ends)
 TOO_MANY = f"image not fetched: more than {MAX_URLS} image URLs in one scan; split the input"
@@ -87,7 +88,7 @@ class ScanPictures:
             self.cache = ImageCache(self.store.conn)
         return self.cache
 
-    def cached(self, sha256: str) -> Picture | None:
+    def cached(self, sha256: str) -> ImageText | None:
         cache = self._cache()
         try:
             return cache.texts([sha256]).get(sha256) if cache is not None else None
@@ -100,7 +101,10 @@ class ScanPictures:
             if saved is None:  # not named in the first pass: cannot happen, but never a crash
                 return "image not fetched"
             if saved.path is None:  # a 304 keeps the cached text; anything else is the fetch's fault
-                return (self.cached(saved.unchanged) or NOT_CACHED) if saved.unchanged else saved.fault
+                if not saved.unchanged:
+                    return saved.fault
+                text = self.cached(saved.unchanged)
+                return NotModified(text) if text is not None else NOT_CACHED
             data = image_file(str(saved.path))
         else:
             data = image_file(name)

@@ -30,17 +30,25 @@ class ImageRead:
     source: str  # the image URL (or file, for scan)
     sha256: str  # '' when the picture never came
     text: ImageText | None
-    outcome: str  # read | cached | skipped | failed
+    outcome: str  # read | cached | unchanged | skipped | failed
     detail: str = ""  # one line: the problem or the fetch fault
 
     @classmethod
-    def of(cls, source: str, text: ImageText, cached: bool = False) -> ImageRead:
+    def of(cls, source: str, text: ImageText, kept: str = "") -> ImageRead:
+        """``kept``: "cached" (these bytes were read before) or "unchanged" (answered 304: no bytes came)."""
         detail = f"{text.problem}: {text.detail}" if text.problem is not None else ""
         # a picture that failed or was skipped before counts as such again (not read again, still a fault)
-        return cls(source, text.sha256, text, "cached" if cached and text.problem is None else text.status, detail)
+        return cls(source, text.sha256, text, kept if kept and text.problem is None else text.status, detail)
 
 
-Picture = bytes | ImageText | str  # to read, read before (cached), or the reason it was not fetched
+@dataclass(frozen=True)
+class NotModified:
+    """A picture answered 304: the text read from the same bytes on an earlier night stands; no body came."""
+
+    text: ImageText
+
+
+Picture = bytes | ImageText | NotModified | str  # to read, read before (cached), 304, or why it was not fetched
 
 
 @dataclass(frozen=True)
@@ -68,10 +76,12 @@ def read_pictures(
     for source, picture in job.pictures:
         if isinstance(picture, str):
             reads.append(ImageRead(source, "", None, "failed", picture))
+        elif isinstance(picture, NotModified):
+            reads.append(ImageRead.of(source, picture.text, "unchanged"))
         elif isinstance(picture, ImageText):
-            reads.append(ImageRead.of(source, picture, cached=True))
+            reads.append(ImageRead.of(source, picture, "cached"))
         elif (known := batch.get(hashlib.sha256(picture).hexdigest())) is not None:
-            reads.append(ImageRead.of(source, known, cached=True))
+            reads.append(ImageRead.of(source, known, "cached"))
         else:
             text = read_image_text(picture, settings)
             batch[text.sha256] = text

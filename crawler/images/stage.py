@@ -8,13 +8,12 @@ image: OCR runs with the engine, in the detection workers (docs/images-ocr.md).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import sqlite3
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from crawler.extraction.listing import CrawledListing
-from crawler.images.reading import ImageAnalysis, ImageJob, ImageRead, Picture
+from crawler.images.reading import ImageAnalysis, ImageJob, ImageRead, NotModified, Picture
 from crawler.leads.image_cache import OUTCOMES, ImageCache
 from crawler.leads.store import now
 from detectors.models import Analysis, Document
@@ -48,7 +47,8 @@ class ImageStage:
             if image.capture is not None:
                 pictures.append((image.url, known.get(image.sha256) or image.capture.body))
             elif image.unchanged:  # 304: the bytes of last time, whose text the store holds
-                pictures.append((image.url, known.get(image.unchanged) or NOT_CACHED))
+                text = known.get(image.unchanged)
+                pictures.append((image.url, NotModified(text) if text is not None else NOT_CACHED))
             else:
                 pictures.append((image.url, image.fault))
         return ImageJob(document, tuple(pictures))
@@ -57,18 +57,11 @@ class ImageStage:
         """The listing's analysis; its pictures counted, shared, and their faults noted for the morning report.
 
         Its picture rows reach the store with the listing (crawler/pipelines/store.py), from this
-        process or from a scale-out worker through the writer. A picture answered 304 whose text
-        was cached counts as ``unchanged``, not ``cached`` (no bytes came).
+        process or from a scale-out worker through the writer.
         """
         if not isinstance(result, ImageAnalysis):
             return result
-        unchanged = {image.url for image in item.images if image.unchanged}
-        item.image_reads = tuple(
-            dataclasses.replace(read, outcome="unchanged")
-            if read.source in unchanged and read.outcome == "cached"
-            else read
-            for read in result.reads
-        )
+        item.image_reads = result.reads
         self.note(item.image_reads, {image.url: image.validators for image in item.images})
         return result.analysis
 
