@@ -15,6 +15,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
 from crawler.extraction.extract import _select, list_links, page_selector
@@ -139,3 +141,39 @@ def test_a_huge_list_page_is_read_without_its_whole_tree() -> None:
     read = json.loads(out.stdout)
     assert read["details"] == 2000 and read["more"] == ["http://127.0.0.1:1/links/2.html"]
     assert read["grown_mb"] < 80, read
+
+
+FRAGMENTS = [
+    "<a class=item href=",
+    "<a class='item x' href='/p?q=1&amp;r=2'>",
+    "x",
+    "'",
+    '"',
+    ">",
+    "</a>",
+    "<ul class=posts>",
+    "</ul>",
+    "<li>",
+    "<!--",
+    "-->",
+    "<script>",
+    "</script>",
+    "<p>",
+    "<div class=pager>",
+    "</div>",
+    "字",
+    " ",
+    "<a class=next href=/n>",
+    "<table><tr><td>",
+    "<html>",
+    "<body>",
+]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=60), st.integers(min_value=1, max_value=40))
+def test_any_markup_streamed_is_the_whole_trees(parts: list[str], slice_chars: int) -> None:
+    response = html("http://127.0.0.1:1/list/1.html", "".join(parts).encode())
+    for query in QUERIES[:4]:
+        expected = tree_links(response, query, 10_000)
+        assert streamed_links(response.text, [query], 10_000, slice_chars) == [expected], query
