@@ -6,13 +6,19 @@ rules/obfuscation/sound_alike.txt. Two passes, each one Aho-Corasick scan, rewri
 the key term before the rules run:
 
 1. Spelled forms: any of a term's characters written in pinyin (jia教, jiajiao), a character
-   after the first masked (数X, 数□), initials (ydy; two letters only next to Chinese; on a clash
-   the listed words win),
-   and the explicit pairs of rules/obfuscation/aliases.txt (VX → 微信).
+   after the first masked (数X, 数□), initials (ydy; yx衔接 and 幼小xj for one word of a longer
+   term; two letters only next to Chinese, or between Chinese and a number: 同步ts30分), and the
+   explicit pairs of rules/obfuscation/aliases.txt (VX → 微信). Ambiguous initials take the term
+   their Chinese neighbours complete, else the listed words' first; runs of initials written
+   together or apart by spaces (zxxwkjszp, yyjj, yw zw, sx 1对1) are cut into key terms by
+   ``initials_runs.InitialsReader``. A form rejected for running into letters (育x of 育儿 in
+   教育xue员) does not hide the forms that start inside it.
 2. Homophones: the text is also read as a string of toneless syllables (a table lookup per
    character), and the key terms' syllable strings are found in it; a stretch that sounds like a
    term but is written otherwise (佳教, 甫导) is rewritten. Two-character terms take part only
-   when listed in sound_alike.txt: too many two-character sound-alikes are real words.
+   when listed in sound_alike.txt (the words that decide: subjects, formats, and the pay, role
+   and hiring words of job boards and 家政 posts): too many two-character sound-alikes are real
+   words (问过 sounds like 稳过, 单次 like 单词, 节送 like 接送).
 
 The key term's characters map back to the whole original evasion, so findings still quote the
 original text. Sound-alikes are also ordinary words (无理 sounds like 物理, 大家叫 contains 家叫),
@@ -34,6 +40,7 @@ import ahocorasick_rs
 import numpy as np
 
 from detectors.errors import ConfigError
+from detectors.initials_runs import InitialsReader
 from detectors.normalize import CODE_POINTS, Normalized, normalize_term
 from detectors.segmenter import jieba_loaded
 
@@ -59,6 +66,8 @@ class Spans:
         return [(s, e) for s, e in self.spans[low:high] if s < end and start < e]
 
 
+MAX_RESCANS = 1000  # per text: a hostile run of rejected forms cannot make the scan quadratic
+RESCAN_REACH = 32  # characters past a rejected form searched again (longer than any spelled form's tail)
 MIN_WORD_FREQ = 20  # jieba counts below this are segmentation debris (教上: 3), not words
 CROSSING_WORD_FREQ = 200  # a word across an edge must be common (大家, 习惯) to veto: 假种 (33) is not
 LATIN_WORDS = frozenset(
@@ -84,6 +93,14 @@ LATIN_WORDS = frozenset(
         "ppt",
         "pc",
         "sos",
+        "yyds",  # internet slang, not initials of key terms
+        "xswl",
+        "awsl",
+        "zqsg",
+        "nbcs",
+        "dbq",
+        "srds",
+        "bhys",
     ]
 )
 KEY_TERM = re.compile(r"[\u4e00-\u9fff]{2,4}")
@@ -126,6 +143,9 @@ def spelled_forms(term: str, syllables: list[str], initials: bool) -> dict[str, 
     forms[" ".join(syllables)] = Variant(term, "pinyin")  # jia jiao: letters are not joined by folding
     if initials:
         forms["".join(s[0] for s in syllables)] = Variant(term, "initials")
+        for cut in range(2, len(term) - 1):  # one word of a longer term as initials: yx衔接 (幼小衔接), 幼小xj
+            forms["".join(s[0] for s in syllables[:cut]) + term[cut:]] = Variant(term, "initials")
+            forms[term[:cut] + "".join(s[0] for s in syllables[cut:])] = Variant(term, "initials")
     for i in range(1, len(term)):
         for stand_in in MASKS:
             forms.setdefault(term[:i] + stand_in + term[i + 1 :], Variant(term, "mask"))
@@ -160,10 +180,13 @@ class Deobfuscator:
         ordered = [*listed, *sorted(self.terms - set(listed))]
         readings = dict(zip(ordered, _readings(ordered), strict=True))
         forms: dict[str, Variant] = {}
+        candidates: dict[str, list[str]] = {}  # a form of letters alone → every term it spells, preferred first
         for term in ordered:
             for form, variant in spelled_forms(term, readings[term], initials=True).items():
                 if form not in LATIN_WORDS:
                     forms.setdefault(form, variant)
+                    if form.isascii() and form.isalpha() and term not in candidates.get(form, ()):
+                        candidates.setdefault(form, []).append(term)
         aliases = obfuscation_dir / "aliases.txt"
         for number, line in enumerate(_read_lines(aliases), start=1):
             if line:
@@ -173,6 +196,12 @@ class Deobfuscator:
                 forms[normalize_term(parts[0])] = Variant(normalize_term(parts[1]), "alias")
         for term in self.terms:  # a key term is never rewritten into another
             forms.pop(term, None)
+        self._initials = InitialsReader(
+            {form: terms for form, terms in candidates.items() if forms.get(form, Variant("", "")).kind != "alias"},
+            listed,
+            self.terms,
+            LATIN_WORDS,
+        )
         self._forms = [forms[f] for f in forms]
         self._spelled = ahocorasick_rs.AhoCorasick(list(forms), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
         ids = syllable_table()[1]
@@ -234,19 +263,52 @@ class Deobfuscator:
             or (form[-1].isascii() and form[-1].isalnum() and after.isascii() and after.isalnum())
         )
 
+    @staticmethod
+    def _before_number(text: str, start: int, end: int, variant: Variant) -> bool:
+        """Initials between Chinese and a number (同步ts30分, 月薪yx3000 written 月yx3000): a word before its figure."""
+        before = text[start - 1] if start > 0 else " "
+        after = text[end] if end < len(text) else " "
+        return (
+            variant.kind == "initials"
+            and text[start:end].isalpha()
+            and "\u4e00" <= before <= "\u9fff"
+            and after.isdigit()
+        )
+
+    def _accepted(self, text: str, index: int, start: int, end: int) -> str | None:
+        """The term a spelled form found at [start, end) stands for, or None where it is not an evasion."""
+        variant = self._forms[index]
+        if not self._apart(text, start, end) and not self._before_number(text, start, end, variant):
+            return None
+        if variant.kind == "initials" and end - start == 2:  # two letters: only right next to Chinese
+            before = text[start - 1] if start > 0 else " "
+            after = text[end] if end < len(text) else " "
+            if before.isascii() and after.isascii():
+                return None
+        if variant.kind == "initials" and text[start:end] in self._initials.candidates:
+            return self._initials.pick(text, start, end, text[start:end])  # yx衔接: 幼小衔接, not 研学
+        return variant.term
+
     def _spelled_matches(self, text: str) -> list[tuple[int, int, str]]:
         found = []
-        for index, start, end in self._spelled.find_matches_as_indexes(text):
-            variant = self._forms[index]
-            if not self._apart(text, start, end):
-                continue
-            if variant.kind == "initials" and end - start == 2:  # two letters: only right next to Chinese
-                before = text[start - 1] if start > 0 else " "
-                after = text[end] if end < len(text) else " "
-                if before.isascii() and after.isascii():
-                    continue
-            found.append((start, end, variant.term))
-        return found
+        pending = self._spelled.find_matches_as_indexes(text)[::-1]
+        rescans = MAX_RESCANS
+        while pending:
+            index, start, end = pending.pop()
+            term = self._accepted(text, index, start, end)
+            if term is not None:
+                found.append((start, end, term))
+            elif rescans and not text[start:end].isascii():
+                # A rejected form that holds a character (育x of 育儿 in 育xue员) hid the forms starting inside it.
+                rescans -= 1
+                window = text[start + 1 : end + RESCAN_REACH]
+                inside = self._spelled.find_matches_as_indexes(window)
+                pending += [(i, start + 1 + s, start + 1 + e) for i, s, e in inside[::-1] if start + 1 + s < end]
+        kept: list[tuple[int, int, str]] = []
+        for start, end, term in sorted(found):  # a form found by a rescan may reach into the next one found
+            if not kept or start >= kept[-1][1]:
+                kept.append((start, end, term))
+        return sorted(kept + self._initials.find(text, kept))
 
     def _homophone_matches(self, text: str) -> list[tuple[int, int, str]]:
         """Stretches that sound like a key term but are written otherwise; longest first, no overlaps."""

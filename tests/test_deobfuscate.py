@@ -25,6 +25,12 @@ def undone(text: str) -> str:
         ("加VX详聊", "加微信详聊"),
         ("壹對壹 數學", "一对一数学"),
         ("一🔥对🔥一", "一对一"),
+        ("找yw和yyjj", "找语文和英语家教"),  # initials run together, cut into key terms
+        ("初中ydyfd", "初中一对一辅导"),
+        ("sx 1对1", "数学 一对一"),  # a lone pair of initials beside a deciding term
+        ("yw zw 辅导", "语文 作文辅导"),
+        ("yx衔接班", "幼小衔接班"),  # ambiguous initials read by the term they complete
+        ("念薪30万 找聘网课老师", "年薪30万招聘网课老师"),  # job-board words sound-alike
     ],
 )
 def test_evasions_become_the_term(evasion: str, folded: str) -> None:
@@ -32,7 +38,19 @@ def test_evasions_become_the_term(evasion: str, folded: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["大家叫他去补习", "我不习惯这里", "无理取闹", "诚聘家教", "python 8人小班", "物理治疗"]
+    "text",
+    [
+        "大家叫他去补习",
+        "我不习惯这里",
+        "无理取闹",
+        "诚聘家教",
+        "python 8人小班",
+        "物理治疗",
+        "yyds 这家店",
+        "scratch编程 lego steam",
+        "hello world 英语角",
+        "100节送50节",
+    ],
 )
 def test_ordinary_words_stay(text: str) -> None:
     assert undone(text) == normalize(text).text

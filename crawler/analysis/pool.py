@@ -29,10 +29,11 @@ Task = Callable[[Engine, T], Any]
 _engine: Engine | DetectorError | None = None  # this worker's engine, or why it could not be built
 
 
-def _start(config: EngineConfig, niceness: int) -> None:
+def _start(config: EngineConfig, idle: bool) -> None:
     global _engine
     die_with_parent(zygote.server_pid or os.getppid())  # its parent, the forkserver, dies with the crawl or scan
-    os.nice(niceness)
+    if idle:  # runs only on CPU no other process wants, and gives it up the moment one wakes
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     _engine = zygote.engine_for(config)
     if _engine is None:  # the forkserver was started for another config: this worker builds its own
         try:
@@ -71,14 +72,17 @@ def _ready(engine: Engine, _: object) -> str:
 class EnginePool:
     """``workers`` processes sharing one built engine; ``map`` keeps the order, ``submit`` runs one task.
 
-    ``niceness`` lowers the workers' CPU priority (the crawl's big-page lane yields to everything else)."""
+    ``idle``: the workers run under Linux's SCHED_IDLE policy (the crawl's big-page lane): the scheduler
+    gives them a core only when nothing else of any priority is ready, and a process that wakes (the
+    crawl's event loop, a detection worker) takes the core back at once. At nice +10, the lane kept a
+    tenth of a contested core and a waking event loop waited for the lane's time slice to end."""
 
-    def __init__(self, config: EngineConfig, workers: int, niceness: int = 0) -> None:
+    def __init__(self, config: EngineConfig, workers: int, idle: bool = False) -> None:
         self.config = config
         self.workers = workers
-        self.niceness = niceness
+        self.idle = idle
         self._executor = ProcessPoolExecutor(
-            workers, mp_context=zygote.forked_context(config), initializer=_start, initargs=(config, niceness)
+            workers, mp_context=zygote.forked_context(config), initializer=_start, initargs=(config, idle)
         )
 
     def warm(self) -> None:

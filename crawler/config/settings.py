@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.fetching.addresses import download_handlers
+from crawler.fetching.meta_refresh import DOWNLOADER_MIDDLEWARES as META_REFRESH
 from crawler.fetching.page_limit import EXTENSIONS as PAGE_LIMIT
 from crawler.fetching.rendering import MIDDLEWARE as RENDER_MIDDLEWARE
 from detectors.engine import EngineConfig
@@ -53,6 +54,7 @@ def base_settings(log_file: Path | None, contact: str = "") -> dict[str, Any]:
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "crawler.fetching.robots.StrictRobotsTxtMiddleware": 100,
             **RENDER_MIDDLEWARE,  # a rendered request's plan → scrapy-playwright page methods
+            **META_REFRESH,  # read from a long page's head only
         },
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "DOWNLOAD_TIMEOUT": 30,

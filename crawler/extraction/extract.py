@@ -9,7 +9,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from parsel import SelectorList
 from parsel.csstranslator import css2xpath
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.selector import Selector
 
 from crawler.config.site_config import SiteConfig
@@ -18,6 +18,7 @@ from crawler.extraction.json_path import text_at, values_at
 from crawler.extraction.listing import Listing
 from crawler.extraction.main_text import main_text
 from crawler.extraction.node_text import node_text
+from crawler.extraction.streamed_links import streamable, streamed_links
 from crawler.fetching.canonical import canonical_url
 
 
@@ -95,19 +96,25 @@ def json_doc(response: TextResponse) -> Any:
 
 
 def list_links(
-    response: TextResponse, site: SiteConfig, doc: Any = None, limit: int | None = None
+    response: TextResponse, site: SiteConfig, doc: Any = None, limit: int | None = None, stream: bool = False
 ) -> tuple[list[str], list[str]]:
     """(canonical detail URLs, further list-page URLs) found on one list page (``doc``: its JSON, if parsed).
 
     With ``limit``, at most ``limit + 1`` links come back (further list pages first), cut before
     the costly part, so a page of 240,000 links costs no more than one of ``limit``; the caller
-    sees that there were more.
+    sees that there were more. ``stream`` (a big page): the links are taken while the page is parsed,
+    never holding its whole tree, when the selectors allow it (crawler/extraction/streamed_links.py).
     """
     spec = site.list
+    queries = [q for q in (spec.detail_links, spec.next_page, spec.section_links) if q]
     if spec.format == "json":
         doc = json_doc(response) if doc is None else doc
         detail = [str(v) for v in values_at(doc, spec.detail_links)] if spec.detail_links else []
         more = [str(v) for q in (spec.next_page, spec.section_links) if q for v in values_at(doc, q)]
+    elif stream and limit is not None and isinstance(response, HtmlResponse) and all(map(streamable, queries)):
+        found = streamed_links(response.text, queries, limit + 1)
+        detail = found.pop(0) if spec.detail_links else []
+        more = [v for values in found for v in values]
     else:
         take, page = None if limit is None else limit + 1, page_selector(response)
         detail = _select(page, spec.detail_links, take).getall() if spec.detail_links else []

@@ -43,6 +43,11 @@ class PageBytes:
         return self.kind(self.url, body=self.body, headers=headers)
 
 
+def is_big(page: PageBytes, site: SiteConfig) -> bool:
+    """Whether the page is over the site's ``worker_page_kb``: read in the big-page lane, its links streamed."""
+    return len(page.body) > site.politeness.worker_page_kb * 1024
+
+
 @dataclass(frozen=True)
 class DetailRead:
     """A detail page read: its listing, or why there is none (``problem``: 'is empty', 'is not text (…)');
@@ -75,9 +80,10 @@ class ListRead:
 
 
 def read_list(page: PageBytes, site: SiteConfig) -> ListRead:
-    """The links of an HTML list page, cut at the site's max_links_per_page before they become Python objects."""
+    """The links of an HTML list page, cut at the site's max_links_per_page before they become Python objects;
+    a big page's taken while it is parsed, without its whole tree, when its selectors allow it."""
     text = readable(page.response())
     if isinstance(text, str):
         return ListRead([], [], problem=text)
-    details, more = list_links(text, site, None, site.politeness.max_links_per_page)
+    details, more = list_links(text, site, None, site.politeness.max_links_per_page, stream=is_big(page, site))
     return ListRead(details, more)

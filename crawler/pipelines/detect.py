@@ -12,9 +12,10 @@ task per page cost the crawl process more in pickling and in waking the pool's h
 analyses a batch twice as fast as its pages one by one.
 
 Big pages go to a lane of their own: one more worker, forked like the others from the process that
-built the engine (so it costs only what it reads), at a lower CPU priority. It reads a big page
-(crawler/spiders/heavy_pages.py) and analyses a listing of more than LONG_TEXT characters (a 10 MB
-page's 100,000 analysed characters take 0.3 s, as long as a whole batch of 250 ordinary listings).
+built the engine (so it costs only what it reads), under SCHED_IDLE (it runs only on CPU nothing
+else wants). It reads a big page (crawler/spiders/heavy_pages.py) and analyses a listing of more than
+LONG_TEXT characters (a 10 MB page's 100,000 analysed characters take 0.3 s, as long as a whole batch
+of 250 ordinary listings).
 In the detection workers such a page held a worker while the other sites' batches queued behind it,
 and on two cores its CPU was taken from the crawl process; in the lane no batch waits behind a big
 page, and the big pages get the CPU the rest of the crawl leaves. The answers are the same: the
@@ -47,7 +48,6 @@ WORKERS_SETTING = "TUTORWATCH_DETECT_WORKERS"
 DEFAULT_WORKERS = 2
 BATCH = 64  # listings sent to a worker in one task
 BATCH_SECONDS = 0.05  # the longest a listing waits for others to join its batch
-LANE_NICENESS = 10  # the big-page lane's CPU priority below the crawl's and its detection workers'
 log = logging.getLogger(__name__)
 
 
@@ -124,7 +124,7 @@ class SharedPool:
     async def run(self, task: Task, job: Any) -> Any:
         """One task on its own, not batched, in the big-page lane: a big page read (crawler/spiders/heavy_pages.py)."""
         if self.lane is None:
-            self.lane = EnginePool(self.pool.config, 1, niceness=LANE_NICENESS)
+            self.lane = EnginePool(self.pool.config, 1, idle=True)
         lane = self.lane
         try:
             return await asyncio.wrap_future(lane.submit(task, job))

@@ -22,7 +22,7 @@ from scrapy.crawler import Crawler
 
 from crawler.analysis.pool import call
 from crawler.config.site_config import SiteConfig
-from crawler.extraction.page_reading import PageBytes
+from crawler.extraction.page_reading import PageBytes, is_big
 from crawler.pipelines.detect import SharedPool
 
 T = TypeVar("T")
@@ -35,11 +35,10 @@ class PageReader:
     def __init__(self, crawler: Crawler, site: SiteConfig) -> None:
         self.crawler = crawler
         self.site = site
-        self.limit = site.politeness.worker_page_kb * 1024
 
     def in_worker(self, page: PageBytes) -> SharedPool | None:
         """The pool that reads ``page``: None (the event loop) for a small page or a crawl without workers."""
-        return SharedPool.of(self.crawler) if len(page.body) > self.limit else None
+        return SharedPool.of(self.crawler) if is_big(page, self.site) else None
 
     async def read(self, reader: Callable[[PageBytes, SiteConfig], T], page: PageBytes) -> T:
         """``reader(page, site)``; raises WorkerDied when the worker reading it died (its memory, a kill)."""

@@ -1,0 +1,116 @@
+"""Key terms written as pinyin initials, run together or read by their neighbours.
+
+Advertisers abbreviate one word after another with no break: 中小学网课教师招聘 as zxxwkjszp,
+英语家教 as yyjj, 一对一辅导 as ydyfd. A scan for one term's initials cannot see where such a run
+is cut, and initials are ambiguous (yx: 预习, 研学, 幼小, 月薪). ``InitialsReader`` cuts a whole
+run of Latin letters into the initials (or full pinyin) of key terms, by the fewest pieces, and
+picks each piece's term by what stands next to it:
+
+- a term that makes a longer key term with the Chinese characters beside it wins (yx衔接 is
+  幼小衔接, not 研学衔接);
+- otherwise a term of rules/obfuscation/sound_alike.txt (the words that decide) before the rest,
+  in the file's order.
+
+A run is rewritten only when every letter of it belongs to a piece, it has at least two pieces
+and one of them is a deciding term: an English word (python, scratch) rarely cuts into the
+initials of two key terms with a deciding one among them, and the clean listings of both corpora
+check it (docs/detection.md).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping
+
+LATIN_GROUP = re.compile(r"(?<![a-z0-9])[a-z]{2,24}(?: [a-z]{2,24})*(?![a-z0-9])")
+LATIN_TOKEN = re.compile(r"[a-z]+")
+NEAR = 4  # characters around a lone piece of initials searched for a deciding term
+LONGEST_PIECE = 12  # full pinyin of a 2-character term (zhuangyuan); initials are 2-4 letters
+SPILL = 3  # Chinese characters beside a piece read to find a longer key term it belongs to
+
+
+class InitialsReader:
+    """Built once per catalogue from each spelled form's candidate terms, preferred first."""
+
+    def __init__(
+        self, candidates: Mapping[str, list[str]], deciding: Iterable[str], terms: Iterable[str], stop: Iterable[str]
+    ) -> None:
+        self.candidates = {form: list(ts) for form, ts in candidates.items() if 2 <= len(form) <= LONGEST_PIECE}
+        self.deciding = frozenset(deciding)
+        self.terms = frozenset(terms)
+        self.stop = frozenset(stop)  # Latin words and slang that are not initials (qq, yyds)
+
+    def pick(self, text: str, start: int, end: int, form: str) -> str:
+        """The term ``form`` spells that makes a longer key term with the Chinese beside it, else its first."""
+        candidates = self.candidates[form]
+        before = text[max(0, start - SPILL) : start]
+        after = text[end : end + SPILL]
+        for term in candidates:
+            for cut in range(len(after), 0, -1):
+                if term + after[:cut] in self.terms:
+                    return term
+            for cut in range(len(before)):
+                if before[cut:] + term in self.terms:
+                    return term
+        return candidates[0]
+
+    def _cut(self, run: str) -> list[str] | None:
+        """The run as the fewest known pieces (ties: more deciding terms among the first candidates)."""
+        best: list[tuple[int, int, int] | None] = [None] * (len(run) + 1)  # (pieces, -deciding, previous cut)
+        best[0] = (0, 0, 0)
+        for end in range(2, len(run) + 1):
+            for start in range(max(0, end - LONGEST_PIECE), end - 1):
+                here, piece = best[start], run[start:end]
+                if here is None or piece not in self.candidates:
+                    continue
+                score = (here[0] + 1, here[1] - (self.candidates[piece][0] in self.deciding), start)
+                if best[end] is None or score[:2] < best[end][:2]:  # type: ignore[index]
+                    best[end] = score
+        if best[-1] is None:
+            return None
+        pieces, at = [], len(run)
+        while at:
+            previous = best[at][2]  # type: ignore[index]
+            pieces.append(run[previous:at])
+            at = previous
+        return pieces[::-1]
+
+    def find(self, text: str, spelled: list[tuple[int, int, str]] = ()) -> list[tuple[int, int, str]]:  # type: ignore[assignment]
+        """(start, end, term) for the pieces of initials in folded ``text`` that ``spelled`` did not undo.
+
+        A group is a run of letters or several runs apart by single spaces (yw zw); it is read
+        when its pieces are two or more with a deciding term among them (spelled ones beside it
+        count), or one deciding piece with another deciding term within a few characters (sx 1对1).
+        ``spelled`` is sorted and without overlaps, so the forms near a group are found by
+        bisection: a megabyte of evasions costs O(n log n), not O(n²).
+        """
+        groups = list(LATIN_GROUP.finditer(text))
+        if not groups:
+            return []
+        found = []
+        starts = [s for s, _, _ in spelled]
+        ends = [e for _, e, _ in spelled]
+
+        def near(start: int, end: int) -> list[tuple[int, int, str]]:
+            return spelled[bisect_right(ends, start) : bisect_left(starts, end)]
+
+        for group in groups:
+            pieces, decided = [], [t for _, _, t in near(group.start(), group.end())]
+            for token in LATIN_TOKEN.finditer(group.group()):
+                start, end = group.start() + token.start(), group.start() + token.end()
+                cut = None if near(start, end) or token.group() in self.stop else self._cut(token.group())
+                for piece in cut or ():
+                    pieces.append((start, start + len(piece), self.pick(text, start, start + len(piece), piece)))
+                    start += len(piece)
+            terms = [t for _, _, t in pieces] + decided
+            if not pieces or not any(t in self.deciding for t in terms):
+                continue
+            if len(terms) >= 2:
+                found += pieces
+                continue
+            window = text[max(0, group.start() - NEAR) : group.end() + NEAR]  # a lone pair: sx 1对1
+            nearby = near(group.start() - NEAR, group.end() + NEAR)
+            if any(term in window for term in self.deciding) or any(t in self.deciding for _, _, t in nearby):
+                found += pieces
+        return found
