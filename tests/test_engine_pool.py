@@ -110,6 +110,30 @@ def test_workers_share_the_engine_the_forkserver_built() -> None:
     assert max(memory["Pss"] for memory in seen) < min(memory["Rss"] for memory in seen) / 2
 
 
+PRELOADED_POOL = """
+import sys
+from crawler.analysis.pool import EnginePool
+from crawler.pipelines.detect import PAGE_READING
+from detectors import EngineConfig
+from tests.support.processes import private_kb_after_import
+with EnginePool(EngineConfig(), 1, preload=PAGE_READING if sys.argv[1] == "yes" else ()) as pool:
+    print(pool.submit(private_kb_after_import, PAGE_READING[0]).result())
+"""
+
+
+def test_a_crawls_workers_share_the_page_reading_modules_the_forkserver_imported() -> None:
+    """A crawl's workers read detail pages (Scrapy, Twisted, lxml, warcio: about 32 MB of imports);
+    imported once in the forkserver, each worker shares them instead of holding its own copy."""
+    private = {}
+    for preload in ("yes", "no"):
+        done = subprocess.run(
+            [sys.executable, "-c", PRELOADED_POOL, preload], capture_output=True, text=True, cwd=ROOT, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        private[preload] = int(done.stdout.split()[-1])
+    assert private["yes"] < private["no"] - 15_000, private
+
+
 def _answers_while_big_pages_are_read(release: Path) -> tuple[bool, list[Analysis]]:
     """Two big pages in the lane (each waits for ``release``), then a batch: answered before the pages are."""
     import asyncio

@@ -77,12 +77,12 @@ class EnginePool:
     crawl's event loop, a detection worker) takes the core back at once. At nice +10, the lane kept a
     tenth of a contested core and a waking event loop waited for the lane's time slice to end."""
 
-    def __init__(self, config: EngineConfig, workers: int, idle: bool = False) -> None:
+    def __init__(self, config: EngineConfig, workers: int, idle: bool = False, preload: tuple[str, ...] = ()) -> None:
         self.config = config
         self.workers = workers
         self.idle = idle
         self._executor = ProcessPoolExecutor(
-            workers, mp_context=zygote.forked_context(config), initializer=_start, initargs=(config, idle)
+            workers, mp_context=zygote.forked_context(config, preload), initializer=_start, initargs=(config, idle)
         )
 
     def warm(self) -> None:

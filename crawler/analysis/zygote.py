@@ -37,15 +37,19 @@ built: tuple[EngineConfig, Engine | DetectorError] | None = None  # in the forks
 server_pid = 0  # the forkserver's pid, seen by its forks (their parent)
 
 
-def forked_context(config: EngineConfig) -> BaseContext:
-    """The forkserver context, its server started (for ``config`` if it was not running yet)."""
+def forked_context(config: EngineConfig, preload: tuple[str, ...] = ()) -> BaseContext:
+    """The forkserver context, its server started (for ``config`` if it was not running yet).
+
+    ``preload``: modules the workers will import (a crawl's page reading: Scrapy, Twisted, lxml,
+    warcio), imported once in the forkserver before the engine is built and frozen, so that the
+    workers share them instead of each importing its own copy (about 32 MB a worker)."""
     context = get_context("forkserver")
     from multiprocessing import forkserver
 
     with _starting:
         os.environ[CONFIG_VARIABLE] = base64.b64encode(pickle.dumps(config)).decode()
         try:
-            context.set_forkserver_preload([__name__])
+            context.set_forkserver_preload([*preload, __name__])
             forkserver.ensure_running()
         finally:
             del os.environ[CONFIG_VARIABLE]

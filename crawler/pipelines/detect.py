@@ -46,6 +46,7 @@ from detectors.models import Analysis, Document
 
 WORKERS_SETTING = "TUTORWATCH_DETECT_WORKERS"
 DEFAULT_WORKERS = 2
+PAGE_READING = ("crawler.analysis.page_jobs",)  # what the workers import to read pages: shared, from the forkserver
 BATCH = 64  # listings sent to a worker in one task
 BATCH_SECONDS = 0.05  # the longest a listing waits for others to join its batch
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class SharedPool:
     _open: ClassVar[dict[tuple[EngineConfig, int], SharedPool]] = {}
 
     def __init__(self, config: EngineConfig, workers: int) -> None:
-        self.pool = EnginePool(config, workers)
+        self.pool = EnginePool(config, workers, preload=PAGE_READING)
         try:
             self.pool.warm()  # pages are not fetched faster than they can be analysed from the start
         except BaseException:  # a broken rule file or model: no workers left behind
@@ -140,7 +141,7 @@ class SharedPool:
         if self.pool is pool:
             log.error("a detection worker died; starting new ones")
             self.pool.close()
-            self.pool = EnginePool(pool.config, pool.workers)
+            self.pool = EnginePool(pool.config, pool.workers, preload=PAGE_READING)
 
     def _answer(self, batch: list[tuple[Work, asyncio.Future]], result: asyncio.Future, pool: EnginePool) -> None:
         cancelled = WorkerDied("the crawl ended before its batch was analysed")

@@ -98,3 +98,13 @@ def _ended_or_forked(pid: int) -> bool:
     except OSError:
         return False
     return not command or stat[stat.rindex(")") + 2] == "Z" or b"forkserver" in command
+
+
+def private_kb_after_import(_engine: object, module: str) -> int:
+    """A pool task: this process's private memory (kB) once ``module`` is imported here (what it did not share)."""
+    import importlib
+
+    importlib.import_module(module)
+    rollup = Path("/proc/self/smaps_rollup").read_text().splitlines()[1:]
+    kb = {line.split(":")[0]: int(line.split()[1]) for line in rollup}
+    return kb["Private_Clean"] + kb["Private_Dirty"]
