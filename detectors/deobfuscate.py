@@ -40,7 +40,7 @@ import ahocorasick_rs
 import numpy as np
 
 from detectors.errors import ConfigError
-from detectors.initials_runs import InitialsReader
+from detectors.initials_runs import InitialsReader, line_around
 from detectors.normalize import CODE_POINTS, Normalized, normalize_term
 from detectors.segmenter import jieba_loaded
 
@@ -286,7 +286,8 @@ class Deobfuscator:
             if before.isascii() and after.isascii():
                 return None
         if variant.kind == "initials" and text[start:end] in self._initials.candidates:
-            return self._initials.pick(text, start, end, text[start:end])  # yx衔接: 幼小衔接, not 研学
+            line = line_around(text, start, end)
+            return self._initials.pick(text, start, end, text[start:end], line)  # yx衔接: 幼小衔接, not 研学
         return variant.term
 
     def _spelled_matches(self, text: str) -> list[tuple[int, int, str]]:

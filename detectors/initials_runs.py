@@ -30,6 +30,12 @@ LONGEST_PIECE = 12  # full pinyin of a 2-character term (zhuangyuan); initials a
 SPILL = 3  # Chinese characters beside a piece read to find a longer key term it belongs to
 
 
+def line_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the line holding ``text[start:end]`` begins and ends (a line break ends a text of a batch)."""
+    after = text.find("\n", end)
+    return text.rfind("\n", 0, start) + 1, len(text) if after < 0 else after
+
+
 class InitialsReader:
     """Built once per catalogue from each spelled form's candidate terms, preferred first."""
 
@@ -41,11 +47,11 @@ class InitialsReader:
         self.terms = frozenset(terms)
         self.stop = frozenset(stop)  # Latin words and slang that are not initials (qq, yyds)
 
-    def pick(self, text: str, start: int, end: int, form: str) -> str:
-        """The term ``form`` spells that makes a longer key term with the Chinese beside it, else its first."""
+    def pick(self, text: str, start: int, end: int, form: str, line: tuple[int, int]) -> str:
+        """The term ``form`` spells that makes a key term with the Chinese beside it (same line), else its first."""
         candidates = self.candidates[form]
-        before = text[max(0, start - SPILL) : start]
-        after = text[end : end + SPILL]
+        before = text[max(line[0], start - SPILL) : start]
+        after = text[end : min(line[1], end + SPILL)]
         for term in candidates:
             for cut in range(len(after), 0, -1):
                 if term + after[:cut] in self.terms:
@@ -96,12 +102,15 @@ class InitialsReader:
             return spelled[bisect_right(ends, start) : bisect_left(starts, end)]
 
         for group in groups:
+            # what is read beside a group stays on its line: a batch of texts is folded joined by line
+            # breaks (detectors/folding.py), and each must fold as it would alone
+            line = line_around(text, group.start(), group.end())
             pieces, decided = [], [t for _, _, t in near(group.start(), group.end())]
             for token in LATIN_TOKEN.finditer(group.group()):
                 start, end = group.start() + token.start(), group.start() + token.end()
                 cut = None if near(start, end) or token.group() in self.stop else self._cut(token.group())
                 for piece in cut or ():
-                    pieces.append((start, start + len(piece), self.pick(text, start, start + len(piece), piece)))
+                    pieces.append((start, start + len(piece), self.pick(text, start, start + len(piece), piece, line)))
                     start += len(piece)
             terms = [t for _, _, t in pieces] + decided
             if not pieces or not any(t in self.deciding for t in terms):
@@ -109,8 +118,9 @@ class InitialsReader:
             if len(terms) >= 2:
                 found += pieces
                 continue
-            window = text[max(0, group.start() - NEAR) : group.end() + NEAR]  # a lone pair: sx 1对1
-            nearby = near(group.start() - NEAR, group.end() + NEAR)
+            around = (max(line[0], group.start() - NEAR), min(line[1], group.end() + NEAR))  # a lone pair: sx 1对1
+            window = text[around[0] : around[1]]
+            nearby = near(*around)
             if any(term in window for term in self.deciding) or any(t in self.deciding for _, _, t in nearby):
                 found += pieces
         return found
