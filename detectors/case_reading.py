@@ -23,7 +23,7 @@ import ahocorasick_rs
 import numpy as np
 
 from detectors.categories import CATEGORIES
-from detectors.claims import Claims
+from detectors.claims import KINDS, Claims
 from detectors.detector import Detector, Reading
 from detectors.errors import ConfigError
 from detectors.normalize import normalize_term
@@ -74,17 +74,8 @@ LEXICON_GROUPS: dict[str, tuple[str, ...]] = {
     "lex_doubt": ("parent_complaint", "parent_story", "reflection_markers", "legality_question"),
     "lex_offer": ("offer_cues", "call_to_action", "paid_cues", "hiring_terms", "door_format", "tutor_roles"),
 }
-CLAIM_KINDS = (
-    "prepaid_months",
-    "lessons",
-    "discount",
-    "was_now",
-    "refund_bar",
-    "guarantee",
-    "age_from",
-    "grade",
-    "pupils",
-)
+NOT_READ_CLAIMS = frozenset({"age_to", "monthly_pay", "result_gain", "success_rate", "elite_share"})
+CLAIM_KINDS = tuple(kind for kind in KINDS if kind not in NOT_READ_CLAIMS)  # the model's columns: fixed at its fit
 PLATFORMS = ("tutoring", "recruitment", "housekeeping", "social")
 CATEGORY_COLUMN = {category: column for column, category in enumerate(CATEGORIES)}
 DIGITS = re.compile(r"[0-9]{2,}")

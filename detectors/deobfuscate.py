@@ -171,6 +171,11 @@ def _read_lines(path: Path) -> list[str]:
     return [line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def neighbours(text: str, start: int, end: int) -> tuple[str, str]:
+    """The characters just before and after ``text[start:end]``; a space at either end of the text."""
+    return (text[start - 1] if start > 0 else " "), (text[end] if end < len(text) else " ")
+
+
 class Deobfuscator:
     """Built once per catalogue; ``apply`` rewrites evasions in folded text."""
 
@@ -255,8 +260,7 @@ class Deobfuscator:
     @staticmethod
     def _apart(text: str, start: int, end: int) -> bool:
         """Spelled-out letters must not run on into other letters or digits."""
-        before = text[start - 1] if start > 0 else " "
-        after = text[end] if end < len(text) else " "
+        before, after = neighbours(text, start, end)
         form = text[start:end]
         return not (
             (form[0].isascii() and form[0].isalnum() and before.isascii() and before.isalnum())
@@ -266,8 +270,7 @@ class Deobfuscator:
     @staticmethod
     def _before_number(text: str, start: int, end: int, variant: Variant) -> bool:
         """Initials between Chinese and a number (同步ts30分, 月薪yx3000 written 月yx3000): a word before its figure."""
-        before = text[start - 1] if start > 0 else " "
-        after = text[end] if end < len(text) else " "
+        before, after = neighbours(text, start, end)
         return (
             variant.kind == "initials"
             and text[start:end].isalpha()
@@ -281,8 +284,7 @@ class Deobfuscator:
         if not self._apart(text, start, end) and not self._before_number(text, start, end, variant):
             return None
         if variant.kind == "initials" and end - start == 2:  # two letters: only right next to Chinese
-            before = text[start - 1] if start > 0 else " "
-            after = text[end] if end < len(text) else " "
+            before, after = neighbours(text, start, end)
             if before.isascii() and after.isascii():
                 return None
         if variant.kind == "initials" and text[start:end] in self._initials.candidates:
