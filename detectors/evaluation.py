@@ -248,9 +248,9 @@ def by_corpus(items: list[Labelled]) -> dict[str, list[Labelled]]:
 
 
 def format_confusion(report: Report, most: int = 12) -> str:
-    """The most frequent (gold → wrongly added) category pairs."""
+    """The most frequent (gold → wrongly added) category pairs; ties by name, so two runs print the same table."""
     lines = ["| labelled | also predicted (wrongly) | listings |", "|---|---|---|"]
-    for (gold, guessed), count in report.confusion.most_common(most):
+    for (gold, guessed), count in sorted(report.confusion.items(), key=lambda pair: (-pair[1], pair[0]))[:most]:
         lines.append(f"| `{gold}` | `{guessed}` | {count} |")
     return "\n".join(lines)
 

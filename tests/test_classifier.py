@@ -7,6 +7,7 @@ import json
 import os
 import pickle
 import subprocess
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from detectors.classifier import Classifier, save_bundle
 from detectors.engine import EngineConfig
 from detectors.errors import ConfigError
-from detectors.evaluation import labelled_files, load_labelled
+from detectors.evaluation import Report, format_confusion, labelled_files, load_labelled
 from detectors.models import Finding, Span
 from detectors.scoring import combine, rule_score, strong_score
 from detectors.segmenter import jieba_loaded
@@ -159,3 +160,16 @@ def test_the_rule_margin_protects_high_confidence_findings_only() -> None:
 def _finding(confidence: str) -> Finding:
     span = Span(0, 2, "一对")
     return Finding("one_on_one", "one_on_one/x", confidence, ("YY 四(二)",), span, (span,), "test")
+
+
+def test_the_confusion_table_breaks_ties_by_name_whatever_order_the_pairs_were_counted_in() -> None:
+    pairs = [("one_on_one", "home_tutor"), ("holiday_training", "home_tutor"), ("home_tutor", "unlicensed")]
+    tables = set()
+    for order in (pairs, pairs[::-1]):
+        report = Report()
+        report.confusion = Counter({pair: 3 for pair in order})
+        report.confusion[("price_violation", "unlicensed")] = 5
+        tables.add(format_confusion(report, most=3))
+    [table] = tables
+    labelled = [row.split("`")[1] for row in table.splitlines()[2:]]
+    assert labelled == ["price_violation", "holiday_training", "home_tutor"]
