@@ -7,7 +7,7 @@ import gc
 from hypothesis import given
 from hypothesis import strategies as st
 
-from detectors import default_engine
+from detectors import Document, default_engine
 from detectors.collector import collector_paused
 from detectors.lexicon import TermIndex
 
@@ -43,3 +43,10 @@ def test_the_collector_is_paused_only_inside_and_left_as_found() -> None:
         assert not gc.isenabled()  # someone else turned it off: it stays off
     finally:
         gc.enable()
+
+
+@given(st.lists(st.tuples(TEXT, TEXT, st.sampled_from([None, "tutoring", "housekeeping", "recruitment"])), max_size=7))
+def test_listings_analysed_in_a_batch_get_what_they_get_one_by_one(listings: list[tuple[str, str, str | None]]) -> None:
+    engine = default_engine()
+    docs = [Document(title, body, platform) for title, body, platform in listings]
+    assert engine.analyze_many(docs, batch=3) == [engine.analyze(doc) for doc in docs]
