@@ -24,11 +24,9 @@ class Hits:
     depends on their order: evidence is sorted, ``near`` and start-anchored regexes sort what they read).
     """
 
-    __slots__ = ("_by_term", "_owned", "_spans", "present")
+    __slots__ = ("_by_term", "_keys", "_spans", "present")
 
-    def __init__(
-        self, matches: list[tuple[int, int, int]], keys: list[frozenset[str]], owned: dict[str, frozenset[int]]
-    ) -> None:
+    def __init__(self, matches: list[tuple[int, int, int]], keys: list[frozenset[str]]) -> None:
         by_term: dict[int, Spans] = {}
         for index, start, end in matches:
             if index in by_term:
@@ -37,7 +35,7 @@ class Hits:
                 by_term[index] = [(start, end)]
         self.present: set[str] = set().union(*map(keys.__getitem__, by_term))
         self._by_term = by_term
-        self._owned = owned
+        self._keys = keys
         self._spans: dict[str, Spans] = {}
 
     def spans(self, key: str) -> Spans | None:
@@ -46,13 +44,10 @@ class Hits:
             return None
         found = self._spans.get(key)
         if found is None:
+            keys = self._keys
             by_term = self._by_term
-            terms = self._owned[key].intersection(by_term.keys())  # the key's terms that occurred, picked in C
-            if len(terms) == 1:
-                (only,) = terms
-                found = by_term[only]
-            else:
-                found = [span for index in terms for span in by_term[index]]
+            terms = [index for index in by_term if key in keys[index]]
+            found = by_term[terms[0]] if len(terms) == 1 else [span for index in terms for span in by_term[index]]
             self._spans[key] = found
         return found
 
@@ -86,11 +81,6 @@ class TermIndex:
         owners.pop("", None)
         self._terms = list(owners)
         self._keys = [frozenset(owners[term]) for term in self._terms]
-        owned: dict[str, set[int]] = defaultdict(set)
-        for index, keys in enumerate(self._keys):
-            for key in keys:
-                owned[key].add(index)
-        self._owned = {key: frozenset(indexes) for key, indexes in owned.items()}  # key → its terms' indexes
         self._automaton = ahocorasick_rs.AhoCorasick(self._terms)
 
     def matches_all(self, texts: list[str]) -> list[list[tuple[int, int, int]]]:
@@ -100,4 +90,4 @@ class TermIndex:
 
     def scan(self, text: str) -> Hits:
         """Every (overlapping) occurrence of every term, by matcher key."""
-        return Hits(self._automaton.find_matches_as_indexes(text, overlapping=True), self._keys, self._owned)
+        return Hits(self._automaton.find_matches_as_indexes(text, overlapping=True), self._keys)
