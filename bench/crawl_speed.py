@@ -14,8 +14,9 @@ requests at a time; the site's robots.txt allows everything, so the full crawl o
   fresh store, exactly `tutorwatch crawl` but for the export at the end;
 - redis x1, redis x2: `tutorwatch crawl --redis` (writer) with one, then two `tutorwatch worker`.
 
-``--profile FILE`` crawls once more, the full pipeline under cProfile, and writes its stats to FILE
-(read them with ``python -m pstats FILE``).
+``--profile FILE`` crawls twice more under cProfile, the full pipeline (stats in FILE) and plain Scrapy
+(FILE.plain), so what the full crawl's process does beside plain Scrapy's can be read side by side
+(``python -m pstats FILE``).
 Prints pages per second, the ratio full/plain, peak memory (max RSS) of each crawl process (and
 of the full crawl's detection workers), CPU time per page of each crawl process (on a busy
 machine the rates follow the load; the CPU a page costs does not), and the speed-up of two
@@ -230,7 +231,7 @@ def main() -> None:
     parser.add_argument(
         "--server", choices=("nginx", "python"), default="nginx", help="python: no nginx needed (tiny runs)"
     )
-    parser.add_argument("--profile", type=Path, help="also write a cProfile of the full crawl's process to this file")
+    parser.add_argument("--profile", type=Path, help="also profile both crawls: FILE, FILE.plain")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     adopt_orphans()
@@ -238,9 +239,12 @@ def main() -> None:
         kind, *rest = args.child
         if kind == "plain":
             result = child_plain(rest[0], Path(rest[1]))
-        elif kind == "profile":  # the full crawl under cProfile (its main thread: the reactor and the pipelines)
+        elif kind in ("profile", "profile-plain"):  # a crawl under cProfile (its main thread: the reactor, pipelines)
             profile = cProfile.Profile(time.process_time)  # CPU: waiting for the workers or the GIL is not counted
-            result = profile.runcall(child_full, *map(Path, rest[1:]))
+            if kind == "profile":
+                result = profile.runcall(child_full, *map(Path, rest[1:]))
+            else:
+                result = profile.runcall(child_plain, rest[1], Path(rest[2]))
             profile.dump_stats(rest[0])
         else:
             result = child_full(*map(Path, rest))
@@ -261,6 +265,7 @@ def main() -> None:
             if args.profile:
                 profiled = (str(args.profile.resolve()), str(sites_dir), str(work / "p.db"), str(work / "p.log"))
                 run_child("profile", *profiled)
+                run_child("profile-plain", f"{args.profile.resolve()}.plain", start, str(work / "pp.log"))
             results = {"plain": plain, "full": full}
             if not args.skip_redis:
                 for n in (1, 2):

@@ -240,6 +240,43 @@ def test_pages_past_their_revisit_interval_are_asked_conditionally(workspace: Wo
     assert leads > 0 and seen_twice == leads, "a 304 still counts the lead as seen tonight"
 
 
+def test_a_night_of_unchanged_leads_packs_and_writes_no_evidence_again(workspace: Workspace) -> None:
+    """revisit_hours: 0 refetches every page of a site without validators: each lead is unchanged, so its evidence
+    stays where it was and no detection worker packs WARC records for it (counted by the crawl's stats)."""
+    sites = workspace.root / "sites"
+    sites.mkdir()
+    config = (workspace.samples.sites_dir / "jiazheng_agency.yaml").read_text(encoding="utf-8")
+    config = config.replace("politeness:", "politeness:\n  revisit_hours: 0", 1)
+    assert "revisit_hours: 0" in config and "images" not in config  # its pages go to the workers
+    (sites / "jiazheng_agency.yaml").write_text(config, encoding="utf-8")
+    log = workspace.reports / "logs" / _log_name()
+
+    def packed(kind: str) -> int:
+        counts = re.findall(rf"'tutorwatch/evidence/worker_{kind}': (\d+)", log.read_text())
+        return int(counts[-1]) if counts else 0
+
+    def evidence() -> dict[str, tuple]:
+        with sqlite3.connect(workspace.db) as conn:
+            return {
+                row[0]: row[1:] for row in conn.execute("SELECT lead_id, evidence_file, evidence_sha256 FROM leads")
+            }
+
+    assert workspace.run("crawl", sites_dir=sites).returncode == 0
+    first = evidence()
+    made = packed("packed")
+    assert first and made == len(first), "every lead of the first night was packed in a worker"
+    assert (workspace.db.parent / "evidence" / "run-1.warc.gz").exists()
+    second = workspace.run("crawl", sites_dir=sites)
+    assert second.returncode == 0, second.stderr
+    text = log.read_text()
+    assert text.count("'tutorwatch/evidence/worker_packed'") == 1, "the second night packed records in a worker"
+    assert packed("unchanged") == len(first), "every lead was refetched, found unchanged and not packed"
+    assert evidence() == first, "no lead lost, none added, each one's evidence where it was"
+    assert not (workspace.db.parent / "evidence" / "run-2.warc.gz").exists(), "no WARC record written again"
+    with sqlite3.connect(workspace.db) as conn:
+        assert conn.execute("SELECT count(*) FROM leads WHERE times_seen = 2").fetchone()[0] == len(first)
+
+
 def stored_pages(db: Path) -> set[str]:
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:

@@ -99,3 +99,31 @@ def test_a_page_that_breaks_the_reading_is_its_own_fault_not_its_batchs() -> Non
     assert isinstance(bad, PageAnalysis) and bad.read.listing is None and bad.analysis is None
     assert bad.read.problem.startswith("could not be read (")
     assert isinstance(good, PageAnalysis) and good.read.listing is not None and good.analysis is not None
+
+
+def test_a_lead_stored_unchanged_with_its_evidence_is_not_packed_again_and_a_changed_one_is() -> None:
+    engine = default_engine()
+    first = analyze_jobs(engine, [job(fetched(site_id), site_id) for site_id in sorted(SITES)])
+    flagged = [
+        (site_id, answer)
+        for site_id, answer in zip(sorted(SITES), first, strict=True)
+        if isinstance(answer, PageAnalysis) and answer.packed is not None and answer.values is not None
+    ]
+    assert flagged, "no sample page was flagged: the skip went untested"
+    site_id, answer = flagged[0]
+    assert answer.values is not None and not answer.unchanged
+    stored = answer.values.fingerprint  # what the store holds of the lead after tonight
+    again = job(fetched(site_id), site_id)
+    kinds = {
+        "same": stored,
+        "content": ("another hash", *stored[1:]),
+        "categories": (stored[0], "", stored[2]),
+        "rules": (*stored[:2], "R999"),
+    }
+    answers = analyze_jobs(engine, [PageJob(again.page, again.site, again.evidence, kept) for kept in kinds.values()])
+    packed = {
+        kind: isinstance(a, PageAnalysis) and a.packed is not None for kind, a in zip(kinds, answers, strict=True)
+    }
+    assert packed == {"same": False, "content": True, "categories": True, "rules": True}
+    same = answers[0]
+    assert isinstance(same, PageAnalysis) and same.unchanged and same.values == answer.values

@@ -30,6 +30,8 @@ def test_revisit_and_same_page_lookups_use_indexes(tmp_path: Path) -> None:
         pass  # the schema, migrated
     state = plans(db, "page_state", "http://127.0.0.1/post/1.html")
     first = plans(db, "first_page_with", "generated", "0" * 64)
+    kept = plans(db, "kept_evidence", "http://127.0.0.1/post/1.html")  # a refetched page's lead, for the workers
     assert state and all(step.startswith("SEARCH") for step in state if "pages" in step), state
+    assert kept and all(step.startswith("SEARCH leads USING INDEX") for step in kept), kept
     assert any("USING INDEX pages_extract" in step for step in first), first
     assert not any(step.startswith("SCAN pages") for step in first), first

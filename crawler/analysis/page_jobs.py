@@ -9,8 +9,12 @@ listings the pipeline sends (crawler/pipelines/detect.py), and comes back read, 
 values the store writes (crawler/leads/lead_values.py) and, when it is flagged, with its WARC records
 made (``PageAnalysis``). The answers are those of the old order: the same ``read_detail``, engine,
 ``LeadValues.of`` and ``pack`` over the same ``Capture`` (the bytes as received). The store still
-decides whether the records are written (a new or changed lead) and writes them once; records made
-for a lead that did not change are dropped.
+decides whether the records are written (a new or changed lead) and writes them once.
+
+A page refetched whose lead is kept as evidence comes with the lead's fingerprint as stored (content
+hash, categories, rules: ``PageJob.kept``); when tonight's is the same the store will not write the
+evidence again, so the worker does not pack it (most leads of a night are unchanged). Should the store
+want it after all (the lead changed meanwhile), the crawl process packs it, as for any page.
 
 What stays in the pipeline's order: a site that reads pictures (its pictures are fetched after the
 page is read and analysed with it), a page over ``worker_page_kb`` (read in the big-page lane) and a
@@ -27,7 +31,7 @@ from crawler.config.site_config import SiteConfig
 from crawler.evidence.warc import Capture, Packed, pack
 from crawler.extraction.page_reading import DetailRead, PageBytes, read_detail
 from crawler.images.reading import ImageAnalysis, ImageJob, analyze_work
-from crawler.leads.lead_values import LeadValues
+from crawler.leads.lead_values import Fingerprint, LeadValues
 from detectors.engine import Engine
 from detectors.models import Analysis, Document
 
@@ -43,6 +47,7 @@ class PageJob:
     page: PageBytes
     site: SiteConfig
     evidence: Capture | None
+    kept: Fingerprint | None = None  # the stored lead's, when its evidence is kept: unchanged, nothing to pack
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class PageAnalysis:
     analysis: Analysis | None = None
     packed: Packed | None = None
     values: LeadValues | None = None  # the store's hashes and lead columns of the listing and its analysis
+    unchanged: bool = False  # a flagged listing whose lead is stored as it is, with its evidence: not packed
 
 
 Work = Document | ImageJob | PageJob
@@ -79,8 +85,10 @@ def analyze_jobs(engine: Engine, work: Sequence[Work]) -> list[Analysis | ImageA
             answers.append(PageAnalysis(read, analysis))  # type: ignore[arg-type]
             continue
         assert isinstance(analysis, Analysis)
-        packed = _or_none(pack, job.evidence) if analysis.flagged else None
-        answers.append(PageAnalysis(read, analysis, packed, _or_none(LeadValues.of, read.listing, analysis)))
+        values = _or_none(LeadValues.of, read.listing, analysis)
+        unchanged = analysis.flagged and values is not None and values.fingerprint == job.kept
+        packed = _or_none(pack, job.evidence) if analysis.flagged and not unchanged else None
+        answers.append(PageAnalysis(read, analysis, packed, values, unchanged))
     return answers
 
 

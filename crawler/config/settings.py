@@ -12,6 +12,7 @@ from crawler.fetching.page_limit import EXTENSIONS as PAGE_LIMIT
 from crawler.fetching.rendering import MIDDLEWARE as RENDER_MIDDLEWARE
 from detectors.engine import EngineConfig
 
+COLLECTOR = {"crawler.runs.collector.CollectorTuning": 0}
 ENGINE_SETTING = "TUTORWATCH_ENGINE"  # the EngineConfig the detect pipeline builds its engine from
 PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
@@ -80,6 +81,7 @@ def scrapy_settings(
         "EXTENSIONS": {
             "crawler.runs.run_record.RunRecorder": 500,
             "crawler.runs.progress.Progress": 510,
+            **COLLECTOR,  # the garbage collector set for Scrapy's churn (crawler/runs/collector.py)
             **PAGE_LIMIT,  # politeness.max_pages counts pages, not pictures
         },
         ENGINE_SETTING: engine,

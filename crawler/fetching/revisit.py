@@ -30,6 +30,7 @@ class Action(Enum):
 class Revisit:
     action: Action
     headers: dict[str, str] = field(default_factory=dict)  # conditional request headers for FETCH
+    kept: tuple[str, str, str] | None = None  # FETCH of a lead kept as evidence: its fingerprint (lead_values.py)
 
 
 def validators(page: Capture) -> tuple[str, str]:
@@ -65,7 +66,8 @@ class KnownPages:
             return Revisit(Action.RECORDED)
         if _when(row[0]) >= self.cutoff:
             return Revisit(Action.SEEN)
-        return Revisit(Action.FETCH, conditional_headers(row[2], row[3]))
+        kept = self.read.kept_evidence(url) if self.read is not None else None
+        return Revisit(Action.FETCH, conditional_headers(row[2], row[3]), kept)
 
     def first_with(self, site: str, extract_hash: str) -> str | None:
         """The URL of the page of ``site`` first stored with this extraction (crawler/extraction/same_page.py)."""

@@ -19,6 +19,8 @@ from detectors.models import Analysis
 
 MAX_CONTACTS = 100  # contact keys kept per lead: a page listing thousands is spam, and groups.py looks each one up
 
+Fingerprint = tuple[str, str, str]  # (content hash, categories, rules): a lead changes when one of them does
+
 
 def analysis_columns(analysis: Analysis) -> dict[str, Any]:
     """The analysis as the flat columns of a lead row (the engine's, computed once: no folding here).
@@ -55,6 +57,11 @@ class LeadValues:
     extract_hash: str
     columns: dict[str, Any]
     evidence: dict[str, str] | None  # None: made by the store if the row is written (a page that is no lead)
+
+    @property
+    def fingerprint(self) -> Fingerprint:
+        """What the store compares with the stored lead's to call it changed (and write its evidence again)."""
+        return self.content_hash, self.columns["categories"], self.columns["rules"]
 
     @classmethod
     def of(cls, listing: Listing, analysis: Analysis) -> LeadValues:

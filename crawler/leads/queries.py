@@ -292,6 +292,14 @@ class LeadQueries:
         ).fetchone()
         return None if row is None else (row[0], row[1], row[2], row[3])
 
+    def kept_evidence(self, url: str) -> tuple[str, str, str] | None:
+        """(content hash, categories, rules) of a lead whose page is kept as evidence: the store writes its
+        evidence again only when tonight's page differs in one of them (``LeadValues.fingerprint``)."""
+        row = self.conn.execute(
+            "SELECT content_hash, categories, rules FROM leads WHERE url = ? AND evidence_sha256 != ''", (url,)
+        ).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
     def first_page_with(self, site: str, extract_hash: str) -> str | None:
         """The URL of the page of ``site`` first stored with this extraction (crawler/extraction/same_page.py)."""
         # "extract_hash != ''" lets SQLite use the partial index pages_extract: without it every page read them all

@@ -271,11 +271,7 @@ class LeadStore:
             ).fetchone()
             if old is None and not analysis.flagged:
                 return "clean"
-            changed = old is not None and (old["content_hash"], old["categories"], old["rules"]) != (
-                digest,
-                columns["categories"],
-                columns["rules"],
-            )
+            changed = old is not None and (old["content_hash"], old["categories"], old["rules"]) != values.fingerprint
             wanted = old is None or changed or not old["evidence_sha256"]
             kept = evidence() if evidence is not None and wanted else None
             rowid = old["rowid"] if old is not None else 0

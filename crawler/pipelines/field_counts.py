@@ -25,6 +25,7 @@ def optional_fields(site: SiteConfig) -> list[str]:
 class FieldCountsPipeline:
     def __init__(self, crawler: Crawler | None = None) -> None:
         self.crawler = crawler  # Scrapy >= 2.13 calls process_item without the spider
+        self.fields: dict[str, list[str]] = {}  # site id → its optional fields, read once (not a model dump a page)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FieldCountsPipeline:
@@ -37,7 +38,10 @@ class FieldCountsPipeline:
         if isinstance(item, KnownPage) or site is None or stats is None:
             return item
         stats.inc_value(LISTINGS)
-        for name in optional_fields(site):
+        fields = self.fields.get(site.site_id)
+        if fields is None:
+            fields = self.fields[site.site_id] = optional_fields(site)
+        for name in fields:
             if not getattr(item.listing, name).strip():
                 stats.inc_value(missing_key(name))
         return item

@@ -21,7 +21,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from twisted.internet.task import LoopingCall
 
-from crawler.config.settings import ENGINE_SETTING, PAGE_LIMIT, base_settings
+from crawler.config.settings import COLLECTOR, ENGINE_SETTING, PAGE_LIMIT, base_settings
 from crawler.config.site_config import SiteConfig
 from crawler.images.stage import image_counts
 from crawler.runs.run_record import site_counts
@@ -114,6 +114,7 @@ def worker_settings(
         "EXTENSIONS": {
             "crawler.scaleout.worker.WorkerLink": 500,
             **PAGE_LIMIT,
+            **COLLECTOR,
         },
         "SPIDER_MIDDLEWARES": {"crawler.scaleout.worker.WriterSeeds": 0},
         "TUTORWATCH_IDLE_TIMEOUT": idle_timeout,

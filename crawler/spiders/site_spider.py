@@ -35,10 +35,13 @@ from crawler.fetching.canonical import canonical_url
 from crawler.fetching.rendering import browser_settings, render_meta, settled_of
 from crawler.fetching.revisit import Action, KnownPages, Revisit
 from crawler.images.crawling import listing_images
+from crawler.leads.lead_values import Fingerprint
 from crawler.pipelines.detect import SharedPool, WorkerDied
 from crawler.runs.faults import MAX_PER_SITE, reason_of
 from crawler.spiders.heavy_pages import PageReader
 from crawler.spiders.list_requests import FIRST, api_request, next_api_value, wait_plan
+
+KEPT = "tutorwatch_kept"  # request meta: the fingerprint of the lead whose evidence is stored (revisit.py)
 
 
 class SiteSpider(scrapy.Spider):
@@ -268,6 +271,8 @@ class SiteSpider(scrapy.Spider):
         if self.site.renders("details"):  # a browser asks for the page as it likes: no conditional request
             revisit = Revisit(Action.FETCH)
         meta = {**self.meta("details"), **({"handle_httpstatus_list": [304]} if revisit.headers else {})}
+        if revisit.kept is not None:  # the lead's evidence is stored: tonight's page is packed only if it changed
+            meta[KEPT] = revisit.kept
         return scrapy.Request(url, self.parse_detail, headers=revisit.headers, meta=meta, errback=self.failed)
 
     async def parse_detail(self, response: Response) -> AsyncIterator[Item]:
@@ -280,7 +285,7 @@ class SiteSpider(scrapy.Spider):
             return
         evidence = capture(response)
         try:
-            done = await self.read_page(PageBytes.of(response), evidence)
+            done = await self.read_page(PageBytes.of(response), evidence, response.meta.get(KEPT))
         except WorkerDied as exc:
             self.fault(response.url, f"detail page not read: {exc}")
             return
@@ -308,7 +313,7 @@ class SiteSpider(scrapy.Spider):
         else:  # a copy of a page already seen under another URL: one lead, the copy's URL noted
             yield replace(found, listing=replace(listing, url=first), alias=listing.url)
 
-    async def read_page(self, page: PageBytes, evidence: Capture) -> PageAnalysis:
+    async def read_page(self, page: PageBytes, evidence: Capture, kept: Fingerprint | None = None) -> PageAnalysis:
         """The detail page read. Read, analysed and (flagged) packed as evidence in a detection worker, in the
         batch its analysis joins (crawler/analysis/page_jobs.py), when the crawl has workers, the site reads
         no pictures and the page is small; otherwise read here or, a big page, in the big-page lane, so the
@@ -317,8 +322,11 @@ class SiteSpider(scrapy.Spider):
         if pool is None or self.site.images.enabled or self.reader.in_worker(page) is not None:
             return PageAnalysis(await self.reader.read(read_detail, page))
         stored = evidence if self.settings.get("TUTORWATCH_DB") else None  # a scale-out worker's writer packs
-        done = await pool.analyze(PageJob(page, self.site, stored))
+        done = await pool.analyze(PageJob(page, self.site, stored, kept))
         assert isinstance(done, PageAnalysis)
+        stats = self.crawler.stats
+        if stats is not None and (done.packed is not None or done.unchanged):
+            stats.inc_value("tutorwatch/evidence/worker_" + ("unchanged" if done.unchanged else "packed"))
         return done
 
     def failed(self, failure: Failure) -> None:
