@@ -15,7 +15,7 @@ import hashlib
 import json
 import platform
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -73,19 +73,11 @@ def data_hash(items: list[Labelled]) -> str:
     return digest.hexdigest()
 
 
-def fit(items: list[Labelled], engine: Engine, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The model bundle (without its card) fitted on ``items`` as ``engine`` (the rules alone) folds them.
-
-    ``parameters`` (default PARAMETERS): ``word_ngrams`` None leaves jieba's word features out.
-    """
-    from sklearn.calibration import CalibratedClassifierCV
+def features_of(p: dict[str, Any], engine: Engine) -> tuple[Any, list[str]]:
+    """The unfitted TF-IDF feature union ``p`` describes, and the user words its word block needs."""
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.multiclass import OneVsRestClassifier
     from sklearn.pipeline import FeatureUnion
-    from sklearn.preprocessing import MultiLabelBinarizer
 
-    p = parameters or PARAMETERS
     blocks = [
         (
             "chars",
@@ -115,12 +107,51 @@ def fit(items: list[Labelled], engine: Engine, parameters: dict[str, Any] | None
                 ),
             )
         )
-    features = FeatureUnion(blocks)
-    texts = [folded(item, engine) for item in items]
-    matrix = features.fit_transform(texts)
+    return FeatureUnion(blocks), vocabulary
+
+
+def corpus_weights(items: list[Labelled], real_share: float | None) -> Any:
+    """Sample weights giving the real-world listings ``real_share`` of the total weight (None: one each)."""
+    import numpy as np
+
+    weights = np.ones(len(items))
+    real = np.array([item.corpus == "real" for item in items])
+    if real_share is None or real.all() or not real.any():
+        return weights
+    weights[real] = real_share * len(items) / real.sum()
+    weights[~real] = (1 - real_share) * len(items) / (~real).sum()
+    return weights
+
+
+def fit_violation(
+    items: list[Labelled], engine: Engine, p: dict[str, Any], texts: list[str] | None = None
+) -> tuple[Any, Any, list[str]]:
+    """The fitted features, the calibrated violation model and the user words, on ``items`` (folded ``texts``)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+
+    features, vocabulary = features_of(p, engine)
+    matrix = features.fit_transform(texts if texts is not None else [folded(item, engine) for item in items])
     flagged = [int(bool(item.categories)) for item in items]
     linear = LogisticRegression(C=p["C"], class_weight=p["class_weight"], max_iter=5000)
-    violation = CalibratedClassifierCV(linear, method="sigmoid", cv=3).fit(matrix, flagged)
+    violation = CalibratedClassifierCV(linear, method="sigmoid", cv=3)
+    violation.fit(matrix, flagged, sample_weight=corpus_weights(items, p.get("real_share")))
+    return features, violation, vocabulary
+
+
+def fit(items: list[Labelled], engine: Engine, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The model bundle (without its card) fitted on ``items`` as ``engine`` (the rules alone) folds them.
+
+    ``parameters`` (default PARAMETERS): ``word_ngrams`` None leaves jieba's word features out.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    p = parameters or PARAMETERS
+    texts = [folded(item, engine) for item in items]
+    features, violation, vocabulary = fit_violation(items, engine, p, texts)
+    matrix = features.transform(texts)
     labels = [c for c in CATEGORIES if any(c in item.categories for item in items)]
     binarizer = MultiLabelBinarizer(classes=labels)
     targets = binarizer.fit_transform([[c for c in item.categories if c in labels] for item in items])
@@ -182,10 +213,7 @@ MARGINS: list[float | None] = [None] + [round(0.05 * i, 2) for i in range(13)]  
 def tune(items: list[Labelled], bundle: dict[str, Any], engine: Engine) -> dict[str, float | None]:
     """The rule weight, threshold and rule margin that maximise the mean F1 of the corpora in ``items`` (tune).
 
-    Each corpus counts alike, however many listings it has, and each must keep its false-positive
-    rate within MAX_FALSE_POSITIVE_RATE; if no setting does, the one with the lowest excess wins.
-    Among equals the threshold nearest 0.5 and then the widest margin (the model's veto least
-    capped) win. Not dev: rule writers read dev, so rules look better there than on unseen listings.
+    The search is ``choose``'s. Not dev: rule writers read dev, so rules look better there than on unseen listings.
     """
     import numpy as np
 
@@ -199,17 +227,49 @@ def tune(items: list[Labelled], bundle: dict[str, Any], engine: Engine) -> dict[
     strong_scores = np.array([strong_score(analysis.findings) for analysis in analyses])
     # the high-confidence findings stand at their score times the case reading's opinion (scoring.combine)
     cases = model.case.probability(case_rows(items, engine.config)) if model.case else np.zeros(len(items))
-    standing = strong_scores * cases
     labels = np.array([bool(item.categories) for item in items])
     corpus = np.array([item.corpus for item in items])
-    parts = [(corpus == name, MAX_FALSE_POSITIVE_RATE.get(name, 0.02)) for name in sorted(set(corpus))]
+    return choose(Scores(labels, corpus, probabilities, rule_scores, strong_scores, cases))
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Per listing: its label and corpus, the classifier's probability, the rules' and the strong findings' scores
+    and the case reading's probability: all that the combination (scoring.combine) weighs."""
+
+    labels: Any
+    corpus: Any
+    probabilities: Any
+    rules: Any
+    strong: Any
+    cases: Any
+
+    def combined(self, weight: float, margin: float | None) -> Any:
+        """scoring.combine over the arrays."""
+        import numpy as np
+
+        scores = weight * self.rules + (1 - weight) * self.probabilities
+        if margin is not None:
+            scores = np.maximum(scores, self.strong - margin)
+        return np.maximum(scores, self.strong * self.cases)
+
+
+def choose(s: Scores) -> dict[str, float | None]:
+    """The rule weight, threshold and rule margin that maximise the mean F1 of the corpora, each within its FPR cap.
+
+    Each corpus counts alike, however many listings it has, and each must keep its false-positive
+    rate within MAX_FALSE_POSITIVE_RATE; if no setting does, the one with the lowest excess wins.
+    Among equals the threshold nearest 0.5 and then the widest margin (the model's veto least
+    capped) win.
+    """
+    import numpy as np
+
+    parts = [(s.corpus == name, MAX_FALSE_POSITIVE_RATE.get(name, 0.02)) for name in sorted(set(s.corpus))]
+    labels = s.labels
     best: tuple[tuple[bool, float, float, float], dict[str, float | None]] | None = None
     for weight in WEIGHTS:
         for margin in MARGINS:
-            scores = weight * rule_scores + (1 - weight) * probabilities
-            if margin is not None:
-                scores = np.maximum(scores, strong_scores - margin)
-            scores = np.maximum(scores, standing)
+            scores = s.combined(weight, margin)
             for threshold in THRESHOLDS:
                 flagged = scores >= threshold
                 f1s, excess = [], []
