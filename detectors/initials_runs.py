@@ -8,11 +8,11 @@ picks each piece's term by what stands next to it:
 
 - a term that makes a longer key term with the Chinese characters beside it wins (yx衔接 is
   幼小衔接, not 研学衔接);
-- otherwise the term whose company is on the line: the terms that share a lexicon with it (bm
+- otherwise, among the deciding terms it spells (rules/obfuscation/sound_alike.txt; all when
+  none is), the one whose company is on the line: the terms that share a lexicon with it (bm
   beside 课程, 学费, 退费 is 报名; beside 住家, 做饭, 阿姨 it is 保姆; tg beside 成绩, 承诺 is
   提高, beside 午托, 接送 托管), counted once each;
-- at a tie, a term of rules/obfuscation/sound_alike.txt (the words that decide) before the rest,
-  in the file's order.
+- at a tie, the first of them in the file's order.
 
 A run is rewritten only when every letter of it belongs to a piece, it has at least two pieces
 and one of them is a deciding term: an English word (python, scratch) rarely cuts into the
@@ -80,12 +80,14 @@ class InitialsReader:
             for cut in range(len(before)):
                 if before[cut:] + term in self.terms:
                     return term
-        if len(candidates) == 1 or self._mates is None:
-            return candidates[0]
+        # the words that decide come first: company chooses among them (sx stays 数学, never 私信)
+        rivals = [term for term in candidates if term in self.deciding] or candidates
+        if len(rivals) == 1 or self._mates is None:
+            return rivals[0]
         present = self._present(text, line) | frozenset(also)
         others = set(candidates)
-        counts = [len((self.company.get(term, frozenset()) - others) & present) for term in candidates]
-        return candidates[max(range(len(candidates)), key=lambda i: (counts[i], -i))]
+        counts = [len((self.company.get(term, frozenset()) - others) & present) for term in rivals]
+        return rivals[max(range(len(rivals)), key=lambda i: (counts[i], -i))]
 
     def _present(self, text: str, line: tuple[int, int]) -> frozenset[str]:
         """The lexicon terms written on one line of ``text`` (the last line asked is kept: a run asks it again)."""
