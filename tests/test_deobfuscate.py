@@ -79,8 +79,8 @@ def test_hostile_characters_do_not_crash() -> None:
 
 
 def test_ambiguous_initials_follow_their_company_whatever_the_order() -> None:
-    """Property: for every ambiguous form, each candidate with a mate of its own lexicon on the line is chosen,
-    whichever candidate the lists prefer; a line without company keeps the preferred one."""
+    """Property: for every ambiguous form, each of its deciding candidates with a mate of its own lexicon on the line
+    is chosen, whichever the lists prefer; a line without company keeps the preferred one."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
@@ -88,11 +88,12 @@ def test_ambiguous_initials_follow_their_company_whatever_the_order() -> None:
     reader = engine.folder.deobfuscator._initials
     cases = []
     for form, terms in reader.candidates.items():
-        if len(terms) < 2 or len(form) != 2:
+        chosen_among = [t for t in terms if t in reader.deciding] or terms  # the words that decide first
+        if len(chosen_among) < 2 or len(form) != 2:
             continue
-        for term in terms:
+        for term in chosen_among:
             own = sorted(reader.company.get(term, frozenset()) - set(terms))
-            rivals = set().union(*(reader.company.get(t, frozenset()) for t in terms if t != term))
+            rivals = set().union(*(reader.company.get(t, frozenset()) for t in chosen_among if t != term))
             mates = [
                 m
                 for m in own
@@ -112,6 +113,7 @@ def test_ambiguous_initials_follow_their_company_whatever_the_order() -> None:
         line = (0, len(text))
         assert reader.pick(text, len(mate) + 1, len(mate) + 1 + len(form), form, line) == term
         alone = f"，{form}。"
-        assert reader.pick(alone, 1, 1 + len(form), form, (0, len(alone))) == reader.candidates[form][0]
+        preferred = [t for t in reader.candidates[form] if t in reader.deciding] or reader.candidates[form]
+        assert reader.pick(alone, 1, 1 + len(form), form, (0, len(alone))) == preferred[0]
 
     check()
