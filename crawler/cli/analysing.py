@@ -367,11 +367,11 @@ def evaluate_command(
 @corpus_option("Fit and tune on the readable parts of the team-written listings, the real-world ones, or both.")
 @click.pass_obj
 def train(obj: dict, name: str, extra: tuple[Path, ...], corpus: str) -> None:
-    """Train the classifier on the train split of data/labels (+ --extra); write the model and its card.
+    """Train the classifier on the readable splits of data/labels (+ --extra); write the model and its card.
 
-    Tunes the rule/model combination on the tune split and prints the ablation (rules /
-    classifier / combined) on the dev and test parts of each corpus. The frozen real-world test
-    part is never fitted or tuned on.
+    The rule/model combination is the one `evaluate --cv` chose on out-of-fold scores
+    (detectors/training.py: COMBINATION); prints the ablation (rules / classifier / combined) on
+    the test part of each corpus. The frozen real-world test part is never fitted or tuned on.
     """
     import re as regex
 
