@@ -11,7 +11,7 @@ from detectors.catalogue import Catalogue, Rule
 from detectors.claims import Claims
 from detectors.detector import Detector, Reading
 from detectors.lexicon import Hits, TermIndex
-from detectors.matchers import UNSET, Compiler, Node, evaluate
+from detectors.matchers import UNSET, Compiler, Node
 from detectors.models import Finding, Span
 
 if TYPE_CHECKING:
@@ -68,6 +68,8 @@ class RuleDetector(Detector):
                 self.woken_by[key].append(number)
             self.also.append(tuple(clause for clause in needs if clause is not anchor))
         self.anchors = frozenset(self.woken_by)  # the keys that wake a rule: intersected with a text's hits in C
+        # What evaluating a woken rule reads, unpacked once: its platforms, its match's and vetoes' closures.
+        self.plan = [(c.rule, c.rule.platforms, c.match.run, tuple(veto.run for veto in c.unless)) for c in self.rules]
 
     @classmethod
     def build(cls, engine: Engine) -> RuleDetector:
@@ -95,20 +97,6 @@ class RuleDetector(Detector):
                 ready.append(number)
         return ready
 
-    def _fires(
-        self, rule: CompiledRule, text: str, hits: Hits, platform: str | None, memo: list, claims: Claims | None
-    ) -> list | None:
-        scope = rule.rule.platforms
-        if scope is not None and platform is not None and platform not in scope:
-            return None
-        spans = evaluate(rule.match, text, hits, memo, claims)
-        if not spans:
-            return None
-        for veto in rule.unless:
-            if evaluate(veto, text, hits, memo, claims) is not None:
-                return None
-        return spans
-
     def matches(
         self, folded: str, platform: str | None = None, claims: Claims | None = None
     ) -> list[tuple[Rule, list[tuple[int, int]]]]:
@@ -119,17 +107,26 @@ class RuleDetector(Detector):
         """
         hits = self.index.scan(folded)
         memo = [UNSET] * self.node_count
+        plan = self.plan
         found = []
         for number in self.candidates(hits):
-            compiled = self.rules[number]
-            spans = self._fires(compiled, folded, hits, platform, memo, claims)
-            if spans:
-                found.append((compiled.rule, spans))
+            rule, scope, match, vetoes = plan[number]
+            if scope is not None and platform is not None and platform not in scope:
+                continue
+            spans = match(folded, hits, memo, claims)
+            if not spans:
+                continue
+            for veto in vetoes:
+                if veto(folded, hits, memo, claims) is not None:
+                    break
+            else:
+                found.append((rule, spans))
         return found
 
     @staticmethod
     def _finding(rule: Rule, spans: list[tuple[int, int]], reading: Reading) -> Finding:
-        originals = merge_spans([reading.folded.original_range(s, e) for s, e in spans])
+        starts, ends = reading.folded.starts, reading.folded.ends  # Normalized.original_range, inlined per span
+        originals = merge_spans([(starts.item(s), ends.item(e - 1)) for s, e in spans])
         text = reading.doc.text
         evidence = tuple(Span(s, e, text[s:e]) for s, e in originals)
         cover = (evidence[0].start, evidence[-1].end)
