@@ -42,13 +42,16 @@ def case_rows(items: Sequence[Labelled], config: EngineConfig) -> np.ndarray:
     return reader.features(readings)
 
 
-def fit(items: Sequence[Labelled], config: EngineConfig) -> dict[str, Any]:
-    """The case model's plain arrays (names, mean, scale, coef, intercept) fitted on ``items``."""
+def fit(items: Sequence[Labelled], config: EngineConfig, rows: np.ndarray | None = None) -> dict[str, Any]:
+    """The case model's plain arrays (names, mean, scale, coef, intercept) fitted on ``items``.
+
+    ``rows``: their ``case_rows`` when already read (cross-validation reads every listing once).
+    """
     from sklearn.linear_model import LogisticRegression
 
     names = fitted_names()
     all_names = feature_names()
-    rows = case_rows(items, config)[:, [all_names.index(n) for n in names]]
+    rows = (case_rows(items, config) if rows is None else rows)[:, [all_names.index(n) for n in names]]
     labels = np.array([bool(item.categories) for item in items])
     corpora = np.array([item.corpus for item in items])
     weights = np.ones(len(items))

@@ -37,5 +37,6 @@ def analysis_json(doc_id: Any, analysis: Analysis) -> dict[str, Any]:
         "categories": analysis.categories,
         "findings": [finding_json(f) for f in analysis.findings],
         "model_score": analysis.model_score,
+        "case_score": analysis.case_score,
         "stamp": str(analysis.stamp) if analysis.stamp is not None else "",
     }

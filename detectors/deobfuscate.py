@@ -143,9 +143,10 @@ def spelled_forms(term: str, syllables: list[str], initials: bool) -> dict[str, 
     forms[" ".join(syllables)] = Variant(term, "pinyin")  # jia jiao: letters are not joined by folding
     if initials:
         forms["".join(s[0] for s in syllables)] = Variant(term, "initials")
-        for cut in range(2, len(term) - 1):  # one word of a longer term as initials: yx衔接 (幼小衔接), 幼小xj
+        for cut in range(2, len(term)):  # one word of a longer term as initials: yx衔接 (幼小衔接), 幼小xj, xk类
             forms["".join(s[0] for s in syllables[:cut]) + term[cut:]] = Variant(term, "initials")
-            forms[term[:cut] + "".join(s[0] for s in syllables[cut:])] = Variant(term, "initials")
+            if len(term) - cut >= 2:  # one trailing letter (学科l) is too often a unit or a typo
+                forms[term[:cut] + "".join(s[0] for s in syllables[cut:])] = Variant(term, "initials")
     for i in range(1, len(term)):
         for stand_in in MASKS:
             forms.setdefault(term[:i] + stand_in + term[i + 1 :], Variant(term, "mask"))
@@ -179,7 +180,10 @@ def neighbours(text: str, start: int, end: int) -> tuple[str, str]:
 class Deobfuscator:
     """Built once per catalogue; ``apply`` rewrites evasions in folded text."""
 
-    def __init__(self, obfuscation_dir: Path, lexicon_terms: Iterable[str] = ()) -> None:
+    def __init__(
+        self, obfuscation_dir: Path, lexicon_terms: Iterable[str] = (), groups: Iterable[Iterable[str]] = ()
+    ) -> None:
+        """``groups``: the lexicons (terms of one meaning), which pick what ambiguous initials stand for."""
         listed = [normalize_term(t) for t in _read_lines(obfuscation_dir / "sound_alike.txt") if t]
         self.terms = set(listed) | {t for t in lexicon_terms if KEY_TERM.fullmatch(t)}
         ordered = [*listed, *sorted(self.terms - set(listed))]
@@ -206,6 +210,7 @@ class Deobfuscator:
             listed,
             self.terms,
             LATIN_WORDS,
+            groups,
         )
         self._forms = [forms[f] for f in forms]
         self._spelled = ahocorasick_rs.AhoCorasick(list(forms), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)

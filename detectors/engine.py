@@ -101,7 +101,7 @@ class Engine:
             raise ConfigError(f"unknown detector {sorted(unknown)[0]!r}; one of {', '.join(d.name for d in DETECTORS)}")
         self.catalogue = load_catalogue(config.rules_dir)
         terms = {term for lexicon in self.catalogue.lexicons.values() for term in lexicon}
-        self.folder = Folder(Deobfuscator(config.rules_dir / "obfuscation", terms))
+        self.folder = Folder(Deobfuscator(config.rules_dir / "obfuscation", terms, self.catalogue.lexicons.values()))
         self.model = Classifier.load(config.model) if config.model is not None and config.runs("classifier") else None
         self.scoring = self._scoring()
         wanted = {kind.name for kind in DETECTORS if config.runs(kind.name)}
@@ -163,6 +163,7 @@ class Engine:
             flagged=verdict.flagged,
             findings=findings,
             model_score=round(prediction.violation, 4) if prediction is not None else None,
+            case_score=reading.case,
             contacts=tuple(reading.contacts),
             institutions=tuple(i.name for i in reading.institutions),
             registry=reading.registry,

@@ -8,8 +8,11 @@ picks each piece's term by what stands next to it:
 
 - a term that makes a longer key term with the Chinese characters beside it wins (yx衔接 is
   幼小衔接, not 研学衔接);
-- otherwise a term of rules/obfuscation/sound_alike.txt (the words that decide) before the rest,
-  in the file's order.
+- otherwise, among the deciding terms it spells (rules/obfuscation/sound_alike.txt; all when
+  none is), the one whose company is on the line: the terms that share a lexicon with it (bm
+  beside 课程, 学费, 退费 is 报名; beside 住家, 做饭, 阿姨 it is 保姆; tg beside 成绩, 承诺 is
+  提高, beside 午托, 接送 托管), counted once each;
+- at a tie, the first of them in the file's order.
 
 A run is rewritten only when every letter of it belongs to a piece, it has at least two pieces
 and one of them is a deciding term: an English word (python, scratch) rarely cuts into the
@@ -22,6 +25,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
+
+import ahocorasick_rs
 
 LATIN_GROUP = re.compile(r"(?<![a-z0-9])[a-z]{2,24}(?: [a-z]{2,24})*(?![a-z0-9])")
 LATIN_TOKEN = re.compile(r"[a-z]+")
@@ -40,15 +45,31 @@ class InitialsReader:
     """Built once per catalogue from each spelled form's candidate terms, preferred first."""
 
     def __init__(
-        self, candidates: Mapping[str, list[str]], deciding: Iterable[str], terms: Iterable[str], stop: Iterable[str]
+        self,
+        candidates: Mapping[str, list[str]],
+        deciding: Iterable[str],
+        terms: Iterable[str],
+        stop: Iterable[str],
+        groups: Iterable[Iterable[str]] = (),
     ) -> None:
         self.candidates = {form: list(ts) for form, ts in candidates.items() if 2 <= len(form) <= LONGEST_PIECE}
         self.deciding = frozenset(deciding)
         self.terms = frozenset(terms)
         self.stop = frozenset(stop)  # Latin words and slang that are not initials (qq, yyds)
+        spelled = {term for ts in self.candidates.values() for term in ts}
+        company: dict[str, set[str]] = {}
+        for group in groups:  # the lexicons: terms of one meaning
+            members = set(group)
+            for term in members & spelled:
+                company.setdefault(term, set()).update(members - {term})
+        self.company = {term: frozenset(mates) for term, mates in company.items()}
+        mates = sorted({mate for ms in self.company.values() for mate in ms})
+        self._mates = ahocorasick_rs.AhoCorasick(mates) if mates else None
+        self._seen: tuple[str, tuple[int, int], frozenset[str]] | None = None  # the last line's terms
 
-    def pick(self, text: str, start: int, end: int, form: str, line: tuple[int, int]) -> str:
-        """The term ``form`` spells that makes a key term with the Chinese beside it (same line), else its first."""
+    def pick(self, text: str, start: int, end: int, form: str, line: tuple[int, int], also: Iterable[str] = ()) -> str:
+        """The term ``form`` spells that makes a key term with the Chinese beside it (same line), else the one whose
+        company is on the line (``also``: terms its run's other pieces stand for), else its first."""
         candidates = self.candidates[form]
         before = text[max(line[0], start - SPILL) : start]
         after = text[end : min(line[1], end + SPILL)]
@@ -59,7 +80,24 @@ class InitialsReader:
             for cut in range(len(before)):
                 if before[cut:] + term in self.terms:
                     return term
-        return candidates[0]
+        # the words that decide come first: company chooses among them (sx stays 数学, never 私信)
+        rivals = [term for term in candidates if term in self.deciding] or candidates
+        if len(rivals) == 1 or self._mates is None:
+            return rivals[0]
+        present = self._present(text, line) | frozenset(also)
+        others = set(candidates)
+        counts = [len((self.company.get(term, frozenset()) - others) & present) for term in rivals]
+        return rivals[max(range(len(rivals)), key=lambda i: (counts[i], -i))]
+
+    def _present(self, text: str, line: tuple[int, int]) -> frozenset[str]:
+        """The lexicon terms written on one line of ``text`` (the last line asked is kept: a run asks it again)."""
+        seen = self._seen
+        if seen is not None and seen[0] is text and seen[1] == line:
+            return seen[2]
+        assert self._mates is not None
+        found = frozenset(self._mates.find_matches_as_strings(text[line[0] : line[1]], overlapping=True))
+        self._seen = (text, line, found)
+        return found
 
     def _cut(self, run: str) -> list[str] | None:
         """The run as the fewest known pieces (ties: more deciding terms among the first candidates)."""
@@ -110,7 +148,9 @@ class InitialsReader:
                 start, end = group.start() + token.start(), group.start() + token.end()
                 cut = None if near(start, end) or token.group() in self.stop else self._cut(token.group())
                 for piece in cut or ():
-                    pieces.append((start, start + len(piece), self.pick(text, start, start + len(piece), piece, line)))
+                    also = [t for _, _, t in pieces] + decided + [c for p in cut for c in self.candidates[p][:1]]
+                    term = self.pick(text, start, start + len(piece), piece, line, also)
+                    pieces.append((start, start + len(piece), term))
                     start += len(piece)
             terms = [t for _, _, t in pieces] + decided
             if not pieces or not any(t in self.deciding for t in terms):

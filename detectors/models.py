@@ -169,6 +169,9 @@ class Analysis:
     flagged: bool
     findings: tuple[Finding, ...] = field(default_factory=tuple)
     model_score: float | None = None  # the classifier's violation probability, when a model is loaded
+    # the case reading's probability that the listing offers what its high-confidence findings say
+    # (detectors/case_reading.py): read only when it can change the verdict, None otherwise
+    case_score: float | None = None
     contacts: tuple[str, ...] = ()  # normalised phone:/wechat:/qq: keys, evasions undone
     institutions: tuple[str, ...] = ()  # institution names (publisher first)
     registry: str = ""  # the licence registry on the institution named by publisher or title ('' if none)

@@ -128,3 +128,30 @@ def _finding(confidence: str):
 
     span = Span(0, 2, "一对")
     return Finding("one_on_one", "one_on_one/x", confidence, ("YY 四(二)",), span, (span,), "test")
+
+
+def test_the_analysis_shows_why_it_was_flagged_classifier_and_case_probabilities(shipped: dict, tmp_path: Path) -> None:
+    from dataclasses import asdict
+
+    from rich.console import Console
+
+    from crawler.cli.display import print_analysis
+    from crawler.scaleout.codec import _analysis, dumps, loads
+    from detectors.contract import analysis_json
+
+    trusting = Engine(EngineConfig(model=_variant(shipped, tmp_path / "trusting.pkl.gz", 30.0)))
+    offer, clean = trusting.analyze_many([OFFER, Document("少儿篮球周末班", "专业教练，8-12岁，每班15人", "tutoring")])
+    assert offer.flagged and offer.case_score is not None and offer.case_score > 0.99
+    assert offer.score == round(strong_score(offer.findings) * offer.case_score, 4)  # the case made the verdict
+    assert clean.case_score is None and clean.model_score is not None  # not asked: nothing to stand by
+    record = analysis_json("x", offer)
+    assert record["case_score"] == offer.case_score and record["model_score"] == offer.model_score
+    assert analysis_json("y", clean)["case_score"] is None
+    assert _analysis(loads(dumps(asdict(offer)))) == offer  # what a scale-out worker hands back keeps it
+    console = Console(record=True, width=200)
+    print_analysis(console, "offer", offer)
+    shown = console.export_text()
+    assert f"分类模型概率 {offer.model_score:.2f}" in shown and f"案情判读概率 {offer.case_score:.2f}" in shown
+    console = Console(record=True, width=200)
+    print_analysis(console, "clean", clean)
+    assert "分类模型概率" in console.export_text() and "案情判读概率" not in console.export_text()

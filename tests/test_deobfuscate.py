@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from detectors import analyze, default_engine
+from detectors.deobfuscate import KEY_TERM
 from detectors.normalize import normalize
 
 
@@ -30,6 +31,10 @@ def undone(text: str) -> str:
         ("sx 1对1", "数学 一对一"),  # a lone pair of initials beside a deciding term
         ("yw zw 辅导", "语文 作文辅导"),
         ("yx衔接班", "幼小衔接班"),  # ambiguous initials read by the term they complete
+        ("招生 bm截止周五", "招生报名截止周五"),  # ambiguous initials read by their company on the line
+        ("住家 bm 做饭 带孩子", "住家保姆做饭带孩子"),
+        ("急招初中xbskjs 无需教师资格证", "急招初中小班授课教师无需教师资格证"),  # a run read by its company
+        ("xk类培训", "学科类培训"),  # one word of a three-character term as initials
         ("念薪30万 找聘网课老师", "年薪30万招聘网课老师"),  # job-board words sound-alike
     ],
 )
@@ -71,3 +76,44 @@ def test_hostile_characters_do_not_crash() -> None:
         full = text + "\n" + text
         for finding in analysis.findings:
             assert full[finding.span.start : finding.span.end] == finding.span.text
+
+
+def test_ambiguous_initials_follow_their_company_whatever_the_order() -> None:
+    """Property: for every ambiguous form, each of its deciding candidates with a mate of its own lexicon on the line
+    is chosen, whichever the lists prefer; a line without company keeps the preferred one."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    engine = default_engine()
+    reader = engine.folder.deobfuscator._initials
+    cases = []
+    for form, terms in reader.candidates.items():
+        chosen_among = [t for t in terms if t in reader.deciding] or terms  # the words that decide first
+        if len(chosen_among) < 2 or len(form) != 2:
+            continue
+        for term in chosen_among:
+            own = sorted(reader.company.get(term, frozenset()) - set(terms))
+            rivals = set().union(*(reader.company.get(t, frozenset()) for t in chosen_among if t != term))
+            mates = [
+                m
+                for m in own
+                if KEY_TERM.fullmatch(m)
+                and not set(reader._mates.find_matches_as_strings(m, overlapping=True)) & rivals
+            ]
+            if mates:
+                cases.append((form, term, mates))
+    assert len(cases) > 20
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.sampled_from(cases), st.data())
+    def check(case: tuple[str, str, list[str]], data: st.DataObject) -> None:
+        form, term, mates = case
+        mate = data.draw(st.sampled_from(mates))
+        text = f"{mate}，{form}。"
+        line = (0, len(text))
+        assert reader.pick(text, len(mate) + 1, len(mate) + 1 + len(form), form, line) == term
+        alone = f"，{form}。"
+        preferred = [t for t in reader.candidates[form] if t in reader.deciding] or reader.candidates[form]
+        assert reader.pick(alone, 1, 1 + len(form), form, (0, len(alone))) == preferred[0]
+
+    check()

@@ -263,9 +263,22 @@ def corpus_option(help_text: str) -> Callable:
     is_flag=True,
     help="Rules alone, classifier alone and combined; writes a precision-recall curve PNG to reports/.",
 )
+@click.option(
+    "--cv",
+    is_flag=True,
+    help="Grouped cross-validation over the readable splits of both corpora (never a test part); --corpus"
+    " then names what the classifier is fitted on.",
+)
 @click.pass_obj
 def evaluate_command(
-    obj: dict, files: tuple[Path, ...], split: str, corpus: str, misses: bool, robustness: bool, ablation: bool
+    obj: dict,
+    files: tuple[Path, ...],
+    split: str,
+    corpus: str,
+    misses: bool,
+    robustness: bool,
+    ablation: bool,
+    cv: bool,
 ) -> None:
     """Score the detectors on labelled listings (default: data/labels, sample sites, data/labels/real).
 
@@ -294,6 +307,17 @@ def evaluate_command(
             " are never read one by one"
         )
     items = load_labelled(files or labelled_files())
+    if cv:
+        from detectors.cross_validation import FOLDS, format_cv, out_of_fold
+        from detectors.training import COMBINATION
+
+        fitted_on = ("team", "real") if corpus == "both" else (corpus,)
+        scores = out_of_fold(items, obj["engine"], fitted_on=fitted_on)
+        shipped = Engine(obj["engine"]).model
+        combination = shipped.tuning if shipped is not None else COMBINATION
+        click.echo(f"classifier fitted on: {' + '.join(CORPORA[c] for c in fitted_on)}")
+        click.echo(format_cv(scores, combination or {"rule_weight": 1.0, "threshold": 0.5, "rule_margin": None}, FOLDS))
+        return
     chosen = [item for item in items if (split == "all" or item.split == split) and corpus in ("both", item.corpus)]
     if not chosen:
         raise TutorWatchError("no labelled listings in that split")
@@ -343,11 +367,11 @@ def evaluate_command(
 @corpus_option("Fit and tune on the readable parts of the team-written listings, the real-world ones, or both.")
 @click.pass_obj
 def train(obj: dict, name: str, extra: tuple[Path, ...], corpus: str) -> None:
-    """Train the classifier on the train split of data/labels (+ --extra); write the model and its card.
+    """Train the classifier on the readable splits of data/labels (+ --extra); write the model and its card.
 
-    Tunes the rule/model combination on the tune split and prints the ablation (rules /
-    classifier / combined) on the dev and test parts of each corpus. The frozen real-world test
-    part is never fitted or tuned on.
+    The rule/model combination is the one `evaluate --cv` chose on out-of-fold scores
+    (detectors/training.py: COMBINATION); prints the ablation (rules / classifier / combined) on
+    the test part of each corpus. The frozen real-world test part is never fitted or tuned on.
     """
     import re as regex
 

@@ -31,6 +31,8 @@ def print_analysis(console: Console, heading: str, analysis: Analysis) -> None:
     """The verdict, then each category once: what was found (every piece), the rules, the clause and its words."""
     verdict = "[bold red]疑似违规 FLAGGED[/]" if analysis.flagged else "[green]未发现违规 clean[/]"
     console.print(f"{verdict} 评分 {analysis.score:.2f}  {shown(heading)}")
+    if (why := score_parts(analysis)) is not None:
+        console.print(f"  [dim]{why}[/]")
     table = clause_table()
     for e in by_category(analysis.findings):
         pieces = "".join(f"「{shown(one_line(p))}」" for p in e.pieces)
@@ -41,6 +43,16 @@ def print_analysis(console: Console, heading: str, analysis: Analysis) -> None:
         console.print(f"    [dim]规则 {shown('、'.join(e.rules))}[/]")
         if e.basis:
             console.print(f"    {shown(clause_part(e, table))}")
+
+
+def score_parts(analysis: Analysis) -> str | None:
+    """What the score was made of, in Chinese: the classifier's probability and the case reading's, when asked."""
+    parts = []
+    if analysis.model_score is not None:
+        parts.append(f"分类模型概率 {analysis.model_score:.2f}")
+    if analysis.case_score is not None:
+        parts.append(f"案情判读概率 {analysis.case_score:.2f}（强证据 × 案情判读）")
+    return "；".join(parts) if parts else None
 
 
 def print_page_facts(console: Console, facts: dict) -> None:

@@ -87,6 +87,7 @@ def _analysis(data: dict[str, Any]) -> Analysis:
         flagged=bool(data["flagged"]),
         findings=findings,
         model_score=None if data["model_score"] is None else float(data["model_score"]),
+        case_score=None if data.get("case_score") is None else float(data["case_score"]),
         contacts=tuple(str(c) for c in data["contacts"]),
         institutions=tuple(str(i) for i in data["institutions"]),
         registry=str(data["registry"]),
