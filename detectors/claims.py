@@ -284,7 +284,7 @@ FOLD_OFF = re.compile(
     r"(?<![0-9.十])(?P<n>[1-9](?:\.[0-9])?|[一二三四五六七八九](?:[五])?)折(?!叠|扣券|纸|腾|磨|返)|(?P<half>半价)"
 )
 # a price shown beside the struck-through one it replaces, currency signs and nothing else between (¥1 ¥2600,
-# ￥1499 ￥2000): a shop page's 划线价 display, read as was → now
+# ￥999 ￥2000): a shop page's 划线价 display, read as was → now when at least 30% off
 STRUCK_TRIGGER = r"[¥￥][^¥￥]{0,12}[¥￥]"
 STRUCK = re.compile(r"[¥￥] ?(?P<now>[0-9]+(?:\.[0-9]+)?) {0,2}[¥￥] ?(?P<was>[0-9]+(?:\.[0-9]+)?)")
 CN_FOLD = {"五": 5.0, "六": 6.0, "七": 7.0, "八": 8.0, "九": 9.0, "一": 1.0, "二": 2.0, "三": 3.0, "四": 4.0}
@@ -301,7 +301,7 @@ def discounts(text: str) -> list[Claim]:
         out.append(Claim("discount", round(100 - tenths * 10, 1), m.start(), m.end(), m.group()))
     for m in STRUCK.finditer(text):
         now, was = float(m.group("now")), float(m.group("was"))
-        if 0 <= now < was:
+        if 0 <= now <= 0.7 * was:  # two prices 25% apart may be two items listed side by side
             off = round(100 * (1 - now / was), 1)
             detail = f"{was:g}→{now:g}"
             out.append(Claim("was_now", off, m.start(), m.end(), detail))

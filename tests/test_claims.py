@@ -71,6 +71,7 @@ def read(text: str, kind: str) -> list[float]:
         ("老师都是本地人", "elite_share", []),
         ("数学培训班 ¥1 ¥2600", "was_now", [100.0]),
         ("套餐A ¥300 ¥200", "was_now", []),
+        ("基础班 ¥1200 ¥1600", "was_now", []),
         ("办理终身VIP，学到16岁", "prepaid_months", [120.0]),
         ("成绩不理想可免费重学", "guarantee", [1.0]),
         ("面向3-8岁", "age_from", [3.0]),
