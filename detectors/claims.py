@@ -144,7 +144,7 @@ def parser(pattern: re.Pattern[str], kind: str, value: Callable[[re.Match[str], 
 
 PAYMENT = re.compile(
     r"缴|交(?!流|通|友|给孩子)|付(?!出)|收取|收费|购买|购|买|报名|报班|充值|续费|学费|课时费|课程费|培训费|费用|元|课包|套餐|"
-    r"一次性|卡|价|打包|预存|储值|有效期"
+    r"一次性|卡|价|打包|预存|储值|有效期|办理|开通"
 )
 NOT_PREPAY = re.compile(r"个月(?:大|的宝宝|的婴儿|宝宝|婴儿|以内的宝宝)|工作|上班|经验|实习|试用期|做了|干了|保修|质保")
 PAY_VERB = r"(?:交|缴|付|买|购|报|续|充|预存|收取|收|预收|办|送|赠|加送|再送)"
@@ -160,7 +160,9 @@ PERIOD = re.compile(
     rf"|(?P<terms>[两三四2-4])个学期"
     rf"|(?P<quarter>季度|季卡))"
     rf"(?P<fee>{FEE_NOUN})?"
-    rf"|(?P<annual>年卡|年课|年费|年缴|包年|(?:全年|整年|年度)(?:套餐|课包|卡|班|课程|会员|学费|课时|费用)|学年卡|终身(?:卡|班|会员|课))"
+    # terms enrolled or paid for together (两个学期一起报名, 三个月一并缴清)
+    rf"(?P<joint>[^,。!?;\n0-9]{{0,2}}?(?:一起|一并|同时|合并|连着)(?:报|報|交|缴|繳|付|购|買|买))?"
+    rf"|(?P<annual>年卡|年课|年费|年缴|包年|(?:全年|整年|年度)(?:套餐|课包|卡|班|课程|会员|学费|课时|费用)|学年卡|终身(?:卡|班|会员|课|VIP|vip|制|学籍))"
     rf"|有效期(?:为|是)?(?P<days>{NUM})天|(?P<days2>{NUM})天(?:内)?有效"
 )
 DATE_RANGE = re.compile(
@@ -170,7 +172,7 @@ DATE_RANGE = re.compile(
 
 def _period_months(m: re.Match[str]) -> float | None:
     """The months a period match stands for; None when nothing says it is paid for (5年高考, 3个月大)."""
-    stated = m.group("pay") or m.group("fee") or m.group("more") or m.group("more2")
+    stated = m.group("pay") or m.group("fee") or m.group("joint") or m.group("more") or m.group("more2")
     if m.group("annual"):
         return 120.0 if m.group("annual").startswith("终身") else 12.0
     days = m.group("days") or m.group("days2")
@@ -281,6 +283,10 @@ NOW = re.compile(
 FOLD_OFF = re.compile(
     r"(?<![0-9.十])(?P<n>[1-9](?:\.[0-9])?|[一二三四五六七八九](?:[五])?)折(?!叠|扣券|纸|腾|磨|返)|(?P<half>半价)"
 )
+# a price shown beside the struck-through one it replaces, currency signs and nothing else between (¥1 ¥2600,
+# ￥999 ￥2000): a shop page's 划线价 display, read as was → now when at least 30% off
+STRUCK_TRIGGER = r"[¥￥][^¥￥]{0,12}[¥￥]"
+STRUCK = re.compile(r"[¥￥] ?(?P<now>[0-9]+(?:\.[0-9]+)?) {0,2}[¥￥] ?(?P<was>[0-9]+(?:\.[0-9]+)?)")
 CN_FOLD = {"五": 5.0, "六": 6.0, "七": 7.0, "八": 8.0, "九": 9.0, "一": 1.0, "二": 2.0, "三": 3.0, "四": 4.0}
 
 
@@ -293,6 +299,13 @@ def discounts(text: str) -> list[Claim]:
         raw = m.group("n")
         tenths = float(raw) if raw[0].isdigit() else CN_FOLD[raw[0]] + (0.5 if len(raw) > 1 else 0.0)
         out.append(Claim("discount", round(100 - tenths * 10, 1), m.start(), m.end(), m.group()))
+    for m in STRUCK.finditer(text):
+        now, was = float(m.group("now")), float(m.group("was"))
+        if 0 <= now <= 0.7 * was:  # two prices 25% apart may be two items listed side by side
+            off = round(100 * (1 - now / was), 1)
+            detail = f"{was:g}→{now:g}"
+            out.append(Claim("was_now", off, m.start(), m.end(), detail))
+            out.append(Claim("discount", off, m.start(), m.end(), detail))
     for offset, sentence in sentences(text):
         for was in WAS.finditer(sentence):
             before = number(was.group("was"))
@@ -319,6 +332,10 @@ REFUND_BAR = re.compile(
     r"|不退不换|不退不转|(?:扣除|扣|收取)[^,。!?;\n]{0,6}(?:[0-9]{1,2}(?:\.[0-9])?%|[一二三四五六七八九]成|百分之[一二三四五六七八九十]+)(?:的)?(?:手续费|违约金|服务费|管理费)"
     r"|(?:扣除|扣)(?:学费|费用|总费用|课程费|培训费)(?:的)?(?:[0-9]{1,2}(?:\.[0-9])?%|[一二三四五六七八九]成)"
     r"|(?:只|仅)(?:退|能退|可退)[^,。!?;\n]{0,6}(?:[0-9]{1,2}%|[一二三四五六七八九]成|一半|部分)"
+    # a refund cut to a share of what was paid (未学满一个月，按70%退款; 按学费的八成退还)
+    r"|按(?:学费|费用|总费用|课程费|培训费|已交费用|已缴费用)?(?:的)?(?:[1-9][0-9]?%|[一二三四五六七八九]成)(?:退款|退费|退还|返还)"
+    # a right to a refund denied or lost, with words between (不享有学费退还的权利, 丧失退费资格, 不具备退款条件)
+    r"|(?:不享有|不享受|不再享有|丧失|无权|不具备|不具有)[^,。!?;\n]{0,8}?(?:退还|退回|退费|退款|退学费|退钱)"
 )
 REFUND_CONTEXT = re.compile(r"退|费|款|课|学员|报名|合同|协议|名额")
 NOT_A_BAR = re.compile(r"(?:不提分|不过|没过|不满意|考不上|没考上|未录取|不达标)[^,。!?;\n]{0,4}$")
@@ -348,6 +365,16 @@ GUARANTEE = re.compile(
     r"未录取|没录取|不录取|落榜|不及格|挂科|拿不到|没拿到)[^,。!?;\n]{0,6}?(?:就|则|即|可|全额|全部|随时)?"
     r"(?:退费|退款|退钱|退学费|全退|退一赔|退还|返还|免费重读|免费重学|免费重上|免费重修|重读|重学|赔)"
     r"|(?:直通车?|直达|直升|保送|包进|稳进|直接进|直接上)[^,。!?;\n]{0,10}?(?:名校|重点|双一流|清北|清华|北大|大学|一中|高中|985|211)"
+    # a lowered admission line promised (证书考学可降分录取)
+    r"|(?:可|能|就能|即可|还可以|可以|就可)[^,。!?;\n]{0,2}?降分录取"
+    # a refund promised when the result disappoints (提分不满意无条件退费, 成绩不理想可免费重学); a lesson
+    # that disappoints (试课不满意退款) names no result and is no guarantee
+    r"|(?:提分|成绩|分数|名次)[^,。!?;\n]{0,3}(?:不满意|不理想)[^。!?;\n]{0,6}?(?:就|则|即|可|全额|全部|无条件)?"
+    r"(?:退费|退款|退钱|退学费|全退|退还|返还|免费重读|免费重学|免费重上|重读|重学)"
+    # a refund promised if the pupil is not admitted or misses a target, the school or line named between
+    # (未被上述中学之一录取的，由甲方退还; 如未达录取分数线，将退还一半的学费)
+    r"|(?:未|没有|没)(?:被|能被|能)?[^,。!?;\n]{0,10}?(?:录取|考上|考入|考进|达到|到达|达|上线)[^。!?;\n退]{0,12}?"
+    r"(?:退还|返还|退费|退款|全额退|全退|退[0-9一二三四五六七八九十半])(?!条件|标准|申请|手续|流程)"
 )
 NOT_GUARANTEE = re.compile(r"(?:不|无法|不能|不敢|没法|谁能|哪有|不可能)$")
 
@@ -476,10 +503,15 @@ ELITE = re.compile(
     r"(?P<n>[0-9]{1,3}(?:\.[0-9]+)?)\s?%(?:以上)?(?:的)?(?:老师|教师|师资|讲师|学员|学生)?[^,。!?;\n]{0,6}?"
     r"(?:来自|毕业于|出自|来源于|考入|考上|进入|升入)[^,。!?;\n]{0,4}?(?:985|211|清华|北大|清北|名校|重点|双一流|top|常春藤)"
     r"|(?:老师|教师|师资|讲师)[^,。!?;\n]{0,6}?(?P<n2>[0-9]{1,3})\s?%[^,。!?;\n]{0,4}(?:来自|毕业于|出自)[^,。!?;\n]{0,4}(?:985|211|清华|北大|清北|名校|双一流)"
+    # every teacher said to come from one (主讲老师都是来自985院校, 师资全部毕业于清北): a share of 100
+    r"|(?P<all>(?:老师|教师|师资|讲师)[^,。!?;\n]{0,4}?(?:都是|全部|全是|均为|均是|皆为|清一色)(?:来自|毕业于|出自)?[^,。!?;\n]{0,2}?"
+    r"(?:985|211|清华|北大|清北|双一流))"
 )
 
 
-elite_shares = parser(ELITE, "elite_share", lambda m, text: float(m.group("n") or m.group("n2")))
+elite_shares = parser(
+    ELITE, "elite_share", lambda m, text: 100.0 if m.group("all") else float(m.group("n") or m.group("n2"))
+)
 
 
 # Dispatch -----------------------------------------------------------------------------------------
@@ -493,14 +525,18 @@ PARSERS = {
         prepaid_months,
     ),
     "lessons": (re.compile(r"[0-9一二三四五六七八九十百](?:\+[0-9]+)?(?:个)?(?:节|课|堂|讲|次课)"), lessons),
-    "discount": (re.compile(r"折|原价|划线|门市价|市场价|专柜价|标价|总价|半价"), discounts),
-    "was_now": (re.compile(r"原价|划线|门市价|市场价|专柜价|官方价|标价|定价|总价|平时|原来"), discounts),
+    "discount": (re.compile(r"折|原价|划线|门市价|市场价|专柜价|标价|总价|半价|" + STRUCK_TRIGGER), discounts),
+    "was_now": (
+        re.compile(r"原价|划线|门市价|市场价|专柜价|官方价|标价|定价|总价|平时|原来|" + STRUCK_TRIGGER),
+        discounts,
+    ),
     "refund_bar": (re.compile(r"退|手续费|违约金"), refund_bars),
     "guarantee": (
         re.compile(
             r"保(?!姆|洁|险|持|护|安|密|养|障|留|存|健|育|温|质|修|值)|包(?!括|含|装|月|年|吃|住|车|邮)|稳(?!定|步|健)"
             r"|确保|承诺|签|白纸|写进合同|不过|没过|未过|考不|不达|未达|达不|不提|没提|没进步|不进步|没效果|无效果"
-            r"|未录取|没录取|不录取|落榜|不及格|挂科|拿不到|没拿到|直通|直达|直升|直接进|直接上"
+            r"|未录取|没录取|不录取|落榜|不及格|挂科|拿不到|没拿到|直通|直达|直升|直接进|直接上|未被|没被|没有被|未能"
+            r"|不满意|不理想|降分录取"
         ),
         guarantees,
     ),
@@ -516,7 +552,7 @@ PARSERS = {
     "monthly_pay": (re.compile(r"薪|月入|月收入|工资|待遇|元/?月|/月"), monthly_pay),
     "result_gain": (re.compile(r"提高|提升|高出|高于|反超|增长|上升|进步|领先|多出|超出"), result_gains),
     "success_rate": (re.compile(r"率"), success_rates),
-    "elite_share": (re.compile(r"%"), elite_shares),
+    "elite_share": (re.compile(r"%|都是|全部|全是|均为|均是|皆为|清一色"), elite_shares),
 }
 assert set(PARSERS) == set(KINDS)
 
