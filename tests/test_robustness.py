@@ -8,9 +8,10 @@ from detectors import default_engine
 from detectors.evaluation import labelled_files, load_labelled
 from detectors.evasions import EVASIONS, robustness
 
-# Initials are ambiguous (sx: 数学 or 实习), two-letter ones most of all: the lowest floor (0.75
-# before runs of initials were cut into key terms; 0.94 of the real-world listings since).
-FLOOR = {name: 0.95 for name in EVASIONS} | {"initials": 0.9}
+# Issue 18's aim, for every evasion. Initials are ambiguous (sx: 数学 or 实习) and were the last to
+# reach it: 0.75 before runs of initials were cut into key terms, 0.94 of the real-world listings
+# after, 0.96 since an ambiguous pair is read by the lexicon words on its line (18h).
+FLOOR = dict.fromkeys(EVASIONS, 0.95)
 
 
 @pytest.fixture(scope="module")
