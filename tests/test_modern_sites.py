@@ -246,7 +246,9 @@ def test_one_page_under_two_urls_is_one_lead_and_its_parameter_is_reported(moder
         noted = conn.execute("SELECT param, pages, url, same_as FROM run_same_pages").fetchall()
     assert len(leads) == 1, "one lead for the page, under the URL first seen"
     assert [(param, pages) for param, pages, *_ in noted] == [("xsec_token", 1)]
-    assert "xsec_token=AB12" in noted[0][2] and "xsec_token" not in noted[0][3]
+    # Which of the two URLs is fetched first depends on the scheduler (under load either may win):
+    # the lead keeps the first, and the report names the other as its copy.
+    assert sorted(noted[0][2:]) == sorted(copies) and leads[0][0] == noted[0][3]
     report = next((workspace.reports / "runs").glob("*/report.html")).read_text(encoding="utf-8")
     assert "xsec_token" in report and "canonical.drop_params" in report
     before = sum(n for (site, path), n in modern.hits.items() if site == "cursor_api" and "xsec_token" in path)
