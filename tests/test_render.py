@@ -17,6 +17,8 @@ import pytest
 from PIL import Image
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.fetching.browser_handler import node_options
+from crawler.fetching.rendering import CHROMIUM_ARGS, DRIVER_NODE_OPTIONS
 from tests.conftest import Workspace
 from tests.support.sample_server import load_listings
 
@@ -136,6 +138,12 @@ def js_page() -> Iterator[tuple[str, list[str]]]:
 
 def browsers_under(pid: int) -> list[int]:
     """Top chromium processes below ``pid`` (the browser, not its renderers), from /proc."""
+    name, parent = names_under(pid)
+    return [p for p, n in name.items() if n == "chromium" and name.get(parent[p]) != "chromium"]
+
+
+def names_under(pid: int) -> tuple[dict[int, str], dict[int, int]]:
+    """The process names below ``pid`` and every process's parent, from /proc."""
     parent: dict[int, int] = {}
     name: dict[int, str] = {}
     for entry in Path("/proc").iterdir():
@@ -155,7 +163,7 @@ def browsers_under(pid: int) -> list[int]:
                 return True
         return False
 
-    return [p for p, n in name.items() if n == "chromium" and name.get(parent[p]) != "chromium" and below(p)]
+    return {p: n for p, n in name.items() if below(p)}, parent
 
 
 def test_check_render_reads_a_page_built_by_script_even_when_the_browser_dies(
@@ -179,3 +187,38 @@ def test_check_render_reads_a_page_built_by_script_even_when_the_browser_dies(
     assert record["flagged"] and "一对一" in record["title"]
     assert rendered.stderr.count("Browser chromium launched") == 2, "a new browser took over the page"
     assert "screenshot: PNG" in workspace.run("evidence", "show", first_lead(workspace)).stdout
+
+
+def test_the_browser_and_its_driver_run_with_the_launch_settings_and_read_chinese(
+    workspace: Workspace, js_page: tuple[str, list]
+) -> None:
+    url, hooks = js_page
+    seen: dict[str, list[str]] = {}
+
+    def look() -> None:  # the browser is asking for the page: its processes and the driver's are up
+        names, _ = names_under(os.getpid())
+        for pid in browsers_under(os.getpid()):
+            seen["browser"] = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+        for pid in (p for p, n in names.items() if n.startswith("node")):  # node-MainThread
+            environ = Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace").split("\0")
+            seen["driver"] = [line for line in environ if line.startswith("NODE_OPTIONS=")]
+
+    hooks.append(look)
+    rendered = workspace.run("check", url, "--render", "--format", "json")
+    assert rendered.returncode == 0, rendered.stderr[-2000:]
+    [record] = json.loads(rendered.stdout)
+    assert record["flagged"] and record["title"] == "暑假高中化学一对一", "the script's Chinese text, as written"
+    assert set(CHROMIUM_ARGS) <= set(seen["browser"]), "every launch argument reached the browser"
+    [options] = seen["driver"]
+    assert set(DRIVER_NODE_OPTIONS) <= set(options.removeprefix("NODE_OPTIONS=").split()), "the driver's Node options"
+
+
+def test_the_drivers_node_options_are_added_then_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NODE_OPTIONS", raising=False)
+    with node_options(("--max-semi-space-size=1",)):
+        assert os.environ["NODE_OPTIONS"] == "--max-semi-space-size=1"
+    assert "NODE_OPTIONS" not in os.environ
+    monkeypatch.setenv("NODE_OPTIONS", "--enable-source-maps")
+    with node_options(("--max-semi-space-size=1",)):
+        assert os.environ["NODE_OPTIONS"] == "--enable-source-maps --max-semi-space-size=1"
+    assert os.environ["NODE_OPTIONS"] == "--enable-source-maps", "an operator's own options are kept"

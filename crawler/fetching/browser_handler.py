@@ -7,10 +7,17 @@ Scrapy builds a handler for each scheme it is configured for (http and https), a
 scrapy-playwright handler starts its own Playwright driver, a node process of about 90 MB: a
 night with one rendered site ran two. ``from_crawler`` gives both schemes the same handler, and
 only the last scheme's ``close`` shuts it (its browser and driver) down.
+
+Playwright starts its driver with a copy of this process's environment and offers no other way to
+give it Node options, so ``NODE_OPTIONS`` holds the driver's (``DRIVER_NODE_OPTIONS``,
+crawler/fetching/rendering.py) while the driver starts, and is restored right after.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import ClassVar
 from weakref import WeakKeyDictionary
 
@@ -18,6 +25,7 @@ from scrapy.crawler import Crawler
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from crawler.fetching.header_limit import HeaderLimit
+from crawler.fetching.rendering import DRIVER_NODE_OPTIONS
 
 
 class BrowserHandler(HeaderLimit, ScrapyPlaywrightDownloadHandler):
@@ -34,7 +42,25 @@ class BrowserHandler(HeaderLimit, ScrapyPlaywrightDownloadHandler):
         handler.schemes += 1
         return handler
 
+    async def _launch(self) -> None:
+        with node_options(DRIVER_NODE_OPTIONS):
+            await super()._launch()
+
     async def close(self) -> None:
         self.schemes -= 1
         if self.schemes <= 0:
             await super().close()
+
+
+@contextmanager
+def node_options(options: tuple[str, ...]) -> Iterator[None]:
+    """``options`` added to NODE_OPTIONS for the node processes started meanwhile (the driver); then restored."""
+    before = os.environ.get("NODE_OPTIONS")
+    os.environ["NODE_OPTIONS"] = " ".join([*([before] if before else []), *options])
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["NODE_OPTIONS"]
+        else:
+            os.environ["NODE_OPTIONS"] = before

@@ -35,6 +35,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.analysis.long_listings import analyze_long, is_long
 from crawler.analysis.page_jobs import LONG_TEXT, PageAnalysis, Work, analyze_jobs
 from crawler.analysis.pool import EnginePool, Task, analyze_batch
 from crawler.config.settings import ENGINE_SETTING
@@ -209,7 +210,10 @@ class DetectPipeline:
         else:
             assert self.shared is not None
             try:
-                item.analysis = self.pictures.stage.settle(item, await self.shared.analyze(work))
+                if is_long(work):  # in the lane, with the values the store writes (crawler/analysis/long_listings.py)
+                    item.analysis, item.values = await self.shared.run(analyze_long, item.listing)
+                else:
+                    item.analysis = self.pictures.stage.settle(item, await self.shared.analyze(work))
             except WorkerDied as exc:
                 raise DropItem(f"{item.listing.fetched_url}: {exc}") from None
         await self.pictures.fetch_for_evidence(item)
