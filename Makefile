@@ -29,6 +29,7 @@ lint: setup
 redis-server:
 	command -v redis-server >/dev/null || { apt-get update && apt-get install -y redis-server; }
 
-# One pytest worker per core; a module's tests stay on one worker, so its shared crawls run once.
+# One pytest worker per core; a module's tests stay on one worker, so its shared crawls run once;
+# modules in collection order, the longest first (tests/conftest.py: LONGEST_FIRST).
 test: lint redis-server
-	$(BIN)/python -m pytest -q -n auto --dist loadscope
+	$(BIN)/python -m pytest -q -n auto --dist loadscope --no-loadscope-reorder
