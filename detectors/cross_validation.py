@@ -25,7 +25,7 @@ from detectors.case_fit import fit as fit_case
 from detectors.case_reading import CaseModel
 from detectors.engine import EngineConfig
 from detectors.evaluation import CORPORA as CORPUS_NAMES
-from detectors.evaluation import Labelled
+from detectors.evaluation import Labelled, precision_recall_f1
 from detectors.models import Document
 from detectors.scoring import strong_score
 from detectors.splits import READABLE, article_of
@@ -116,12 +116,9 @@ def figures(scores: Scores, flagged: np.ndarray) -> dict[str, Figures]:
             continue
         f, t = flagged[mask], scores.labels[mask]
         tp, fp, fn = int((f & t).sum()), int((f & ~t).sum()), int((~f & t).sum())
+        precision, recall, f1 = precision_recall_f1(tp, fp, fn)
         out[name] = Figures(
-            int(mask.sum()),
-            round(tp / max(tp + fp, 1), 3),
-            round(tp / max(tp + fn, 1), 3),
-            round(fp / max(int((~t).sum()), 1), 3),
-            round(2 * tp / max(2 * tp + fp + fn, 1), 3),
+            int(mask.sum()), round(precision, 3), round(recall, 3), round(fp / max(int((~t).sum()), 1), 3), round(f1, 3)
         )
     return out
 

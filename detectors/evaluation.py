@@ -112,7 +112,8 @@ class Report:
     fn: Counter = field(default_factory=Counter)
 
 
-def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+def precision_recall_f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    """Precision, recall and F1 of the counts (0.0 where a ratio has nothing to count)."""
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -132,10 +133,17 @@ class Summary:
 
 
 def summary(report: Report) -> Summary:
-    p, r, f = _prf(report.flagged_right, len(report.false_alarms), len(report.missed))
+    p, r, f = precision_recall_f1(report.flagged_right, len(report.false_alarms), len(report.missed))
     tp, fp, fn = (sum(c.values()) for c in (report.tp, report.fp, report.fn))
     fpr = len(report.false_alarms) / max(report.clean, 1)
-    return Summary(round(p, 3), round(r, 3), round(f, 3), round(fpr, 3), round(_prf(tp, fp, fn)[2], 3), report.listings)
+    return Summary(
+        round(p, 3),
+        round(r, 3),
+        round(f, 3),
+        round(fpr, 3),
+        round(precision_recall_f1(tp, fp, fn)[2], 3),
+        report.listings,
+    )
 
 
 def ablation_engines(config: EngineConfig) -> dict[str, Engine]:
@@ -203,7 +211,7 @@ def evaluate(items: list[Labelled], engine: Engine) -> Report:
 def format_report(report: Report, categories: bool = True) -> str:
     """The report as Markdown tables, as README shows them (by form, by platform, and by category)."""
     violations = report.listings - report.clean
-    p, r, f = _prf(report.flagged_right, len(report.false_alarms), len(report.missed))
+    p, r, f = precision_recall_f1(report.flagged_right, len(report.false_alarms), len(report.missed))
     lines = [
         f"{report.listings} listings ({violations} violations, {report.clean} clean)",
         "",
@@ -223,9 +231,9 @@ def format_report(report: Report, categories: bool = True) -> str:
     tp, fp, fn = (sum(c.values()) for c in (report.tp, report.fp, report.fn))
     lines += ["", "| category | precision | recall | F1 | listings |", "|---|---|---|---|---|"]
     for category in CATEGORIES:
-        cp, cr, cf = _prf(report.tp[category], report.fp[category], report.fn[category])
+        cp, cr, cf = precision_recall_f1(report.tp[category], report.fp[category], report.fn[category])
         lines.append(f"| `{category}` | {cp:.2f} | {cr:.2f} | {cf:.2f} | {report.tp[category] + report.fn[category]} |")
-    mp, mr, mf = _prf(tp, fp, fn)
+    mp, mr, mf = precision_recall_f1(tp, fp, fn)
     lines.append(f"| all categories (micro) | {mp:.2f} | {mr:.2f} | {mf:.2f} | {tp + fn} |")
     return "\n".join(lines)
 
