@@ -26,7 +26,8 @@ from detectors.categories import CATEGORIES
 from detectors.claims import KINDS, Claims
 from detectors.detector import Detector, Reading
 from detectors.errors import ConfigError
-from detectors.housekeeping_facts import HOUSEKEEPING_GROUPS, PAIRS
+from detectors.housekeeping_facts import NAMES as DUTY_NAMES
+from detectors.housekeeping_facts import DutyFacts
 from detectors.normalize import normalize_term
 from detectors.scoring import combine, rule_score, strong_score
 
@@ -68,7 +69,6 @@ OWN_GROUPS: dict[str, str] = {  # name: terms separated by spaces
     ),
     "quoting": ("“ ” 「 」 称 写着 打出 宣称 标榜 号称 声称 广告语 广告中 字样 宣传"),
     "question": "? 吗 怎么 如何 是否 请问 求助 有没有 靠谱 值得",
-    **HOUSEKEEPING_GROUPS,  # what a 家政 listing assigns the helper (detectors/housekeeping_facts.py)
 }
 # Lexicons of the rule catalogue that say the same kind of thing (read when present).
 LEXICON_GROUPS: dict[str, tuple[str, ...]] = {
@@ -97,7 +97,7 @@ def feature_names() -> list[str]:
         "rules_strong",
         "findings",
         *(f"fired_{c}" for c in CATEGORIES),
-        *PAIRS,
+        *DUTY_NAMES,  # what a 家政 listing assigns the helper (detectors/housekeeping_facts.py)
     ]
 
 
@@ -120,13 +120,13 @@ class CaseReader:
         self._automaton = ahocorasick_rs.AhoCorasick(self._terms)
         self.names = feature_names()
         self._groups = len(groups)
-        self._group_at = {name: column for column, name in enumerate(groups)}
+        self._duties = DutyFacts()
 
     def features(self, readings: Sequence[Reading]) -> np.ndarray:
         """One row per reading: log(1 + count) per term group, claims, contacts, rules fired (see feature_names)."""
         rows = np.zeros((len(readings), len(self.names)))
         claim_at = self._groups
-        fired_at = len(self.names) - len(CATEGORIES) - len(PAIRS)
+        fired_at = len(self.names) - len(CATEGORIES) - len(DUTY_NAMES)
         for row, reading in zip(rows, readings, strict=True):
             text = reading.content
             for index in self._automaton.find_matches_as_indexes(text):
@@ -150,8 +150,7 @@ class CaseReader:
             for finding in reading.findings:
                 if finding.category in CATEGORY_COLUMN:
                     row[fired_at + CATEGORY_COLUMN[finding.category]] = 1.0
-            for offset, (first, second) in enumerate(PAIRS.values()):  # both facts together: the smaller count
-                row[fired_at + len(CATEGORIES) + offset] = min(row[self._group_at[first]], row[self._group_at[second]])
+            row[fired_at + len(CATEGORIES) :] = self._duties.row(text)
         return rows
 
 
