@@ -13,10 +13,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.errors import DatabaseError, LockedError, TutorWatchError
-from crawler.evidence.warc import EvidenceRef
 from crawler.extraction.listing import Listing
 from crawler.leads.fingerprint import lead_id
 from crawler.leads.groups import regroup
@@ -24,6 +23,9 @@ from crawler.leads.lead_values import LeadValues, analysis_columns, evidence_col
 from crawler.leads.migrations import migrate, schema_version
 from crawler.leads.queries import LeadQueries
 from detectors.models import Analysis
+
+if TYPE_CHECKING:  # a type only: `scan` opens the store without importing Scrapy and warcio
+    from crawler.evidence.warc import EvidenceRef
 
 BUSY_SECONDS = 10.0  # how long a reader or importer waits for the crawl's batch to commit (every 2 s) before giving up
 CACHE_MB = 256  # page cache per connection (bench/store_scale.py: commits of a night's batches)
