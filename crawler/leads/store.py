@@ -9,6 +9,7 @@ killed crawl's resume refetches the pages whose batch never committed.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -48,9 +49,19 @@ def database_error(path: Path, exc: sqlite3.Error) -> TutorWatchError:
     return DatabaseError(f"{path}: the leads database refused: {message}")
 
 
+_this_second: tuple[int, str] = (0, "")
+
+
 def now() -> str:
-    """Local wall-clock time, to the second: what the analyst reads in first_seen / last_seen."""
-    return datetime.now().astimezone().isoformat(timespec="seconds")
+    """Local wall-clock time, to the second: what the analyst reads in first_seen / last_seen.
+
+    Written once a second and reused: a crawl stores hundreds of pages a second, and finding the
+    local zone and formatting the time was 1% of its process's time (bench/crawl_speed.py)."""
+    global _this_second
+    second = int(time.time())
+    if _this_second[0] != second:
+        _this_second = (second, datetime.fromtimestamp(second).astimezone().isoformat(timespec="seconds"))
+    return _this_second[1]
 
 
 INSERT_LEAD = (
