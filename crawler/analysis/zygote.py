@@ -26,6 +26,7 @@ import warnings
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
 
+from crawler.runs.heap import keep_big_blocks_mapped
 from crawler.runs.parent_death import die_with_parent
 from detectors.engine import Engine, EngineConfig
 from detectors.errors import DetectorError
@@ -68,6 +69,7 @@ def _build_here() -> None:
     if not encoded:
         return
     die_with_parent(os.getppid())  # a killed crawl leaves no forkserver (and so no worker) behind
+    keep_big_blocks_mapped()  # before the engine is built: a big page's blocks in a worker go back when freed
     server_pid = os.getpid()
     config = pickle.loads(base64.b64decode(encoded))
     try:
