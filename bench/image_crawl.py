@@ -16,7 +16,7 @@ Prints, per crawl: detail pages per second (wall clock of the crawl process, det
 included), picture requests the site answered (and how many with 304 Not Modified), pictures
 read / cached / unchanged (304) / skipped / failed (the store's run_images), violations found (posters whose page
 is a lead) and clean posters flagged; and the ratio of pages/s with images
-to without. ``--tiny``: 3 violations, 2 clean posters and the hostile pages (the suite's run).
+to without. ``--tiny``: 1 violation, 1 clean poster and the hostile pages (the suite's run).
 Timings belong here, never in the tests.
 """
 
@@ -36,7 +36,7 @@ from crawler.leads.image_cache import OUTCOMES
 from tests.support.poster_site import HOSTILE, posters, serve_poster_site, site_config
 
 TUTORWATCH = str(Path(sys.executable).parent / "tutorwatch")
-TINY = ["v01-summer-math-1v1", "v02-preschool-pinyin", "v03-gaokao-guarantee", "c01-piano", "c02-adult-english"]
+TINY = ["v01-summer-math-1v1", "c01-piano"]  # one violation, one clean poster: the suite only checks it runs
 
 
 def crawl(root: Path, db: Path, port: int, images: bool) -> float:
@@ -67,7 +67,7 @@ def outcome(db: Path, base: str, ids: list[str]) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tiny", action="store_true", help="5 posters and the hostile pages (the suite's run)")
+    parser.add_argument("--tiny", action="store_true", help="2 posters and the hostile pages (the suite's run)")
     args = parser.parse_args()
     ids = TINY if args.tiny else list(posters())
     violations = sum(posters()[pid].violation for pid in ids)

@@ -17,7 +17,7 @@ Prints per night and way: image requests the site answered (of them 304), image 
 sent (the 11 MB file apart: Scrapy refuses it from its Content-Length), requests for images that
 are not the ad's (logo, icon), for the picture robots.txt forbids and for the 11 MB file over the
 10 MB limit, and the image bodies the browser handed over; and the browser's seconds per page with images
-allowed against blocked (same run, same browser). ``--tiny`` (3 posters and the hostile pages)
+allowed against blocked (same run, same browser). ``--tiny`` (2 posters and the hostile pages)
 is what the test suite runs. Counts do not move between runs; seconds do.
 """
 
@@ -38,7 +38,7 @@ from crawler.fetching.rendering import CHROMIUM, CHROMIUM_ARGS, CONTEXT, Browser
 from tests.support.poster_site import PosterSite, serve_poster_site, site_config
 
 TUTORWATCH = str(Path(sys.executable).parent / "tutorwatch")
-TINY = ["v01-summer-math-1v1", "v02-preschool-pinyin", "c01-piano"]
+TINY = ["v01-summer-math-1v1", "c01-piano"]  # one violation, one clean poster: the suite only checks it runs
 AT_ONCE = 4  # PLAYWRIGHT_MAX_PAGES_PER_CONTEXT of a crawl
 NOT_THE_ADS = ("/static/logo.png", "/static/icon.png")
 FORBIDDEN = "/private/poster.png"
@@ -136,7 +136,7 @@ def row(name: str, got: dict[str, int], pages: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tiny", action="store_true", help="3 posters and the hostile pages (the test suite's run)")
+    parser.add_argument("--tiny", action="store_true", help="2 posters and the hostile pages (the test suite's run)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, serve_poster_site(TINY if args.tiny else None) as (port, site):
         root = Path(tmp)

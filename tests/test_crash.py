@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 from crawler.leads.columns import LEAD_COLUMNS
 from tests.conftest import Samples, Workspace
 
-SEEDS = [11, 23, 37]
+SEEDS = [11, 23]  # kills at 0.61 (mid-crawl: fetching and storing) and 1.03 (export, or just after) of a whole crawl
 FIRST_NIGHT_SITE = "jiajiao_classifieds"
 
 
