@@ -27,7 +27,7 @@ from detectors.claims import KINDS, Claims
 from detectors.detector import Detector, Reading
 from detectors.errors import ConfigError
 from detectors.normalize import normalize_term
-from detectors.scoring import combine, rule_score, strong_score
+from detectors.scoring import combine, rule_score, standing_score, strong_score
 
 if TYPE_CHECKING:
     from detectors.engine import Engine
@@ -192,13 +192,13 @@ class CaseModel:
 class CaseDetector(Detector):
     """A second opinion on the rules' findings: does the listing make the case it is flagged for?
 
-    It reads only listings it can change the verdict of — high-confidence findings whose score
-    reaches the threshold, on a listing the weighted mean of findings and classifier leaves below
-    it — and puts the probability on ``reading.case``; scoring then lets those findings stand at
-    their score times that probability (scoring.combine). A report, a notice or a parent's
-    question quoting banned words reads low and stays voted down; a plain offer the classifier
-    found unfamiliar stands. Medium and low findings are not rescued: on text nobody fitted the
-    rules to they are the less precise ones (docs/detection.md).
+    It reads only listings it can change the verdict of — high- and medium-confidence findings
+    whose score reaches the threshold, on a listing the weighted mean of findings and classifier
+    leaves below it — and puts the probability on ``reading.case``; scoring then lets those
+    findings stand at their score times that probability (scoring.combine). A report, a notice or
+    a parent's question quoting banned words reads low and stays voted down; a plain offer the
+    classifier found unfamiliar stands. Low findings are not rescued: on text nobody fitted the
+    rules to they are the least precise ones (docs/detection.md).
     """
 
     name = "case"
@@ -220,9 +220,10 @@ class CaseDetector(Detector):
         scoring = self.scoring
         chosen = []
         for reading in readings:
-            strong = strong_score(reading.findings)
-            if strong < scoring.threshold or reading.prediction is None:
+            standing = standing_score(reading.findings)
+            if standing < scoring.threshold or reading.prediction is None:
                 continue
+            strong = strong_score(reading.findings)
             rules = rule_score(reading.findings)
             mean = combine(rules, reading.prediction.violation, scoring.rule_weight, scoring.rule_margin, strong)
             if mean < scoring.threshold:

@@ -16,7 +16,7 @@ Kinds (value, unit):
 - ``discount`` — percent off (五折 → 50, 原价120 抢购价1元 → 99); ``was_now`` — the same, only
   where an original price and a current price are both stated;
 - ``refund_bar`` — a refund refused or cut (开课后不予退款, 满一个月不退, 扣除50%手续费), 1;
-- ``guarantee`` — a promised outcome (保录取, 不过退费, 保证拿奖, 直通名校), 1;
+- ``guarantee`` — a promised outcome (保录取, 不过退费, 保证拿奖, 保证提100多分, 直通名校, 过线没问题), 1;
 - ``age_from`` / ``age_to`` — the ages a class is for (3-8岁 → 3 and 8);
 - ``grade`` — a school grade as a number 1–12 (三年级 3, 初二 8, 高一 10, HK 小三 3, 中二 8);
 - ``pupils`` — how many pupils are taught (34名初中生, 数十名学生 → 20, 十几个孩子 → 12);
@@ -354,7 +354,9 @@ refund_bars = parser(REFUND_BAR, "refund_bar", _refund_bar)
 
 OUTCOME = (
     r"(?:录取|錄取|考上|考进|考入|上岸|通过|过关|及格|拿奖|获奖|得奖|拿证|拿到证|一等奖|金奖|提分|提高|提升|进步|涨分|"
-    r"上重点|进重点|上名校|进名校|名校|重点|双一流|985|211|清北|一中|上线|达标|满分|高分|本科|一本)"
+    r"上重点|进重点|上名校|进名校|名校|重点|双一流|985|211|清北|一中|上线|达标|满分|高分|本科|一本|"
+    # a gain in marks or places with its number (提100多分, 涨30分, 提高二十分, 进步10个名次)
+    r"(?:提|提高|提升|涨|多考|进步)[0-9一二三四五六七八九十百几]+(?:多|来)?(?:分|个名次|名))"
 )
 GUARANTEE = re.compile(
     r"(?:保证|确保|承诺|担保|包(?!括|含|装|月|年|吃|住|车|邮|教材|书)|保(?!持|护|险|安|密|姆|洁|养|障|留|存|健|育|温|质|修|值)|稳(?!定|步|健|住))"
@@ -367,6 +369,11 @@ GUARANTEE = re.compile(
     r"|(?:直通车?|直达|直升|保送|包进|稳进|直接进|直接上)[^,。!?;\n]{0,10}?(?:名校|重点|双一流|清北|清华|北大|大学|一中|高中|985|211)"
     # a lowered admission line promised (证书考学可降分录取)
     r"|(?:可|能|就能|即可|还可以|可以|就可)[^,。!?;\n]{0,2}?降分录取"
+    # a promised gain in marks, its number stated, further from the promise (保证:跟着学一学期能让孩子提80多分)
+    r"|(?:保证|确保|承诺|担保)[^,。!?;\n]{0,16}?(?:提|提高|提升|涨|多考)[0-9一二三四五六七八九十百几]+(?:多|来)?分"
+    # a line or school said to be certain (过建档线没问题, 上重点高中稳了, 考上一本不是问题)
+    r"|(?:过|上|进|考上|考进|考入|达到)[^,。!?;\n]{0,8}?(?:线|重点|一本|本科|名校|高中|一中)"
+    r"(?:绝对|肯定|完全|保准|铁定)?(?:没问题|没有问题|不是问题|不成问题|稳了|稳稳的)"
     # a refund promised when the result disappoints (提分不满意无条件退费, 成绩不理想可免费重学); a lesson
     # that disappoints (试课不满意退款) names no result and is no guarantee
     r"|(?:提分|成绩|分数|名次)[^,。!?;\n]{0,3}(?:不满意|不理想)[^。!?;\n]{0,6}?(?:就|则|即|可|全额|全部|无条件)?"
@@ -536,7 +543,7 @@ PARSERS = {
             r"保(?!姆|洁|险|持|护|安|密|养|障|留|存|健|育|温|质|修|值)|包(?!括|含|装|月|年|吃|住|车|邮)|稳(?!定|步|健)"
             r"|确保|承诺|签|白纸|写进合同|不过|没过|未过|考不|不达|未达|达不|不提|没提|没进步|不进步|没效果|无效果"
             r"|未录取|没录取|不录取|落榜|不及格|挂科|拿不到|没拿到|直通|直达|直升|直接进|直接上|未被|没被|没有被|未能"
-            r"|不满意|不理想|降分录取"
+            r"|不满意|不理想|降分录取|问题|稳了|稳稳"
         ),
         guarantees,
     ),

@@ -27,7 +27,7 @@ from detectors.engine import EngineConfig
 from detectors.evaluation import CORPORA as CORPUS_NAMES
 from detectors.evaluation import Labelled, precision_recall_f1
 from detectors.models import Document
-from detectors.scoring import strong_score
+from detectors.scoring import standing_score, strong_score
 from detectors.splits import READABLE, article_of
 from detectors.training import CORPORA, PARAMETERS, Scores, choose, fit_violation, folded, rules_engine
 
@@ -93,7 +93,8 @@ def out_of_fold(
         cases[held] = case.probability(rows[held])
     rules = np.array([analysis.score for analysis in analyses])
     strong = np.array([strong_score(analysis.findings) for analysis in analyses])
-    return Scores(labels, corpus, probabilities, rules, strong, cases)
+    standing = np.array([standing_score(analysis.findings) for analysis in analyses])
+    return Scores(labels, corpus, probabilities, rules, strong, cases, standing)
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,16 @@ def _read_lines(path: Path) -> list[str]:
     return [line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+# A measure word after a number counts things (3个科目, 几个科目): it is not a sound-alike of 各.
+MEASURE_WORDS = frozenset("个個")
+COUNTERS = frozenset("0123456789一二三四五六七八九十两兩几幾多每这這那")
+
+
+def _counted(text: str, start: int) -> bool:
+    """Whether the stretch at ``start`` opens with a measure word after a number (3个科目, not 各科目)."""
+    return text[start] in MEASURE_WORDS and start > 0 and text[start - 1] in COUNTERS
+
+
 def neighbours(text: str, start: int, end: int) -> tuple[str, str]:
     """The characters just before and after ``text[start:end]``; a space at either end of the text."""
     return (text[start - 1] if start > 0 else " "), (text[end] if end < len(text) else " ")
@@ -338,7 +348,7 @@ class Deobfuscator:
                 continue  # rewriting would break a key term the text already has (家午托: 午托)
             if any(occupied[start:end]) or self._holds_term(written, term):
                 continue
-            if self._is_word(written) or self._crossed(text, start, end, present):
+            if self._is_word(written) or self._crossed(text, start, end, present) or _counted(text, start):
                 continue
             taken.append((start, end, term))
             occupied[start:end] = b"\x01" * (end - start)

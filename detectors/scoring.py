@@ -17,6 +17,9 @@ from detectors.models import Finding, Prediction, Span
 CONFIDENCE_WEIGHT = {"high": 0.9, "medium": 0.7, "low": 0.35}
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_CATEGORY_THRESHOLD = 0.5
+# The findings the case reading may let stand (combine's ``case``): high and medium. Low findings
+# (a puffery word, a bilingual nanny) never flag on the case alone, however plain the offer.
+CASE_STANDS = ("high", "medium")
 
 
 def rule_score(findings: Iterable[Finding]) -> float:
@@ -30,6 +33,11 @@ def strong_score(findings: Iterable[Finding]) -> float:
     return rule_score(f for f in findings if f.confidence == "high")
 
 
+def standing_score(findings: Iterable[Finding]) -> float:
+    """The noisy-OR of the findings the case reading may let stand (CASE_STANDS)."""
+    return rule_score(f for f in findings if f.confidence in CASE_STANDS)
+
+
 def combine(
     rules: float,
     model_score: float | None,
@@ -37,6 +45,7 @@ def combine(
     rule_margin: float | None = None,
     strong: float | None = None,
     case: float | None = None,
+    standing: float | None = None,
 ) -> float:
     """Findings alone, or a weighted mean of their score and the classifier's probability.
 
@@ -53,11 +62,14 @@ def combine(
 
     ``case`` is the case reading's second opinion (detectors/case_reading.py): how surely the
     listing offers what it is flagged for, read from its facts (pupils, subject, fee, place,
-    contact) against the signs of a report. The high-confidence findings then stand at
-    ``strong × case``: a strong finding in a plain offer flags whatever the classifier's register
-    says, the same finding in a news report or a notice does not, and medium and low findings
-    still need the classifier's support (as with the margin). None (not asked, or a model without
-    it): the mean alone.
+    contact) against the signs of a report. The high- and medium-confidence findings then stand
+    at ``standing × case`` (``standing``: their noisy-OR, ``strong`` when not given): a finding in
+    a plain offer flags whatever the classifier's register says, the same finding in a news report
+    or a notice does not, and low findings still need the classifier's support. Issue 18j let
+    medium findings stand too: on real text the classifier's style reading vetoed medium hits in
+    plain offers (a refund bar in a contract, a parent asking a student to tutor) that the case
+    reading read as offers (out of fold: real-world recall +0.8 to +2.3 points, no false positive
+    more; docs/detection.md). None (not asked, or a model without it): the mean alone.
     """
     if model_score is None:
         return rules
@@ -65,7 +77,8 @@ def combine(
     if rule_margin is not None:
         mean = max(mean, (rules if strong is None else strong) - rule_margin)
     if case is not None:
-        mean = max(mean, (rules if strong is None else strong) * case)
+        base = standing if standing is not None else rules if strong is None else strong
+        mean = max(mean, base * case)
     return round(mean, 4)
 
 
@@ -91,7 +104,13 @@ class Scoring:
         findings = reading.findings
         model_score = round(prediction.violation, 4) if prediction is not None else None
         score = combine(
-            rule_score(findings), model_score, self.rule_weight, self.rule_margin, strong_score(findings), reading.case
+            rule_score(findings),
+            model_score,
+            self.rule_weight,
+            self.rule_margin,
+            strong_score(findings),
+            reading.case,
+            standing_score(findings),
         )
         flagged = score >= self.threshold and (bool(findings) or model_score is not None)
         named = self._model_findings(prediction, reading) if flagged and prediction is not None else ()

@@ -219,24 +219,26 @@ def tune(items: list[Labelled], bundle: dict[str, Any], engine: Engine) -> dict[
     import numpy as np
 
     from detectors.classifier import Classifier
-    from detectors.scoring import strong_score
+    from detectors.scoring import standing_score, strong_score
 
     model = Classifier({**bundle, "card": {}, "tuning": {}}, MODELS_DIR / "unsaved.pkl.gz")
     analyses = engine.analyze_many(Document(item.title, item.text, item.platform) for item in items)
     probabilities = np.array([p.violation for p in model.predict([folded(item, engine) for item in items])])
     rule_scores = np.array([analysis.score for analysis in analyses])
     strong_scores = np.array([strong_score(analysis.findings) for analysis in analyses])
-    # the high-confidence findings stand at their score times the case reading's opinion (scoring.combine)
+    standing = np.array([standing_score(analysis.findings) for analysis in analyses])
+    # the high- and medium-confidence findings stand at their score times the case reading's opinion (scoring.combine)
     cases = model.case.probability(case_rows(items, engine.config)) if model.case else np.zeros(len(items))
     labels = np.array([bool(item.categories) for item in items])
     corpus = np.array([item.corpus for item in items])
-    return choose(Scores(labels, corpus, probabilities, rule_scores, strong_scores, cases))
+    return choose(Scores(labels, corpus, probabilities, rule_scores, strong_scores, cases, standing))
 
 
 @dataclass(frozen=True)
 class Scores:
-    """Per listing: its label and corpus, the classifier's probability, the rules' and the strong findings' scores
-    and the case reading's probability: all that the combination (scoring.combine) weighs."""
+    """Per listing: its label and corpus, the classifier's probability, the rules' and the strong findings' scores,
+    the case reading's probability and the score of the findings it may let stand (None: the strong ones'):
+    all that the combination (scoring.combine) weighs."""
 
     labels: Any
     corpus: Any
@@ -244,6 +246,7 @@ class Scores:
     rules: Any
     strong: Any
     cases: Any
+    standing: Any = None
 
     def combined(self, weight: float, margin: float | None) -> Any:
         """scoring.combine over the arrays."""
@@ -252,7 +255,7 @@ class Scores:
         scores = weight * self.rules + (1 - weight) * self.probabilities
         if margin is not None:
             scores = np.maximum(scores, self.strong - margin)
-        return np.maximum(scores, self.strong * self.cases)
+        return np.maximum(scores, (self.strong if self.standing is None else self.standing) * self.cases)
 
 
 def choose(s: Scores, margins: list[float | None] | None = None) -> dict[str, float | None]:

@@ -16,7 +16,7 @@ from detectors.engine import Engine, EngineConfig
 from detectors.errors import ConfigError
 from detectors.evaluation import labelled_files, load_labelled
 from detectors.models import Document
-from detectors.scoring import combine, rule_score, strong_score
+from detectors.scoring import combine, rule_score, standing_score, strong_score
 
 # A nanny's duties that include homework help, written plainly: a high-confidence home_tutor finding.
 OFFER = Document(
@@ -80,7 +80,7 @@ def test_a_strong_finding_stands_by_the_case_when_the_classifier_votes_it_down(s
     offer = [engine.analyze(OFFER) for engine in (trusting, doubting, without)]
     strong = strong_score(offer[0].findings)
     assert strong >= trusting.scoring.threshold and offer[0].model_score is not None and offer[0].model_score < 0.01
-    assert offer[0].flagged and offer[0].score == round(strong * 1.0, 4)
+    assert offer[0].flagged and offer[0].score == round(standing_score(offer[0].findings) * 1.0, 4)
     assert not offer[1].flagged and not offer[2].flagged and offer[1].score == offer[2].score
     # no finding, nothing to stand by: the case reading is not asked
     clean = Document("少儿篮球周末班", "专业教练，8-12岁，每班15人", "tutoring")
@@ -97,10 +97,33 @@ def test_only_listings_whose_verdict_it_can_change_are_read(shipped: dict, tmp_p
     assert agreeing.read_many([OFFER])[0].case is None  # already flagged by findings and classifier
 
 
-def test_medium_findings_are_not_rescued() -> None:
-    medium_pair = rule_score([_finding("medium"), _finding("medium")])
-    assert combine(medium_pair, 0.0, 0.4, None, strong=0.0, case=1.0) == round(0.4 * medium_pair, 4)
-    assert combine(0.9, 0.0, 0.4, None, strong=0.9, case=0.8) == 0.72
+def test_medium_findings_stand_by_the_case_and_low_ones_do_not() -> None:
+    medium_pair = [_finding("medium"), _finding("medium")]
+    low_pair = [_finding("low"), _finding("low")]
+    assert standing_score(medium_pair) == rule_score(medium_pair) and standing_score(low_pair) == 0.0
+    assert standing_score([*low_pair, _finding("high")]) == rule_score([_finding("high")])
+    stood = combine(rule_score(medium_pair), 0.0, 0.4, None, 0.0, case=0.8, standing=standing_score(medium_pair))
+    assert stood == round(rule_score(medium_pair) * 0.8, 4)
+    lows = rule_score(low_pair)
+    assert combine(lows, 0.0, 0.4, None, 0.0, case=1.0, standing=standing_score(low_pair)) == round(0.4 * lows, 4)
+    assert combine(0.9, 0.0, 0.4, None, strong=0.9, case=0.8) == 0.72  # without ``standing``: the strong ones
+    # no case reading: the weighted mean alone, whatever stands
+    assert combine(rule_score(medium_pair), 0.0, 0.4, None, 0.0, None, 0.91) == round(0.4 * rule_score(medium_pair), 4)
+
+
+# A plain offer whose only finding is of medium confidence (a refund bar: detectors/claims.py).
+MEDIUM_OFFER = Document(
+    "少儿英语课程 报名须知", "少儿英语课程，学费9800元，上满一个月不退费，报名联系张老师13800001234。", "tutoring"
+)
+
+
+def test_a_medium_finding_in_a_plain_offer_is_not_vetoed_by_the_classifier(shipped: dict, tmp_path: Path) -> None:
+    trusting = Engine(EngineConfig(model=_variant(shipped, tmp_path / "trusting.pkl.gz", 30.0)))
+    doubting = Engine(EngineConfig(model=_variant(shipped, tmp_path / "doubting.pkl.gz", -30.0)))
+    offer, doubted = trusting.analyze(MEDIUM_OFFER), doubting.analyze(MEDIUM_OFFER)
+    assert {f.confidence for f in offer.findings} == {"medium"} and offer.model_score < 0.01
+    assert offer.flagged and offer.score == round(standing_score(offer.findings) * offer.case_score, 4)
+    assert not doubted.flagged and doubted.case_score is not None and doubted.case_score < 0.01
 
 
 def test_a_model_without_a_case_reading_still_loads_and_a_foreign_one_is_refused(shipped: dict, tmp_path: Path) -> None:
@@ -142,7 +165,7 @@ def test_the_analysis_shows_why_it_was_flagged_classifier_and_case_probabilities
     trusting = Engine(EngineConfig(model=_variant(shipped, tmp_path / "trusting.pkl.gz", 30.0)))
     offer, clean = trusting.analyze_many([OFFER, Document("少儿篮球周末班", "专业教练，8-12岁，每班15人", "tutoring")])
     assert offer.flagged and offer.case_score is not None and offer.case_score > 0.99
-    assert offer.score == round(strong_score(offer.findings) * offer.case_score, 4)  # the case made the verdict
+    assert offer.score == round(standing_score(offer.findings) * offer.case_score, 4)  # the case made the verdict
     assert clean.case_score is None and clean.model_score is not None  # not asked: nothing to stand by
     record = analysis_json("x", offer)
     assert record["case_score"] == offer.case_score and record["model_score"] == offer.model_score

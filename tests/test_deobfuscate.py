@@ -55,6 +55,9 @@ def test_evasions_become_the_term(evasion: str, folded: str) -> None:
         "scratch编程 lego steam",
         "hello world 英语角",
         "100节送50节",
+        "粤剧班3个科目",  # a measure word after a number counts: not the sound-alike of 各科目
+        "分设三个科目",
+        "报了几个科目",
     ],
 )
 def test_ordinary_words_stay(text: str) -> None:
