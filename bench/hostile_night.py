@@ -65,8 +65,8 @@ politeness: {{obey_robots: false, robots_override_reason: "bench server on 127.0
 NIGHT_LIMITS = "{download_delay: 0, concurrency: 4, download_timeout: 5, max_pages: 3000, max_list_depth: 20}"
 
 
-def process_tree(root: int) -> list[int]:
-    """``root`` and every process below it, from /proc."""
+def process_tree(root: int) -> list[tuple[int, int]]:
+    """(pid, parent pid) of ``root`` and every process below it, from /proc."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -76,16 +76,44 @@ def process_tree(root: int) -> list[int]:
         except OSError:
             continue
         children.setdefault(int(stat[stat.rindex(")") + 2 :].split()[1]), []).append(int(entry.name))
-    found, todo = [], [root]
+    found, todo = [], [(root, 0)]
     while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, []))
+        pid, parent = todo.pop()
+        found.append((pid, parent))
+        todo.extend((child, pid) for child in children.get(pid, []))
     return found
 
 
-def usage(pids: list[int]) -> tuple[int, int, dict[str, int]]:
-    """(proportional set size in kB, tasks) summed over ``pids``, and the kB by kind of process (crawl, chromium …).
+SCHED_IDLE = 5  # /proc/PID/stat's policy field: the crawl's big-page lane runs under it
+
+
+def kind_of(pid: int, parent: int, root: int, name: str, roles: dict[int, str]) -> str:
+    """What a process of the crawl's tree is: the crawl, the forkserver, a detection worker, the big-page lane
+    (forked from the forkserver, SCHED_IDLE), Chromium, Playwright's driver, or its own name."""
+    if pid == root:
+        return "crawl"
+    if "chrom" in name or name == "exe":
+        return "chromium"
+    if name.startswith("node"):
+        return "playwright driver"
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return name
+    if parent == root and b"forkserver" in cmdline:
+        return "forkserver"
+    if parent == root and b"resource_tracker" in cmdline:
+        return "resource tracker"
+    if roles.get(parent) == "forkserver":
+        idle = int(stat[stat.rindex(")") + 2 :].split()[38]) == SCHED_IDLE
+        return "big-page lane" if idle else "detection workers"
+    return name
+
+
+def usage(pids: list[tuple[int, int]]) -> tuple[int, int, dict[str, int]]:
+    """(proportional set size in kB, tasks) summed over ``pids`` (with their parents, the root first), and the kB
+    by kind of process (crawl, forkserver, detection workers, big-page lane, chromium …).
 
     PSS, not RSS: Chromium's dozen processes share most of their pages, and summing their RSS would
     count those pages a dozen times; PSS gives each process its share, so the sum is what the tree
@@ -93,7 +121,9 @@ def usage(pids: list[int]) -> tuple[int, int, dict[str, int]]:
     """
     pss = tasks = 0
     kinds: dict[str, int] = {}
-    for pid in pids:
+    roles: dict[int, str] = {}
+    root = pids[0][0] if pids else 0
+    for pid, parent in pids:
         try:
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
             status = Path(f"/proc/{pid}/status").read_text()
@@ -103,24 +133,25 @@ def usage(pids: list[int]) -> tuple[int, int, dict[str, int]]:
         kb = next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
         pss += kb
         tasks += int(fields.get("Threads", "0").split()[0])
-        name = fields["Name"].strip()
-        kind = (
-            "chromium" if "chrom" in name or name == "exe" else "playwright driver" if name.startswith("node") else name
-        )
+        kind = roles[pid] = kind_of(pid, parent, root, fields["Name"].strip(), roles)
         kinds[kind] = kinds.get(kind, 0) + kb
     return pss, tasks, kinds
 
 
 def crawl(root: Path, sites_dir: Path) -> dict[str, Any]:
-    """One ``tutorwatch crawl`` into a fresh store under ``root``; its exit, duration, peak memory and tasks."""
+    """One ``tutorwatch crawl`` into a fresh store under ``root``; its exit, duration, peak memory and tasks, each
+    kind's own peak and what each kind held at the moment of the whole tree's peak."""
     command = [TUTORWATCH, "--db", str(root / "leads.db"), "--reports-dir", str(root / "reports")]
     started = time.monotonic()
     process = subprocess.Popen([*command, "--sites-dir", str(sites_dir), "crawl"], stdout=subprocess.DEVNULL)
     peak_kb = peak_tasks = 0
     peaks: dict[str, int] = {}  # each kind's own peak (they need not peak together)
+    at_peak: dict[str, int] = {}  # each kind's share of the tree's peak
     while process.poll() is None:
         rss, tasks, kinds = usage(process_tree(process.pid))
-        peak_kb, peak_tasks = max(peak_kb, rss), max(peak_tasks, tasks)
+        if rss > peak_kb:
+            peak_kb, at_peak = rss, kinds
+        peak_tasks = max(peak_tasks, tasks)
         for kind, kb in kinds.items():
             peaks[kind] = max(peaks.get(kind, 0), kb)
         time.sleep(0.1)
@@ -130,6 +161,7 @@ def crawl(root: Path, sites_dir: Path) -> dict[str, Any]:
         "peak_mb": round(peak_kb / 1024),
         "peak_tasks": peak_tasks,
         "peak_mb_by_kind": {kind: round(kb / 1024) for kind, kb in sorted(peaks.items())},
+        "at_peak_mb_by_kind": {kind: round(kb / 1024) for kind, kb in sorted(at_peak.items())},
     }
 
 
@@ -266,14 +298,16 @@ def speed(work: Path, pages: int, heavy: int, rounds: int) -> list[dict[str, Any
 def report(nights: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
     print("## A night with and without the hostile site\n")
     print(
-        "| night | exit | seconds | hostile-site requests | peak memory (PSS, tree) | each kind's peak | peak tasks |"
+        "| night | exit | seconds | hostile-site requests | peak memory (PSS, tree) | at that moment"
+        " | each kind's own peak | peak tasks |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for night in nights:
-        kinds = ", ".join(f"{kind} {mb} MB" for kind, mb in night["peak_mb_by_kind"].items())
+        at_peak = ", ".join(f"{kind} {mb}" for kind, mb in night["at_peak_mb_by_kind"].items())
+        kinds = ", ".join(f"{kind} {mb}" for kind, mb in night["peak_mb_by_kind"].items())
         print(
             f"| {night['night']} | {night['exit']} | {night['seconds']} | {night['hostile_pages']}"
-            f" | {night['peak_mb']} MB | {kinds} | {night['peak_tasks']} |"
+            f" | {night['peak_mb']} MB | {at_peak} | {kinds} | {night['peak_tasks']} |"
         )
     print("\n## The ordinary site's speed beside a heavy one\n")
     print("| ordinary site crawled | its pages | its pages/s (mean; each run) | vs alone | crawl peak memory |")

@@ -6,7 +6,6 @@ Loading fails with one line naming the file and the rule, so a bad edit never re
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ from detectors.categories import CATEGORIES, PLATFORMS
 from detectors.errors import ConfigError
 from detectors.normalize import normalize_term
 
-RULES_DIR = Path(os.environ.get("TUTORWATCH_RULES_DIR") or Path(__file__).resolve().parent.parent / "rules")
+# The bundled rules. Another directory comes in as an argument (the CLI: --rules-dir or TUTORWATCH_RULES_DIR).
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 RULE_ID = re.compile(r"^[a-z_]+/[a-z0-9]+(?:-[a-z0-9]+)*$")
 KINDS = ("lexicon", "terms", "regex", "claim", "all", "any", "near", "not_", "use")
 

@@ -24,6 +24,9 @@ def test_hostile_night_benchmark_tiny() -> None:
     [night] = figures["nights"]
     assert night["exit"] == 0 and night["hostile_pages"] > 10
     assert night["peak_mb"] > 50 and night["peak_tasks"] >= 1
+    # the tree's processes told apart (the big pages' lane is forked from the forkserver, like the workers)
+    assert {"crawl", "forkserver", "detection workers", "big-page lane"} <= set(night["peak_mb_by_kind"]), night
+    assert sum(night["at_peak_mb_by_kind"].values()) in range(night["peak_mb"] - 3, night["peak_mb"] + 4), night
     modes = [row["mode"] for row in figures["speed"]]
     assert modes == ["alone", "beside one 10 MB page", "beside 2 pages of 10 MB"]
     for row in figures["speed"]:

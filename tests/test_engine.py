@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -59,6 +62,15 @@ def test_configuration_is_explicit_and_stamped(monkeypatch: pytest.MonkeyPatch) 
     rules = Engine(EngineConfig(model=None)).analyze(doc)
     assert rules.model_score is None and rules.stamp.model == "none"
     assert str(rules.stamp).startswith(f"rules={engine.stamp.rules} ")
+
+
+def test_the_library_reads_no_rules_directory_from_the_environment(tmp_path) -> None:
+    """Only the CLI turns TUTORWATCH_RULES_DIR into an argument; importing the library never reads it."""
+    code = "from detectors.engine import default_engine; print(default_engine().config.rules_dir)"
+    env = {**os.environ, "TUTORWATCH_RULES_DIR": str(tmp_path / "nowhere")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("rules") and "nowhere" not in result.stdout
 
 
 def test_unknown_detector_and_broken_rules_are_config_errors(tmp_path) -> None:

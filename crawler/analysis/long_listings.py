@@ -7,14 +7,22 @@ content hash 6 ms (cProfile of a crawl of 20 such pages), while every other site
 Made here, beside the analysis, by the same ``LeadValues.of`` over the same listing and analysis,
 they are the same values; the event loop only receives them. A detail page read in a detection
 worker gets its values there already (crawler/analysis/page_jobs.py).
+
+A big detail page (over ``worker_page_kb``) of a site without pictures makes one trip to the lane: read,
+its listing analysed, its values made and, flagged, its WARC records packed (``analyze_big_page``), as a
+small page is in a detection worker. Read there and packed in a second task, its 10 MB body was pickled
+and piped to the lane twice, each time from the crawl process.
 """
 
 from __future__ import annotations
 
-from crawler.analysis.page_jobs import LONG_TEXT
+import math
+
+from crawler.analysis.page_jobs import LONG_TEXT, PageAnalysis, PageJob, analyze_jobs
 from crawler.extraction.listing import Listing
 from crawler.images.reading import analyze_work
 from crawler.leads.lead_values import LeadValues
+from crawler.runs.heap import give_back_freed_memory
 from detectors.engine import Engine
 from detectors.models import Analysis, Document
 
@@ -33,3 +41,14 @@ def analyze_long(engine: Engine, listing: Listing) -> tuple[Analysis, LeadValues
         return analysis, LeadValues.of(listing, analysis)
     except Exception:
         return analysis, None
+
+
+def analyze_big_page(engine: Engine, job: PageJob) -> PageAnalysis:
+    """A big detail page read, analysed (whatever its listing's length), valued and (flagged) packed: the same
+    ``analyze_jobs`` a detection worker runs on a small page; the page's memory handed back after."""
+    try:
+        [done] = analyze_jobs(engine, [job], longest=math.inf)
+    finally:
+        give_back_freed_memory()
+    assert isinstance(done, PageAnalysis)
+    return done

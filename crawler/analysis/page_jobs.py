@@ -65,14 +65,17 @@ class PageAnalysis:
 Work = Document | ImageJob | PageJob
 
 
-def analyze_jobs(engine: Engine, work: Sequence[Work]) -> list[Analysis | ImageAnalysis | PageAnalysis]:
-    """Each piece of work's answer, in order; the listings of the pages read join the batch's one analysis."""
+def analyze_jobs(
+    engine: Engine, work: Sequence[Work], longest: float = LONG_TEXT
+) -> list[Analysis | ImageAnalysis | PageAnalysis]:
+    """Each piece of work's answer, in order; the listings of the pages read join the batch's one analysis (those
+    over ``longest`` characters are left to the lane: the big-page lane itself analyses any length)."""
     reads = {number: _read(job) for number, job in enumerate(work) if isinstance(job, PageJob)}
     documents: dict[int, Document | ImageJob] = {}
     for number, job in enumerate(work):
         if not isinstance(job, PageJob):
             documents[number] = job
-        elif (listing := reads[number].listing) is not None and _analysed_here(listing.document()):
+        elif (listing := reads[number].listing) is not None and _analysed_here(listing.document(), longest):
             documents[number] = listing.document()
     analyses = dict(zip(documents, analyze_work(engine, list(documents.values())), strict=True))
     answers: list[Analysis | ImageAnalysis | PageAnalysis] = []
@@ -109,6 +112,6 @@ def _or_none(make: Callable[..., T], *args: Any) -> T | None:
         return None
 
 
-def _analysed_here(document: Document) -> bool:
-    """False for a listing with no text (dropped by the validate pipeline) or one long enough for the lane."""
-    return bool(document.title.strip() or document.body.strip()) and len(document.text) <= LONG_TEXT
+def _analysed_here(document: Document, longest: float) -> bool:
+    """False for a listing with no text (dropped by the validate pipeline) or one longer than ``longest``."""
+    return bool(document.title.strip() or document.body.strip()) and len(document.text) <= longest

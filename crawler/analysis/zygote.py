@@ -11,6 +11,11 @@ keeps the cyclic collector from writing to those pages in every worker. The proc
 workers (the crawl, ``scan``) runs threads and never forks itself: only the forkserver does, and it
 runs no thread.
 
+A forked worker also runs the caller's script again as ``__mp_main__`` unless the forkserver has
+run it (multiprocessing's own ``"__main__"`` preload does nothing on Python 3.11: the forkserver
+looks for a ``main_path`` that the preparation data calls ``init_main_from_path``), so the
+forkserver runs it once, before it builds the engine.
+
 The forkserver is one per process: it is started for the first config asked for. A pool whose
 config is another builds its engine in each worker, as a spawned one did (the same answers, no sharing).
 """
@@ -23,15 +28,17 @@ import os
 import pickle
 import threading
 import warnings
-from multiprocessing import get_context
+from multiprocessing import get_context, spawn
 from multiprocessing.context import BaseContext
 
+from crawler.runs.heap import keep_big_blocks_mapped
 from crawler.runs.parent_death import die_with_parent
 from detectors.engine import Engine, EngineConfig
 from detectors.errors import DetectorError
 from detectors.segmenter import jieba_loaded
 
 CONFIG_VARIABLE = "TUTORWATCH_FORKSERVER_ENGINE"  # set only while the forkserver starts: its engine's config
+MAIN_VARIABLE = "TUTORWATCH_FORKSERVER_MAIN"  # … and the script that started the caller (its __main__)
 _starting = threading.Lock()
 built: tuple[EngineConfig, Engine | DetectorError] | None = None  # in the forkserver and its forks
 server_pid = 0  # the forkserver's pid, seen by its forks (their parent)
@@ -48,11 +55,12 @@ def forked_context(config: EngineConfig, preload: tuple[str, ...] = ()) -> BaseC
 
     with _starting:
         os.environ[CONFIG_VARIABLE] = base64.b64encode(pickle.dumps(config)).decode()
+        os.environ[MAIN_VARIABLE] = spawn.get_preparation_data("ignore").get("init_main_from_path", "")
         try:
             context.set_forkserver_preload([*preload, __name__])
             forkserver.ensure_running()
         finally:
-            del os.environ[CONFIG_VARIABLE]
+            del os.environ[CONFIG_VARIABLE], os.environ[MAIN_VARIABLE]
     return context
 
 
@@ -65,9 +73,13 @@ def _build_here() -> None:
     """In the forkserver, at its preload: build the engine of the config it was started for, then freeze."""
     global built, server_pid
     encoded = os.environ.pop(CONFIG_VARIABLE, "")  # not handed down to what a worker may start
+    main_path = os.environ.pop(MAIN_VARIABLE, "")
     if not encoded:
         return
+    if main_path:  # every worker would run the caller's script again (as __mp_main__) when it starts: once, here
+        spawn.import_main_path(main_path)
     die_with_parent(os.getppid())  # a killed crawl leaves no forkserver (and so no worker) behind
+    keep_big_blocks_mapped()  # before the engine is built: a big page's blocks in a worker go back when freed
     server_pid = os.getpid()
     config = pickle.loads(base64.b64decode(encoded))
     try:

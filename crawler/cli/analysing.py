@@ -81,6 +81,8 @@ def scan(
     bad = 0
     try:
         with ExitStack() as stack:
+            if fmt == "jsonl":  # the workers' engine is built while this process reads the input for image URLs
+                tasks = stack.enter_context(Tasks(obj["engine"], jobs))
             pictures = ScanPictures(obj["db"])
             stack.callback(pictures.close)
             if fmt == "jsonl":  # image URLs: fetched in one crawl before the lines are judged
@@ -89,10 +91,9 @@ def scan(
                 stream.seek(0)
                 if urls:
                     pictures.fetched = _fetched(obj, urls, trusted, stack)
-            if fmt == "jsonl":  # lines parsed and analysed where the engine runs: this process reads and writes
-                with Tasks(obj["engine"], jobs) as tasks:
-                    for answers in tasks.map(scan_lines, _line_batches(raw_lines(stream, name))):
-                        bad += _answer(_resolved(tasks, answers, pictures), pictures)
+                # lines parsed and analysed where the engine runs: this process reads and writes
+                for answers in tasks.map(scan_lines, _line_batches(raw_lines(stream, name))):
+                    bad += _answer(_resolved(tasks, answers, pictures), pictures)
                 return _done(bad)
             items = _warned(read_items(stream, fmt, platform, name, pictures.picture))
             if as_json:

@@ -78,6 +78,7 @@ def scrapy_settings(
     return {
         **base_settings(log_file, contact),
         "ITEM_PIPELINES": PIPELINES,
+        "LOG_FORMATTER": "crawler.runs.item_log.ItemLogFormatter",  # no per-item DEBUG line built unless logged
         "EXTENSIONS": {
             "crawler.runs.run_record.RunRecorder": 500,
             "crawler.runs.progress.Progress": 510,

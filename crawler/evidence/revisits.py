@@ -24,13 +24,11 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
-from warcio.recordloader import ArcWarcRecord
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
+if TYPE_CHECKING:  # warcio is imported where records are read or written: the store's picture cache needs
+    # PictureRecord alone, and `scan` opens that cache without the crawl's libraries
+    from warcio.recordloader import ArcWarcRecord
+    from warcio.warcwriter import WARCWriter
 
-if TYPE_CHECKING:
     from crawler.evidence.warc import Capture
 
 PROFILE = "http://netpreserve.org/warc/1.0/revisit/server-not-modified"  # our writer writes WARC/1.0
@@ -64,6 +62,8 @@ Locate = Callable[[str], PictureRecord | None]  # record ID → where the store 
 
 def revisit_record(writer: WARCWriter, revisit: PictureRevisit, page_id: str) -> ArcWarcRecord:
     """The ``revisit`` record of one picture: the 304's headers, pointing at the stored original."""
+    from warcio.statusandheaders import StatusAndHeaders
+
     got = revisit.response
     headers = [(k, v) for k, v in got.headers if k.lower() not in DROPPED_HEADERS]
     return writer.create_warc_record(
@@ -102,6 +102,9 @@ def _stored(record: ArcWarcRecord) -> str:
 
 def follow(directory: Path, record: ArcWarcRecord, locate: Locate | None) -> FollowedPicture:
     """Read the original a revisit record refers to, and check it is the one it names."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
     refers = record.rec_headers.get_header("WARC-Refers-To") or ""
     sha = _stored(record)
     url = record.rec_headers.get_header("WARC-Target-URI") or ""
@@ -136,6 +139,8 @@ def follow(directory: Path, record: ArcWarcRecord, locate: Locate | None) -> Fol
 
 def revisits_in(directory: Path, data: bytes, locate: Locate | None) -> list[FollowedPicture]:
     """Every picture revisit record among a lead's records, followed."""
+    from warcio.archiveiterator import ArchiveIterator
+
     return [
         follow(directory, record, locate)
         for record in ArchiveIterator(io.BytesIO(data))

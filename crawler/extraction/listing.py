@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
-from crawler.evidence.warc import Capture, Packed
-from crawler.images.fetching import FetchedImage
-from crawler.images.reading import ImageRead
 from detectors.clean_text import clean_text
 from detectors.models import Analysis, Document
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # names of the crawl's types only: `scan` reads listings without importing Scrapy or warcio
+    from crawler.evidence.warc import Capture, Packed
+    from crawler.images.fetching import FetchedImage
+    from crawler.images.reading import ImageRead
     from crawler.leads.lead_values import LeadValues
 
 # A listing's body is analysed up to this many characters (about 0.5 s of detection on a page of dense

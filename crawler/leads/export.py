@@ -45,7 +45,7 @@ from crawler.leads.columns import LEAD_COLUMNS
 from crawler.leads.filters import Filters
 from crawler.leads.localtime import DEFAULT_TZ
 from crawler.leads.store import BUSY_SECONDS, LeadStore, now
-from crawler.leads.xlsx import WorkbookSpec, Written, leads_xlsx
+from crawler.leads.workbook_spec import WorkbookSpec, Written
 from crawler.runs.parent_death import die_with_parent
 
 ALL = "全部"  # the scope of an export without --region
@@ -272,11 +272,15 @@ def _snapshot(db: Path) -> Iterator[sqlite3.Connection]:
 
 def write_workbook(db: Path, path: Path, spec: WorkbookSpec) -> Written:
     """The read-only view (leads.xlsx), replaced atomically; its lead count and leads with characters replaced."""
+    from crawler.leads.xlsx import leads_xlsx  # openpyxl, imported in the workbook's own process only
+
     with _snapshot(db) as conn, atomic_file(path) as handle:
         return leads_xlsx(conn, handle, spec)
 
 
 def write_review_workbook(db: Path, wanted: Path, spec: WorkbookSpec) -> tuple[Path, Written]:
     """The analyst's workbook under a name of its own (never replacing a file); its path and lead count."""
+    from crawler.leads.xlsx import leads_xlsx  # openpyxl, imported in the workbook's own process only
+
     with _snapshot(db) as conn:
         return write_new(wanted, lambda handle: leads_xlsx(conn, handle, spec))

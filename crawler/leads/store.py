@@ -9,14 +9,14 @@ killed crawl's resume refetches the pages whose batch never committed.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.errors import DatabaseError, LockedError, TutorWatchError
-from crawler.evidence.warc import EvidenceRef
 from crawler.extraction.listing import Listing
 from crawler.leads.fingerprint import lead_id
 from crawler.leads.groups import regroup
@@ -24,6 +24,9 @@ from crawler.leads.lead_values import LeadValues, analysis_columns, evidence_col
 from crawler.leads.migrations import migrate, schema_version
 from crawler.leads.queries import LeadQueries
 from detectors.models import Analysis
+
+if TYPE_CHECKING:  # a type only: `scan` opens the store without importing Scrapy and warcio
+    from crawler.evidence.warc import EvidenceRef
 
 BUSY_SECONDS = 10.0  # how long a reader or importer waits for the crawl's batch to commit (every 2 s) before giving up
 CACHE_MB = 256  # page cache per connection (bench/store_scale.py: commits of a night's batches)
@@ -46,9 +49,19 @@ def database_error(path: Path, exc: sqlite3.Error) -> TutorWatchError:
     return DatabaseError(f"{path}: the leads database refused: {message}")
 
 
+_this_second: tuple[int, str] = (0, "")
+
+
 def now() -> str:
-    """Local wall-clock time, to the second: what the analyst reads in first_seen / last_seen."""
-    return datetime.now().astimezone().isoformat(timespec="seconds")
+    """Local wall-clock time, to the second: what the analyst reads in first_seen / last_seen.
+
+    Written once a second and reused: a crawl stores hundreds of pages a second, and finding the
+    local zone and formatting the time was 1% of its process's time (bench/crawl_speed.py)."""
+    global _this_second
+    second = int(time.time())
+    if _this_second[0] != second:
+        _this_second = (second, datetime.fromtimestamp(second).astimezone().isoformat(timespec="seconds"))
+    return _this_second[1]
 
 
 INSERT_LEAD = (

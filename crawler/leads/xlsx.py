@@ -26,7 +26,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from copy import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -60,6 +60,7 @@ from crawler.leads.wording import (
     registry_name,
     verdict_name,
 )
+from crawler.leads.workbook_spec import WorkbookSpec, Written
 from detectors.clean_text import UNWRITABLE, clean_text
 
 XLSX_MAX_ROWS = 20_000
@@ -76,30 +77,6 @@ BOLD = Font(bold=True)
 LINK = Font(color="0563C1", underline="single")
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 FRESH_FILLS = (("新线索", "FFF2CC"), ("有变化", "FCE4D6"))
-
-
-@dataclass(frozen=True)
-class WorkbookSpec:
-    """What one workbook holds and carries; picklable, for the process that writes it."""
-
-    kind: str  # review | view
-    where: str  # Filters.where(): which leads
-    params: tuple
-    since: str  # leads first seen (changed) after this (the last workbook's second) are 新线索 (有变化)
-    export_id: str
-    exported_at: str
-    scope: str  # the region, or 全部
-    filters: str  # the export's filters as given, for the record
-    tz: str = "Asia/Shanghai"
-    site_names: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Written:
-    """What a workbook holds: its lead count, and the ids of leads written with characters replaced."""
-
-    leads: int
-    repaired: list[str]
 
 
 @dataclass(frozen=True)

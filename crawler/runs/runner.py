@@ -13,6 +13,7 @@ from crawler.config.settings import scrapy_settings
 from crawler.leads.export import ExportSettings, export_store
 from crawler.leads.store import LeadStore
 from crawler.runs.health import SiteHealth, record_missing, run_status, site_health
+from crawler.runs.heap import keep_big_blocks_mapped
 from detectors.engine import EngineConfig
 
 
@@ -49,6 +50,7 @@ def run(
     Scrapy's log goes to reports/logs/<kind>-<date>.log, or to stderr with ``verbose``. ``export``
     says how the leads files are written afterwards (the nightly crawl gives the analyst a new workbook).
     """
+    keep_big_blocks_mapped()  # a big page's body, its pickle and its copies unmapped when freed (crawler/runs/heap.py)
     with LeadStore(db) as store:
         resume_since = store.interrupted_run(kind) if resume else ""
         run_id = store.start_run(kind)

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from scrapy.crawler import Crawler
 
-from crawler.analysis.pool import call
+from crawler.analysis.pool import Task, call
 from crawler.config.site_config import SiteConfig
 from crawler.extraction.page_reading import PageBytes, is_big
 from crawler.pipelines.detect import SharedPool
@@ -45,8 +45,11 @@ class PageReader:
         pool = self.in_worker(page)
         if pool is None:
             return reader(page, self.site)
+        return await self.in_lane(pool, call, (reader, (page, self.site)))
+
+    async def in_lane(self, pool: SharedPool, task: Task, job: Any) -> Any:
+        """``task(engine, job)`` in the big-page lane, one big page at a time; raises WorkerDied."""
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("tutorwatch/pages_read_in_worker")
         async with BIG_PAGES_AT_ONCE:
-            result: Any = await pool.run(call, (reader, (page, self.site)))
-        return result
+            return await pool.run(task, job)

@@ -22,6 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler.analysis.long_listings import analyze_big_page
 from crawler.analysis.page_jobs import PageAnalysis, PageJob
 from crawler.config.site_config import SiteConfig
 from crawler.evidence.warc import Capture, capture
@@ -315,14 +316,19 @@ class SiteSpider(scrapy.Spider):
 
     async def read_page(self, page: PageBytes, evidence: Capture, kept: Fingerprint | None = None) -> PageAnalysis:
         """The detail page read. Read, analysed and (flagged) packed as evidence in a detection worker, in the
-        batch its analysis joins (crawler/analysis/page_jobs.py), when the crawl has workers, the site reads
-        no pictures and the page is small; otherwise read here or, a big page, in the big-page lane, so the
-        other sites' pages go on meanwhile, and analysed by the detect pipeline. Raises WorkerDied."""
+        batch its analysis joins (crawler/analysis/page_jobs.py), when the crawl has workers and the site reads
+        no pictures; a big page the same in one trip to the big-page lane (crawler/analysis/long_listings.py),
+        so the other sites' pages go on meanwhile. A site that reads pictures: read here or, a big page, in
+        the lane, and analysed by the detect pipeline. Raises WorkerDied."""
         pool = SharedPool.of(self.crawler)
-        if pool is None or self.site.images.enabled or self.reader.in_worker(page) is not None:
+        if pool is None or self.site.images.enabled:
             return PageAnalysis(await self.reader.read(read_detail, page))
         stored = evidence if self.settings.get("TUTORWATCH_DB") else None  # a scale-out worker's writer packs
-        done = await pool.analyze(PageJob(page, self.site, stored, kept))
+        job = PageJob(page, self.site, stored, kept)
+        if self.reader.in_worker(page) is not None:  # a big page: all of it in one trip to the lane
+            done = await self.reader.in_lane(pool, analyze_big_page, job)
+        else:
+            done = await pool.analyze(job)
         assert isinstance(done, PageAnalysis)
         stats = self.crawler.stats
         if stats is not None and (done.packed is not None or done.unchanged):
