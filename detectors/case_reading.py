@@ -26,6 +26,8 @@ from detectors.categories import CATEGORIES
 from detectors.claims import KINDS, Claims
 from detectors.detector import Detector, Reading
 from detectors.errors import ConfigError
+from detectors.housekeeping_facts import NAMES as DUTY_NAMES
+from detectors.housekeeping_facts import DutyFacts
 from detectors.normalize import normalize_term
 from detectors.scoring import combine, rule_score, standing_score, strong_score
 
@@ -95,6 +97,7 @@ def feature_names() -> list[str]:
         "rules_strong",
         "findings",
         *(f"fired_{c}" for c in CATEGORIES),
+        *DUTY_NAMES,  # what a 家政 listing assigns the helper (detectors/housekeeping_facts.py)
     ]
 
 
@@ -117,12 +120,13 @@ class CaseReader:
         self._automaton = ahocorasick_rs.AhoCorasick(self._terms)
         self.names = feature_names()
         self._groups = len(groups)
+        self._duties = DutyFacts()
 
     def features(self, readings: Sequence[Reading]) -> np.ndarray:
         """One row per reading: log(1 + count) per term group, claims, contacts, rules fired (see feature_names)."""
         rows = np.zeros((len(readings), len(self.names)))
         claim_at = self._groups
-        fired_at = len(self.names) - len(CATEGORIES)
+        fired_at = len(self.names) - len(CATEGORIES) - len(DUTY_NAMES)
         for row, reading in zip(rows, readings, strict=True):
             text = reading.content
             for index in self._automaton.find_matches_as_indexes(text):
@@ -146,6 +150,7 @@ class CaseReader:
             for finding in reading.findings:
                 if finding.category in CATEGORY_COLUMN:
                     row[fired_at + CATEGORY_COLUMN[finding.category]] = 1.0
+            row[fired_at + len(CATEGORIES) :] = self._duties.row(text)
         return rows
 
 

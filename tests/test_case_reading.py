@@ -70,7 +70,8 @@ def test_the_shipped_case_reading_trusts_the_offer_more_than_the_report(shipped:
     model = CaseModel(shipped["case"])
     offer, report = model.probability(reader.features(engine.read_many([OFFER, REPORT])))
     assert offer > 0.5 > report
-    assert set(model.names) == set(fitted_names())  # the rules' own output is not fitted on
+    # the rules' own output is not fitted on; a model fitted before a fact was added reads the facts it knows
+    assert set(model.names) <= set(fitted_names())
 
 
 def test_a_strong_finding_stands_by_the_case_when_the_classifier_votes_it_down(shipped: dict, tmp_path: Path) -> None:

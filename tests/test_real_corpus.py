@@ -75,7 +75,7 @@ def test_a_family_citing_several_addresses_is_one_article(real: list[Labelled]) 
         assert len({article_of(s) for s in sources}) == 1, f"{family}: list {sorted(sources)} in same-article.txt"
 
 
-AFTER_THE_FREEZE = ("rc", "rd", "rf", "rg", "rj")  # issues 18c, 18d, 18f, 18g, 18j: added to the readable parts only
+AFTER_THE_FREEZE = ("rc", "rd", "rf", "rg", "rj", "ri")  # issues 18c, 18d, 18f, 18g, 18j, 18i: readable parts only
 
 
 def test_the_frozen_part_is_about_two_fifths_of_the_articles(real: list[Labelled]) -> None:
@@ -143,7 +143,7 @@ def test_evaluate_reports_the_two_corpora_apart_by_form_and_platform() -> None:
 
 @pytest.mark.parametrize("prefix", AFTER_THE_FREEZE)
 def test_listings_added_after_the_freeze_are_never_in_the_frozen_part(real: list[Labelled], prefix: str) -> None:
-    """Issues 18c (rc…), 18d (rd…) and 18f (rf…) added to the readable parts only: the frozen part stays as measured."""
+    """Issues 18c, 18d, 18f, 18g, 18i (rc… ri…) added to the readable parts only: the frozen part stays as measured."""
     added = [item for item in real if item.id.startswith(prefix)]
     assert added and all(item.split != FROZEN for item in added)
     frozen = [item for item in real if item.split == FROZEN]
