@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from crawler.analysis import zygote
 from crawler.images.reading import ImageAnalysis, ImageJob, analyze_work
-from crawler.runs.heap import give_back_freed_memory
+from crawler.runs.heap import give_back_freed_memory, keep_big_blocks_mapped
 from crawler.runs.parent_death import die_with_parent
 from detectors.engine import Engine, EngineConfig
 from detectors.errors import DetectorError
@@ -32,8 +32,11 @@ _engine: Engine | DetectorError | None = None  # this worker's engine, or why it
 def _start(config: EngineConfig, idle: bool) -> None:
     global _engine
     die_with_parent(zygote.server_pid or os.getppid())  # its parent, the forkserver, dies with the crawl or scan
-    if idle:  # runs only on CPU no other process wants, and gives it up the moment one wakes
+    if idle:  # the big-page lane: runs only on CPU no other process wants, and gives it up the moment one wakes
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        # A big page's blocks unmapped when freed (crawler/runs/heap.py). Only here: in the detection and
+        # scan workers a fixed mmap threshold maps and unmaps every batch's arrays, 10-15% more CPU a line.
+        keep_big_blocks_mapped()
     _engine = zygote.engine_for(config)
     if _engine is None:  # the forkserver was started for another config: this worker builds its own
         try:

@@ -31,7 +31,6 @@ import warnings
 from multiprocessing import get_context, spawn
 from multiprocessing.context import BaseContext
 
-from crawler.runs.heap import keep_big_blocks_mapped
 from crawler.runs.parent_death import die_with_parent
 from detectors.engine import Engine, EngineConfig
 from detectors.errors import DetectorError
@@ -79,7 +78,6 @@ def _build_here() -> None:
     if main_path:  # every worker would run the caller's script again (as __mp_main__) when it starts: once, here
         spawn.import_main_path(main_path)
     die_with_parent(os.getppid())  # a killed crawl leaves no forkserver (and so no worker) behind
-    keep_big_blocks_mapped()  # before the engine is built: a big page's blocks in a worker go back when freed
     server_pid = os.getpid()
     config = pickle.loads(base64.b64decode(encoded))
     try:
