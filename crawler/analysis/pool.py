@@ -29,14 +29,13 @@ Task = Callable[[Engine, T], Any]
 _engine: Engine | DetectorError | None = None  # this worker's engine, or why it could not be built
 
 
-def _start(config: EngineConfig, idle: bool) -> None:
+def _start(config: EngineConfig, idle: bool, pages: bool) -> None:
     global _engine
     die_with_parent(zygote.server_pid or os.getppid())  # its parent, the forkserver, dies with the crawl or scan
     if idle:  # the big-page lane: runs only on CPU no other process wants, and gives it up the moment one wakes
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        # A big page's blocks unmapped when freed (crawler/runs/heap.py). Only here: in the detection and
-        # scan workers a fixed mmap threshold maps and unmaps every batch's arrays, 10-15% more CPU a line.
-        keep_big_blocks_mapped()
+    if pages:  # a page's body and tree unmapped when freed (crawler/runs/heap.py); not for scan's text batches,
+        keep_big_blocks_mapped()  # whose arrays would be mapped and unmapped each time: 10-15% more CPU a line
     _engine = zygote.engine_for(config)
     if _engine is None:  # the forkserver was started for another config: this worker builds its own
         try:
@@ -78,14 +77,23 @@ class EnginePool:
     ``idle``: the workers run under Linux's SCHED_IDLE policy (the crawl's big-page lane): the scheduler
     gives them a core only when nothing else of any priority is ready, and a process that wakes (the
     crawl's event loop, a detection worker) takes the core back at once. At nice +10, the lane kept a
-    tenth of a contested core and a waking event loop waited for the lane's time slice to end."""
+    tenth of a contested core and a waking event loop waited for the lane's time slice to end.
 
-    def __init__(self, config: EngineConfig, workers: int, idle: bool = False, preload: tuple[str, ...] = ()) -> None:
+    ``pages``: the workers read crawled pages (the crawl's workers and its lane), so their big blocks are
+    unmapped when freed (crawler/runs/heap.py); `scan`'s workers, which take batches of text, keep glibc's
+    adaptive threshold."""
+
+    def __init__(
+        self, config: EngineConfig, workers: int, idle: bool = False, preload: tuple[str, ...] = (), pages: bool = False
+    ) -> None:
         self.config = config
         self.workers = workers
         self.idle = idle
         self._executor = ProcessPoolExecutor(
-            workers, mp_context=zygote.forked_context(config, preload), initializer=_start, initargs=(config, idle)
+            workers,
+            mp_context=zygote.forked_context(config, preload),
+            initializer=_start,
+            initargs=(config, idle, pages),
         )
 
     def warm(self) -> None:

@@ -63,7 +63,7 @@ class SharedPool:
     _open: ClassVar[dict[tuple[EngineConfig, int], SharedPool]] = {}
 
     def __init__(self, config: EngineConfig, workers: int) -> None:
-        self.pool = EnginePool(config, workers, preload=PAGE_READING)
+        self.pool = EnginePool(config, workers, preload=PAGE_READING, pages=True)
         try:
             self.pool.warm()  # pages are not fetched faster than they can be analysed from the start
         except BaseException:  # a broken rule file or model: no workers left behind
@@ -126,7 +126,7 @@ class SharedPool:
     async def run(self, task: Task, job: Any) -> Any:
         """One task on its own, not batched, in the big-page lane: a big page read (crawler/spiders/heavy_pages.py)."""
         if self.lane is None:
-            self.lane = EnginePool(self.pool.config, 1, idle=True)
+            self.lane = EnginePool(self.pool.config, 1, idle=True, pages=True)
         lane = self.lane
         try:
             return await asyncio.wrap_future(lane.submit(task, job))
@@ -142,7 +142,7 @@ class SharedPool:
         if self.pool is pool:
             log.error("a detection worker died; starting new ones")
             self.pool.close()
-            self.pool = EnginePool(pool.config, pool.workers, preload=PAGE_READING)
+            self.pool = EnginePool(pool.config, pool.workers, preload=PAGE_READING, pages=True)
 
     def _answer(self, batch: list[tuple[Work, asyncio.Future]], result: asyncio.Future, pool: EnginePool) -> None:
         cancelled = WorkerDied("the crawl ended before its batch was analysed")
