@@ -10,7 +10,7 @@ import os
 import subprocess
 import zipfile
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -293,7 +293,12 @@ def test_a_nightly_crawl_writes_a_workbook_only_when_something_is_new(store_dir:
         for ad in ADS:
             store.upsert(ad, analyze(ad.title, ad.body, ad.platform))
         quiet = export_store(store, store_dir / "reports", DAY2, settings=nightly)
-        store.upsert(changed, analyze(changed.title, changed.body, changed.platform))
+        last = store.read.last_export("全部", "review")
+        assert last is not None
+        # A later second than the last workbook's: times are to the second, and the exports before this
+        # can end within the one the last workbook was written in (a lead changed then is in that workbook).
+        later = (datetime.fromisoformat(last["created_at"]) + timedelta(seconds=1)).isoformat(timespec="seconds")
+        store.upsert(changed, analyze(changed.title, changed.body, changed.platform), later)
         busy = export_store(store, store_dir / "reports", DAY2, settings=nightly)
     assert quiet.workbook is None and busy.workbook == workbook(store_dir, DAY2)
     sheet = load_workbook(busy.workbook)["线索"]
