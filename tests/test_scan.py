@@ -70,3 +70,22 @@ def test_plain_text_and_html_files(tmp_path) -> None:
         assert read_jsonl(result.stdout)[0]["flagged"]
     readable = tutorwatch("scan", str(text))
     assert "FLAGGED" in readable.stdout and "one_on_one" in readable.stdout
+
+
+def test_platform_option_is_the_platform_of_lines_that_name_none(tmp_path) -> None:
+    """``--platform`` is where lines without their own come from, a line's own wins; in this process and in
+    the workers, and for a line that names pictures (parsed again by ``scan`` once they are read)."""
+    job = {"title": "招聘周末兼职初中物理老师", "text": "不限教资，在校大学生可"}
+    pictured = {**job, "images": [str(tmp_path / "missing.png")]}  # a picture that cannot be read: still a line
+    lines = [
+        {"id": "none", **job},
+        {"id": "pictured", **pictured},
+        {"id": "recruitment", **job, "platform": "recruitment"},
+        {"id": "housekeeping", **job, "platform": "housekeeping"},
+    ]
+    stdin = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n"
+    for option, jobs in (("recruitment", "1"), ("housekeeping", "2")):
+        result = tutorwatch("scan", "--platform", option, "--jobs", jobs, stdin=stdin)
+        judged = {o["id"]: (o["categories"], [f["rule"] for f in o["findings"]]) for o in read_jsonl(result.stdout)}
+        assert judged["recruitment"] != judged["housekeeping"], "the platform changes what this text gets"
+        assert judged["none"] == judged["pictured"] == judged[option], (option, jobs, result.stderr)

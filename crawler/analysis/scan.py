@@ -79,14 +79,15 @@ def cut_warning(item: ScanItem) -> str | None:
     return f"{clean_text(str(item.id))}: only the first {cut[1]:,} of {cut[0]:,} characters analysed"
 
 
-def scan_lines(engine: Engine, lines: list[Line]) -> list[Answer | Line]:
-    """JSON lines parsed, cleaned and analysed here (in a worker with --jobs): per non-blank line, its Answer,
-    or the line itself, handed back, when it names pictures (``scan`` resolves those and sends them again)."""
+def scan_lines(engine: Engine, lines: list[Line], platform: str | None = None) -> list[Answer | Line]:
+    """JSON lines parsed, cleaned and analysed here (in a worker with --jobs), on ``platform`` unless a line
+    names its own: per non-blank line, its Answer, or the line itself, handed back, when it names pictures
+    (``scan`` resolves those and sends them again)."""
     items: list[ScanItem] = []
     shape: list[Line | None] = []  # None: the next of ``items``' answers
     for number, raw in lines:
         try:
-            item = line_item(number, raw, _no_pictures)
+            item = line_item(number, raw, _no_pictures, platform)
         except NamesPictures:
             shape.append((number, raw))
             continue

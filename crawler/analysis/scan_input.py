@@ -81,7 +81,9 @@ def _item(ident: Any, title: str, text: str, platform: str | None, publisher: st
     return ScanItem(ident, title, cut_body(clean_text(text)), platform, publisher=publisher, contact=contact)
 
 
-def _jsonl_item(number: int, line: str, picture: Callable[[str], Picture] = image_file) -> ScanItem:
+def _jsonl_item(
+    number: int, line: str, picture: Callable[[str], Picture] = image_file, platform: str | None = None
+) -> ScanItem:
     try:
         if line.startswith("\ufeff"):  # as json.loads says it
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0)
@@ -93,7 +95,8 @@ def _jsonl_item(number: int, line: str, picture: Callable[[str], Picture] = imag
     if not isinstance(obj, dict):
         return ScanItem(None, "", "", None, f"line {number}: expected a JSON object")
     ident = obj.get("id")
-    title, text, platform = obj.get("title", ""), obj.get("text", ""), obj.get("platform")
+    title, text = obj.get("title", ""), obj.get("text", "")
+    platform = obj["platform"] if obj.get("platform") is not None else platform  # the line's own, else --platform
     publisher, contact = obj.get("publisher", ""), obj.get("contact", "")
     if not all(isinstance(value, str) for value in (title, text, publisher, contact)):
         return ScanItem(ident, "", "", None, f"line {number}: 'title', 'text' (and others) must be strings")
@@ -158,18 +161,21 @@ def read_items(
         yield _item(name, title, text, platform)
         return
     for number, raw in raw_lines(stream, name):
-        item = line_item(number, raw, picture)
+        item = line_item(number, raw, picture, platform)
         if item is not None:
             yield item
 
 
-def line_item(number: int, raw: bytes | None, picture: Callable[[str], Picture] = image_file) -> ScanItem | None:
-    """One JSON line (as ``raw_lines`` gives it) as an item; None for a blank line. Run where the engine runs
-    (``scan --jobs``): parsing and cleaning a line costs the reading process as much as a worker's share."""
+def line_item(
+    number: int, raw: bytes | None, picture: Callable[[str], Picture] = image_file, platform: str | None = None
+) -> ScanItem | None:
+    """One JSON line (as ``raw_lines`` gives it) as an item, on ``platform`` unless it names its own; None for
+    a blank line. Run where the engine runs (``scan --jobs``): parsing and cleaning a line costs the reading
+    process as much as a worker's share."""
     if raw is None:
         return ScanItem(None, "", "", None, f"line {number}: longer than {MAX_LINE_BYTES // 2**20} MB, not analysed")
     try:
         line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError as exc:
         return ScanItem(None, "", "", None, f"line {number}: not UTF-8 text (byte {exc.start})")
-    return _jsonl_item(number, line, picture) if line.strip() else None
+    return _jsonl_item(number, line, picture, platform) if line.strip() else None

@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -41,7 +42,7 @@ SCAN_BATCH_BYTES = 3_000_000  # the same for raw JSON lines (CJK is 3 bytes of U
 @click.option(
     "--platform",
     type=click.Choice(["tutoring", "recruitment", "housekeeping", "social"]),
-    help="Platform the text comes from (jsonl lines may carry their own).",
+    help="Platform the text comes from (a JSON line's own 'platform' wins over it).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines (the jsonl contract) for text/html input too.")
 @click.option(
@@ -92,8 +93,9 @@ def scan(
                 if urls:
                     pictures.fetched = _fetched(obj, urls, trusted, stack)
                 # lines parsed and analysed where the engine runs: this process reads and writes
-                for answers in tasks.map(scan_lines, _line_batches(raw_lines(stream, name))):
-                    bad += _answer(_resolved(tasks, answers, pictures), pictures)
+                task = partial(scan_lines, platform=platform)
+                for answers in tasks.map(task, _line_batches(raw_lines(stream, name))):
+                    bad += _answer(_resolved(tasks, answers, pictures, platform), pictures)
                 return _done(bad)
             items = _warned(read_items(stream, fmt, platform, name, pictures.picture))
             if as_json:
@@ -119,12 +121,12 @@ def _done(bad: int) -> None:
         sys.exit(1)
 
 
-def _resolved(tasks: Tasks, answers: list[Answer | Line], pictures: ScanPictures) -> list[Answer]:
+def _resolved(tasks: Tasks, answers: list[Answer | Line], pictures: ScanPictures, platform: str | None) -> list[Answer]:
     """A batch's answers, the lines a worker handed back (they name pictures) parsed here and analysed."""
     waiting = [entry for entry in answers if len(entry) == 2]
     if not waiting:
         return answers  # type: ignore[return-value]
-    items = [line_item(number, raw, pictures.picture) for number, raw in waiting]  # type: ignore[misc]
+    items = [line_item(number, raw, pictures.picture, platform) for number, raw in waiting]  # type: ignore[misc]
     found = iter(
         (*answer, cut_warning(item))
         for item, answer in zip(items, tasks.run(json_lines, items), strict=True)  # type: ignore[arg-type]
