@@ -74,7 +74,7 @@ def test_check_says_what_the_store_knows_with_contacts_evidence_and_chinese_expl
     kept = record["evidence"]
     assert Path(kept["file"]).is_file() and len(kept["sha256"]) == 64
     verified = workspace.run("evidence", "show", lead["lead_id"])
-    assert kept["sha256"] in verified.stdout and "verified" in verified.stdout
+    assert kept["sha256"] in verified.stdout and "（校验通过）" in verified.stdout
     categories = [group["category"] for group in record["by_category"]]
     assert len(categories) == len(set(categories)) == len(record["categories"]), "each category once"
     teacher = next(g for g in record["by_category"] if g["category"] == "in_service_teacher")

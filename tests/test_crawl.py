@@ -168,8 +168,8 @@ def test_every_lead_keeps_its_page_as_verifiable_evidence(crawled: CrawlResult, 
     gbk = next(row for row in leads if "/post/" in row["url"])
     page = tmp_path / "page.html"
     shown = ws.run("evidence", "show", gbk["lead_id"], "--extract", str(page))
-    assert shown.returncode == 0 and "verified" in shown.stdout
-    assert f"analysed with: {gbk['stamp']}\n" in shown.stdout and gbk["stamp"].startswith("rules=")
+    assert shown.returncode == 0 and "（校验通过）" in shown.stdout
+    assert f"检测版本：{gbk['stamp']}\n" in shown.stdout and gbk["stamp"].startswith("rules=")
     served = urllib.request.urlopen(gbk["url"]).read()
     assert page.read_bytes() == served, "the page is kept byte for byte as fetched (GBK)"
     copy = tmp_path / "copy"

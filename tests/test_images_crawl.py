@@ -103,7 +103,7 @@ def test_evidence_keeps_the_picture_beside_its_page_and_verifies(nights: Nights,
     assert verify.returncode == 0, verify.stderr
     show = workspace.run("evidence", "show", lead_id, "--pictures", str(tmp_path / "pictures"))
     assert show.returncode == 0, show.stderr
-    assert f"sha256 {hashlib.sha256(poster.image).hexdigest()}" in show.stdout
+    assert f"SHA-256 {hashlib.sha256(poster.image).hexdigest()}" in show.stdout
     [written] = (tmp_path / "pictures").iterdir()
     assert written.read_bytes() == poster.image
 

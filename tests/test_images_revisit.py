@@ -137,12 +137,12 @@ def test_a_changed_page_keeps_its_unchanged_picture_as_a_revisit_record(tmp_path
         page = kept_page(folder, file, offset, length, locate=ImageCache(conn).record)
     [picture] = page.images
     assert picture.body == poster and picture.sha256 == sha and not picture.problem
-    assert picture.revisit.startswith("unchanged (304)")
+    assert picture.revisit.startswith("未变（304）")
     verify = workspace.run("evidence", "verify")
     assert verify.returncode == 0, verify.stderr
     show = workspace.run("evidence", "show", lead_id, "--pictures", str(tmp_path / "pictures"))
     assert show.returncode == 0, show.stderr
-    assert f"sha256 {sha}" in show.stdout and "read from the original record, digest verified" in show.stdout
+    assert f"SHA-256 {sha}" in show.stdout and "从原始记录读出，摘要校验通过" in show.stdout
     [written] = (tmp_path / "pictures").iterdir()
     assert written.read_bytes() == poster
     # the original altered: the lead's own records still hash right, but its picture no longer verifies
@@ -153,10 +153,10 @@ def test_a_changed_page_keeps_its_unchanged_picture_as_a_revisit_record(tmp_path
     (folder / original_file).write_bytes(bytes(original))
     verify = workspace.run("evidence", "verify")
     assert verify.returncode != 0
-    assert f"{lead_id}: picture " in verify.stdout and "run-1.warc.gz" in verify.stdout
+    assert f"{lead_id}: 图片 " in verify.stdout and "run-1.warc.gz" in verify.stdout
     show = workspace.run("evidence", "show", lead_id, "--pictures", str(tmp_path / "after"))
     assert show.returncode == 0, show.stderr  # the page is still shown; the picture says what is wrong
-    assert "unchanged (304) on " in show.stdout and "run-1.warc.gz" in show.stdout
+    assert "未变（304）：" in show.stdout and "摘要不符" in show.stdout and "run-1.warc.gz" in show.stdout
     assert not (tmp_path / "after").exists() or not any((tmp_path / "after").iterdir())  # no bytes to write
 
 

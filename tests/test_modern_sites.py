@@ -228,7 +228,7 @@ def test_check_of_a_page_no_config_knows_judges_the_ad_and_shows_what_it_judged(
     assert judged[urls[0]]["flagged"] is False, "the side boxes' violating titles are not this ad's"
     assert judged[urls[1]]["flagged"] is True
     shown = workspace.run("check", urls[0], "--trust-host", "127.0.0.1", sites_dir=no_configs)
-    assert "judged title: " + clean["title"] in shown.stdout and clean["body"].splitlines()[0] in shown.stdout
+    assert "判定所用标题：" + clean["title"] in shown.stdout and clean["body"].splitlines()[0] in shown.stdout
 
 
 def test_one_page_under_two_urls_is_one_lead_and_its_parameter_is_reported(modern: Samples, tmp_path: Path) -> None:

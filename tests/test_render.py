@@ -86,14 +86,14 @@ def test_rendered_lead_pages_keep_a_png_screenshot_in_the_warc(workspace: Worksp
         assert record.rec_headers.get_header("WARC-Target-URI").startswith("urn:screenshot:http://127.0.0.1:")
         assert record.rec_headers.get_header("WARC-Concurrent-To") in responses
     verified = workspace.run("evidence", "verify")
-    assert verified.returncode == 0 and f"{len(shots)} of {len(shots)}" in verified.stdout
+    assert verified.returncode == 0 and f"{len(shots)} 条证据记录中 {len(shots)} 条校验通过" in verified.stdout
     lead = next(
         line.split(",", 1)[0] for line in (workspace.reports / "leads.csv").read_text("utf-8-sig").splitlines()[1:]
     )
     png = tmp_path / "shot.png"
     shown = workspace.run("evidence", "show", lead, "--screenshot", str(png))
     assert shown.returncode == 0, shown.stderr
-    assert "screenshot: PNG" in shown.stdout
+    assert "截图：PNG" in shown.stdout
     with Image.open(png) as image:
         assert image.format == "PNG" and image.width >= 800 and image.height >= 300
         image.load()  # decodes every pixel: a truncated PNG fails here
@@ -186,7 +186,7 @@ def test_check_render_reads_a_page_built_by_script_even_when_the_browser_dies(
     [record] = json.loads(rendered.stdout)
     assert record["flagged"] and "一对一" in record["title"]
     assert rendered.stderr.count("Browser chromium launched") == 2, "a new browser took over the page"
-    assert "screenshot: PNG" in workspace.run("evidence", "show", first_lead(workspace)).stdout
+    assert "截图：PNG" in workspace.run("evidence", "show", first_lead(workspace)).stdout
 
 
 def test_the_browser_and_its_driver_run_with_the_launch_settings_and_read_chinese(

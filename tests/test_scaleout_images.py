@@ -100,8 +100,8 @@ def test_workers_read_each_picture_once_per_redis(tmp_path: Path, samples: Sampl
             page = kept_page(folder, file, offset, length, locate=ImageCache(conn).record)
             poster = posters()[url.rsplit("/", 1)[1][:-5]].image
             assert file == "run-2.warc.gz"
-            assert [(p.body, p.sha256, p.revisit[:15]) for p in page.images] == [
-                (poster, hashlib.sha256(poster).hexdigest(), "unchanged (304)")
+            assert [(p.body, p.sha256, p.revisit[:7]) for p in page.images] == [
+                (poster, hashlib.sha256(poster).hexdigest(), "未变（304）")
             ]
     verify = writer.run("evidence", "verify")
     assert verify.returncode == 0, verify.stderr

@@ -86,11 +86,9 @@ CONTROLS = {c: "\ufffd" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range
 def print_judged(console: Console, title: str, text: str) -> None:
     """What detection read: the judged title and text (of a page no config knows, its main text)."""
     title, text = title.translate(CONTROLS), text.translate(CONTROLS)
-    shown = (
-        text if len(text) <= JUDGED_SHOWN else f"{text[:JUDGED_SHOWN]}… ({len(text) - JUDGED_SHOWN} more characters)"
-    )
-    console.print(f"  [dim]judged title:[/] {escape(title)}")
-    console.print(f"  [dim]judged text ({len(text)} characters):[/]")
+    shown = text if len(text) <= JUDGED_SHOWN else f"{text[:JUDGED_SHOWN]}…（另有 {len(text) - JUDGED_SHOWN} 字未显示）"
+    console.print(f"  [dim]判定所用标题：[/]{escape(title)}")
+    console.print(f"  [dim]判定所用正文（{len(text)} 字）：[/]")
     for line in shown.splitlines():
         console.print(f"    {escape(line)}")
 

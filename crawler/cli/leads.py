@@ -214,7 +214,7 @@ def evidence_verify(obj: dict) -> None:
     for lead_id, line in bad:
         click.echo(f"{lead_id}: {line}")
     failing = len({lead_id for lead_id, _ in bad})
-    console.print(f"{len(rows) - failing} of {len(rows)} evidence records verified")
+    console.print(f"{len(rows)} 条证据记录中 {len(rows) - failing} 条校验通过")
     if bad:
         raise TutorWatchError(f"{failing} evidence record(s) do not match their SHA-256 or lack a picture's original")
 
@@ -240,6 +240,7 @@ def evidence_show(obj: dict, lead: str, extract: Path | None, screenshot: Path |
     from crawler.images.evidence import pictures_kept, write_pictures
     from crawler.leads.export import write_atomic
     from crawler.leads.image_cache import ImageCache
+    from crawler.leads.localtime import local, zone
     from crawler.leads.store import LeadStore, evidence_dir
 
     with LeadStore(obj["db"]) as store:
@@ -252,28 +253,33 @@ def evidence_show(obj: dict, lead: str, extract: Path | None, screenshot: Path |
         where = (row["evidence_file"], row["evidence_offset"], row["evidence_length"])
         page = kept_page(folder, *where, locate=ImageCache(store.conn).record)
     problem = verify(folder, *where, row["evidence_sha256"])
-    png = f"PNG, {len(page.screenshot)} bytes" if page.screenshot is not None else "none (fetched over plain HTTP)"
+    png = f"PNG，{len(page.screenshot)} 字节" if page.screenshot is not None else "无（普通 HTTP 抓取，未经浏览器渲染）"
+    fetched = row["fetched_at"]
+    moment = local(fetched, zone(obj["tz"]))  # to the second: a case file's time
+    at = f"{moment:%Y-%m-%d %H:%M:%S}（{obj['tz']}；UTC {fetched}）" if moment is not None else fetched
+    stamp = row["stamp"] or "无（分析早于检测版本记录；运行 `tutorwatch rescan` 补记）"
     shown = (  # the title, URL and headers are the site's: no escape sequence reaches the terminal
-        f"lead {lead}: {row['title']}\nurl: {page.url}\nfetched: {row['fetched_at']}\n"
-        f"file: {folder / row['evidence_file']} @ {row['evidence_offset']} ({row['evidence_length']} bytes)\n"
-        f"sha256: {row['evidence_sha256']} ({'verified' if problem is None else problem})\n"
-        f"screenshot: {png}\n"
+        f"线索 {lead}：{row['title']}\n网址：{page.url}\n"
+        f"抓取时间：{at}\n"
+        f"证据文件：{folder / row['evidence_file']} @ {row['evidence_offset']}（{row['evidence_length']} 字节）\n"
+        f"SHA-256：{row['evidence_sha256']}（{'校验通过' if problem is None else '校验未通过：' + problem}）\n"
+        f"截图：{png}\n"
         f"{pictures_kept(page.images)}"
-        f"analysed with: {row['stamp'] or 'no stamp (analysed before stamps; `tutorwatch rescan` stamps it)'}\n\n"
+        f"检测版本：{stamp}\n\n"
         f"{page.head.strip()}"
     )
     click.echo(clean_text(shown))
     if extract is not None:
         write_atomic(extract, page.body)
-        click.echo(f"\npage ({len(page.body)} bytes) written to {extract}")
+        click.echo(f"\n原始网页（{len(page.body)} 字节）已写入 {extract}")
     if screenshot is not None:
         if page.screenshot is None:
             raise TutorWatchError(f"lead {lead} has no screenshot: its page was fetched over plain HTTP")
         write_atomic(screenshot, page.screenshot)
-        click.echo(f"screenshot ({len(page.screenshot)} bytes) written to {screenshot}")
+        click.echo(f"截图（{len(page.screenshot)} 字节）已写入 {screenshot}")
     if pictures is not None:
         for path in write_pictures(page.images, pictures):
-            click.echo(f"picture written to {path}")
+            click.echo(f"图片已写入 {path}")
 
 
 @cli.command()

@@ -116,23 +116,23 @@ def follow(directory: Path, record: ArcWarcRecord, locate: Locate | None) -> Fol
 
     where = locate(refers) if locate is not None and refers else None
     if where is None:
-        return fault(f"original record {refers or '(none named)'} not in the store's picture index")
+        return fault(f"原始记录 {refers or '（未注明）'} 不在图片索引中")
     path = directory / where.file
     try:
         with path.open("rb") as handle:
             handle.seek(where.offset)
             data = handle.read(where.length)
     except OSError as exc:
-        return fault(f"{path}: cannot read the original: {exc.strerror}")
+        return fault(f"{path}：无法读取原始记录：{exc.strerror}")
     try:
         original = next(iter(ArchiveIterator(io.BytesIO(data))), None)
         if original is None or original.rec_headers.get_header("WARC-Record-ID") != refers:
-            return fault(f"{path}@{where.offset}: no record {refers} there")
+            return fault(f"{path}@{where.offset}：该位置没有记录 {refers}")
         body = original.content_stream().read()
     except (ArchiveLoadFailed, OSError, ValueError) as exc:
-        return fault(f"{path}@{where.offset}: the original cannot be read: {exc}")
+        return fault(f"{path}@{where.offset}：原始记录无法读取：{exc}")
     if hashlib.sha256(body).hexdigest() != sha:
-        return fault(f"{path}@{where.offset}: the original's SHA-256 differs from the revisit's digest")
+        return fault(f"{path}@{where.offset}：原始记录的 SHA-256 与 304 记录中的摘要不符")
     kind = original.http_headers.get_header("Content-Type", "") if original.http_headers else ""
     return FollowedPicture(url, sha, confirmed, original_at, body, kind, "")
 

@@ -233,12 +233,12 @@ def verify(directory: Path, file: str, offset: int, length: int, sha256: str) ->
     """None when the stored bytes still hash to ``sha256``, else what is wrong."""
     path = directory / file
     if not path.exists():
-        return f"{path}: missing"
+        return f"{path}：文件缺失"
     data = read_bytes(directory, file, offset, length)
     if len(data) != length:
-        return f"{path}@{offset}: truncated ({len(data)} of {length} bytes)"
+        return f"{path}@{offset}：记录不完整（应有 {length} 字节，只有 {len(data)} 字节）"
     if hashlib.sha256(data).hexdigest() != sha256:
-        return f"{path}@{offset}: SHA-256 differs from the one recorded"
+        return f"{path}@{offset}：SHA-256 与入库时记录的不符"
     return None
 
 
@@ -246,7 +246,7 @@ def verify_pictures(directory: Path, file: str, offset: int, length: int, locate
     """What is wrong with the originals a lead's revisit records point at (nothing when each is there and
     hashes to its digest): the pictures of a lead whose own bytes verified."""
     followed = revisits_in(directory, read_bytes(directory, file, offset, length), locate)
-    return [f"picture {picture.url}: {picture.problem}" for picture in followed if picture.problem]
+    return [f"图片 {picture.url}：{picture.problem}" for picture in followed if picture.problem]
 
 
 @dataclass(frozen=True)
@@ -293,7 +293,7 @@ def kept_page(directory: Path, file: str, offset: int, length: int, locate: Loca
     if response is None:
         raise TutorWatchError(f"{directory / file}@{offset}: no response record there")
     for followed in revisits_in(directory, data, locate):
-        where = f"unchanged (304) on {followed.confirmed_at}; bytes received {followed.original_at}"
+        where = f"未变（304）：{followed.confirmed_at} 网站答复未变，图片内容收到于 {followed.original_at}"
         body = followed.body if followed.body is not None else b""
         images.append(KeptImage(followed.url, followed.sha256, followed.content_type, body, where, followed.problem))
     return KeptPage(*response, screenshot, tuple(images))

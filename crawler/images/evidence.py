@@ -51,10 +51,10 @@ def pictures_kept(images: tuple[KeptImage, ...]) -> str:
     answered 304, when, and where its bytes were read from (or why they cannot be)."""
     lines = []
     for number, image in enumerate(images, start=1):
-        size = f"{image.content_type or '?'}, {len(image.body)} bytes"
-        line = f"picture {number}: {image.url} ({size}) sha256 {image.sha256}"
+        size = f"{image.content_type or '?'}，{len(image.body)} 字节"
+        line = f"图片 {number}：{image.url}（{size}）SHA-256 {image.sha256}"
         if image.revisit:
-            line += f"\n  {image.revisit}: " + (image.problem or "read from the original record, digest verified")
+            line += f"\n  {image.revisit}：" + (image.problem or "从原始记录读出，摘要校验通过")
         lines.append(line + "\n")
     return "".join(lines)
 
