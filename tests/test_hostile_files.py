@@ -100,6 +100,7 @@ def test_a_character_no_workbook_can_hold_never_stops_an_export(store: Path) -> 
     conn.close()
     result = tutorwatch(store, "export")
     assert result.returncode == 0, result.stderr
+    assert "待研判工作簿：" in result.stdout and "全部线索 1 条" in result.stdout, "what export wrote, in Chinese"
     assert "1 lead(s) hold characters a workbook cannot" in result.stderr
     book = load_workbook(store / "reports" / "leads.xlsx", read_only=True)
     [title] = [row[1] for row in book["线索"].iter_rows(min_row=2, values_only=True)]

@@ -164,6 +164,7 @@ def test_period_report_lists_confirmed_cases_with_evidence(nights: Nights) -> No
     result = ws.run("report", "--from", day, "--to", day)
     assert result.returncode == 0, result.stderr
     folder = ws.reports / "periods" / f"{day}_{day}"
+    assert f"的报告：{folder / 'report.html'}" in result.stdout.replace("\n", "")
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     assert summary["verdicts"]["confirmed"] == 1 and summary["verdicts"]["dismissed"] == 1
     assert summary["verdicts"]["open"] == len(leads) - 2

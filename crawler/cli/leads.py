@@ -48,8 +48,10 @@ def export_command(
     chosen = Filters(region, since.date().isoformat() if since else None, category, min_score)
     with LeadStore(obj["db"]) as store:
         done = export_store(store, target, chosen=chosen, settings=export_settings(obj, "always"))
-    console.print(f"{done.workbook_leads} leads to review in {done.workbook}")
-    console.print(f"{done.total} leads in {target}/leads.csv and leads.xlsx (read-only view), {done.todays} today")
+    console.print(f"待研判工作簿：{done.workbook}（{done.workbook_leads} 条线索）")
+    console.print(
+        f"全部线索 {done.total} 条：{target}/leads.csv 与 leads.xlsx（只读总表），今天新增或有变化 {done.todays} 条"
+    )
 
 
 @cli.group()
@@ -318,4 +320,4 @@ def report_command(obj: dict, start: Any, end: Any, out: Path | None) -> None:
     with LeadStore(obj["db"]) as store:
         folder = out or period_folder(obj["reports"], first, last)
         page = write_period_report(store, first, last, folder, site_names(obj), obj["tz"])
-    console.print(f"report for {first} to {last}: {page} (and report.docx, summary.json beside it)")
+    console.print(f"{first} 至 {last} 的报告：{page}（同一文件夹中另有 report.docx、summary.json）")
