@@ -83,7 +83,9 @@ OWN_GROUPS: dict[str, str] = {  # name: terms separated by spaces
     ),
     "study_tasks": (
         "辅导作业 辅导功课 辅导孩子 辅导学习 检查作业 写作业 功课 作业 学业 课业 家教 家庭教师 学科辅导 "
-        "全科辅导 讲题 听写 预习 复习 学习辅导 孩子学习 孩子的学习 补习"
+        "全科辅导 讲题 听写 预习 复习 学习辅导 孩子学习 孩子的学习 补习 "
+        # a companion's study tasks (rules/shared.yaml: study_duty)
+        "学习计划 学习任务 学习规划 学习习惯 辅导课程 陪读 伴读 陪学 督促学习 监督学习 陪写作业 错题 温书 默书 温习"
     ),
 }
 # Groups counted into other columns only (not columns of their own): see ``chores_with_study``.

@@ -204,3 +204,61 @@ def test_readable_split_style_duty_lists_and_waiver_posts_are_flagged_by_the_shi
     ]
     analyses = shipped.analyze_many(Document("", text, platform) for platform, text in clean)
     assert not any(a.flagged for a in analyses), [(t, a.score) for (_, t), a in zip(clean, analyses, strict=True)]
+
+
+def test_a_class_teacher_paid_by_the_class_is_a_serving_teacher(rules: Engine) -> None:
+    # the readable split's rc0009 class (train): a class group's paid lessons by the class's own teacher
+    posts = grid(
+        "{level}{n}班{group}：{teacher}{how}，{fee}。",
+        level=["初四", "初二", "六年级", "高一"],
+        n=["10", "3"],
+        group=["钉钉学习群", "家长群"],
+        teacher=["老师", "数学老师", "班主任"],
+        how=["网课辅导", "周末线上补课", "晚上上课"],
+        fee=["家委会每周微信收费，每晚每人30元", "每生每月收400元"],
+    ) + grid(
+        "{teacher}{verb}{whose}学生{when}补课，{fee}",
+        teacher=["学校老师", "班主任", "数学老师"],
+        verb=["给", "动员", "让"],
+        whose=["班上", "本班", "自己所带班级的"],
+        when=["周末到家里", "课后在家"],
+        fee=["每人每月800元", "每次收费100元"],
+    )
+    fired = _rules_fired(rules, posts, "social")
+    missed = [t for t, f in zip(posts, fired, strict=True) if not any(r.startswith("in_service_teacher/") for r in f)]
+    assert not missed, missed[:3]
+    clean = [
+        "三年级2班家长群：学校课后服务每生每月200元，由学校统一收取，老师辅导作业。",
+        "初二3班：数学老师周末免费线上答疑，家委会组织报名。",
+        "班主任放学后免费给班上学生辅导作业，不收任何费用。",
+        "记者调查发现，某校班主任给本班学生有偿补课，每人800元，教育局已介入调查。",
+        "正月初四上午，全家去庙会，10班同学聚会每人50元。",
+    ]
+    fired = _rules_fired(rules, clean, "social")
+    wrong = [(t, f) for t, f in zip(clean, fired, strict=True) if any(r.startswith("in_service_teacher/") for r in f)]
+    assert not wrong, wrong[:3]
+
+
+def test_hong_kong_and_taiwan_care_and_study_words_are_read(rules: Engine) -> None:
+    daycare = grid(
+        "{name}招生：{level}，課後接送、{study}，月費{fee}。",
+        name=["安親班", "課輔班", "功課輔導班"],
+        level=["國小一至六年級", "小一至小六"],
+        study=["作業指導", "寫功課、訂正考卷", "溫書默書"],
+        fee=["6500", "$2800"],
+    )
+    fired = _rules_fired(rules, daycare, "tutoring")
+    assert not [t for t, f in zip(daycare, fired, strict=True) if not f]
+    helpers = grid(
+        "{who}，{chore}，{study}。",
+        who=["請外傭", "菲傭", "工人姐姐"],
+        chore=["照顧兩個小朋友、煮飯清潔", "接送返學、煮飯"],
+        study=["可以陪小朋友溫書默書", "教小朋友做功課"],
+    )
+    fired = _rules_fired(rules, helpers, "housekeeping")
+    assert not [t for t, f in zip(helpers, fired, strict=True) if not any(r.startswith("home_tutor/") for r in f)]
+    clean = [
+        "外傭工作：煮飯、清潔、照顧長者，不用溫書默書，家中冇小朋友。",
+        "安親班暑期才藝營：烏克麗麗、繪畫、桌遊，不上學科課。",
+    ]
+    assert not any(_rules_fired(rules, clean, "housekeeping"))
