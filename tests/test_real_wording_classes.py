@@ -9,19 +9,12 @@ being stated; the case reading's study tasks, counted only where the listing doe
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from detectors.case_reading import CaseReader, feature_names, refused
 from detectors.engine import Engine, EngineConfig
 from detectors.models import Document
-
-
-def grid(template: str, **slots: list[str]) -> list[str]:
-    """Every combination of the slots' values in the template."""
-    keys = list(slots)
-    return [template.format(**dict(zip(keys, combo, strict=True))) for combo in itertools.product(*slots.values())]
+from tests.support.variants import grid
 
 
 @pytest.fixture(scope="module")
