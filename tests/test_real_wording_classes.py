@@ -255,3 +255,27 @@ def test_hong_kong_and_taiwan_care_and_study_words_are_read(rules: Engine) -> No
         "安親班暑期才藝營：烏克麗麗、繪畫、桌遊，不上學科課。",
     ]
     assert not any(_rules_fired(rules, clean, "housekeeping"))
+
+
+def test_a_nanny_resume_offering_a_teaching_record_is_found(rules: Engine) -> None:
+    # DATA.md b-4, the readable split's nanny résumés (rb0006-rb0009, train): the record is the selling point
+    resumes = grid(
+        "{role}，{age}，{record}，{chore}，{offer}。",
+        role=["育儿嫂李阿姨", "住家保姆", "保姆王姐"],
+        age=["45岁", "大专学历"],
+        record=["曾在培训机构任教两年", "做过三年小学语文老师", "持教师资格证", "两年家教经历"],
+        chore=["会做饭", "做饭收纳都行"],
+        offer=["可住家，月薪9000", "求职住家"],
+    )
+    fired = _rules_fired(rules, resumes, "housekeeping")
+    missed = [t for t, f in zip(resumes, fired, strict=True) if "home_tutor/nanny-teaching-record" not in f]
+    assert not missed, missed[:3]
+    clean = grid(
+        "{role}，{record}，{limit}，月薪1万。",
+        role=["本科育儿嫂", "住家育儿嫂"],
+        record=["有教师资格证", "做过两年幼儿园老师"],
+        limit=["只带0-3岁宝宝，辅食睡眠户外", "但不辅导功课，只做生活照料", "退休后只做饭打扫"],
+    )
+    fired = _rules_fired(rules, clean, "housekeeping")
+    wrong = [(t, f) for t, f in zip(clean, fired, strict=True) if "home_tutor/nanny-teaching-record" in f]
+    assert not wrong, wrong[:3]
