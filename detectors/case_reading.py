@@ -26,8 +26,6 @@ from detectors.categories import CATEGORIES
 from detectors.claims import KINDS, Claims
 from detectors.detector import Detector, Reading
 from detectors.errors import ConfigError
-from detectors.housekeeping_facts import NAMES as DUTY_NAMES
-from detectors.housekeeping_facts import DutyFacts
 from detectors.normalize import normalize_term
 from detectors.scoring import combine, rule_score, standing_score, strong_score
 
@@ -43,7 +41,9 @@ OWN_GROUPS: dict[str, str] = {  # name: terms separated by spaces
     ),
     "subject": (
         "语文 数学 英语 物理 化学 生物 历史 地理 政治 道德与法治 奥数 作文 阅读 口算 拼音 "
-        "识字 功课 作业 学科 文化课 全科 理科 文科 讲题 刷题 预习 复习"
+        "识字 功课 作业 学科 文化课 全科 理科 文科 讲题 刷题 预习 复习 "
+        # the tutoring itself, named without a subject (a 家政 menu's 家庭教师, a duty list's 辅导孩子学习)
+        "家教 家庭教师 学业 课业 补习 补课 辅导作业 辅导功课 辅导学习 学习辅导 孩子学习 孩子的学习"
     ),
     "fee": (
         "元 块钱 收费 学费 费用 价格 价位 课时费 ¥ 优惠 折 报名费 课程费 薪 工资 待遇 "
@@ -56,6 +56,8 @@ OWN_GROUPS: dict[str, str] = {  # name: terms separated by spaces
     ),
     "contact_words": "联系 电话 微信 加v 扫码 私信 私聊 详询 咨询 致电 vx qq 手机",
     "times": ("周末 周六 周日 星期六 星期天 星期日 寒假 暑假 寒暑假 假期 晚托 午托 放学后 课后 晚上 节假日 每周 每天"),
+    # the teaching a job post or profile offers (not a subject: 授课, 试讲, the certificate it asks for or waives)
+    "teaching": "授课 试讲 讲课 上课 教学 带班 主讲 任教 教师资格证 教资 备课 讲师 教师 老师",
     "address_reader": "我 本人 本机构 本店 本公司 本中心 您 你家 宝妈 家长们 亲 咱们 我们",
     "report": (
         "通报 记者 查处 依法 据悉 据了解 日前 近日 执法 检查 责令 处罚 罚款 立案 调查 整改 "
@@ -65,28 +67,58 @@ OWN_GROUPS: dict[str, str] = {  # name: terms separated by spaces
     ),
     "policy": (
         "通知 规定 意见 办法 方案 实施 不得 严禁 禁止 一律 应当 各地 各级 双减 政策 文件 "
-        "条例 治理 部门 工作 要求各 加强 规范"
+        "条例 治理 部门 要求各 加强 规范"
     ),
     "quoting": ("“ ” 「 」 称 写着 打出 宣称 标榜 号称 声称 广告语 广告中 字样 宣传"),
     "question": "? 吗 怎么 如何 是否 请问 求助 有没有 靠谱 值得",
+    # What a 家政 listing assigns the helper: household chores, and study tasks among them (issue 18i's
+    # duty fact, once detectors/housekeeping_facts.py's own lists and scan). A 家政 service page, duty
+    # list or contract rarely has a price or a contact, so without these the reading voted down the
+    # 住家保姆/育儿嫂 duty lists naming 辅导作业 beside 做饭 and 打扫 (HY 三.3: 家政服务企业不得将校外培训纳入
+    # 家庭服务; DATA.md b-5). Chores are read only through ``chores_with_study`` (below): most clean 家政
+    # pages are duty lists, so a chores count alone would teach the reading to doubt every one.
+    "chores": (
+        "做饭 烹饪 买菜 三餐 保洁 打扫 卫生 洗衣 熨烫 收纳 家务 清洁 擦窗 拖地 接送 照顾老人 喂养 起居 "
+        "家庭保洁 家庭烹饪 家庭护理 月嫂 护工"
+    ),
+    "study_tasks": (
+        "辅导作业 辅导功课 辅导孩子 辅导学习 检查作业 写作业 功课 作业 学业 课业 家教 家庭教师 学科辅导 "
+        "全科辅导 讲题 听写 预习 复习 学习辅导 孩子学习 孩子的学习 补习 "
+        # a companion's study tasks (rules/shared.yaml: study_duty)
+        "学习计划 学习任务 学习规划 学习习惯 辅导课程 陪读 伴读 陪学 督促学习 监督学习 陪写作业 错题 温书 默书 温习"
+    ),
 }
+# Groups counted into other columns only (not columns of their own): see ``chores_with_study``.
+HIDDEN_GROUPS = frozenset({"chores"})
 # Lexicons of the rule catalogue that say the same kind of thing (read when present).
 LEXICON_GROUPS: dict[str, tuple[str, ...]] = {
     "lex_news": ("policy_news", "ad_ban_notice", "school_notice"),
     "lex_doubt": ("parent_complaint", "parent_story", "reflection_markers", "legality_question"),
     "lex_offer": ("offer_cues", "call_to_action", "paid_cues", "hiring_terms", "door_format", "tutor_roles"),
 }
-NOT_READ_CLAIMS = frozenset({"age_to", "monthly_pay", "result_gain", "success_rate", "elite_share"})
+NOT_READ_CLAIMS = frozenset({"age_to", "monthly_pay"})
 CLAIM_KINDS = tuple(kind for kind in KINDS if kind not in NOT_READ_CLAIMS)  # the model's columns: fixed at its fit
 PLATFORMS = ("tutoring", "recruitment", "housekeeping", "social")
 CATEGORY_COLUMN = {category: column for column, category in enumerate(CATEGORIES)}
 DIGITS = re.compile(r"[0-9]{2,}")
+# A study task the listing refuses (不辅导作业, 不用管作业, 功课不用管, 不提供儿童课业相关服务, 学习的事请找学校):
+# a negation in the clause just before it, or right after it. Clean 家政 listings say so far more
+# often than violations do, so an unrefused study task is the fact, not the word.
+REFUSAL_BEFORE = re.compile(r"(?:不|无需|無需|别|別|免|没有|沒有|拒绝|拒絕|谢绝|謝絕)[^，,。！!？?；;\n]{0,6}$")
+REFUSAL_AFTER = re.compile(
+    r"(?:的事|的事情|方面|相关|相關)?[^，,。！!？?；;\\n]{0,3}(?:不用|不要|不需|不必|不管|不负责|不負責|不辅导|不輔導|不做|不接|不提供|不插手|不过问|不過問|别|別|免|请找|請找|另请|另請|由我们|由我們|由家长|由家長|自己|不了|不会(?!的)|不會(?!的)|帮不上|幫不上)"
+)
+
+
+def refused(text: str, start: int, end: int) -> bool:
+    """Whether the study task at text[start:end] is refused in its clause (see REFUSAL_BEFORE)."""
+    return bool(REFUSAL_BEFORE.search(text, max(0, start - 8), start) or REFUSAL_AFTER.match(text, end, end + 8))
 
 
 def feature_names() -> list[str]:
     """The columns of ``features``, in order (the model card lists its weights under these names)."""
     return [
-        *OWN_GROUPS,
+        *(name for name in OWN_GROUPS if name not in HIDDEN_GROUPS),
         *LEXICON_GROUPS,
         *(f"claim_{kind}" for kind in CLAIM_KINDS),
         "contacts",
@@ -97,7 +129,7 @@ def feature_names() -> list[str]:
         "rules_strong",
         "findings",
         *(f"fired_{c}" for c in CATEGORIES),
-        *DUTY_NAMES,  # what a 家政 listing assigns the helper (detectors/housekeeping_facts.py)
+        "chores_with_study",  # a 家政 listing's chores and study tasks named together (OWN_GROUPS)
     ]
 
 
@@ -119,20 +151,32 @@ class CaseReader:
         self._columns = [owners[t] for t in self._terms]
         self._automaton = ahocorasick_rs.AhoCorasick(self._terms)
         self.names = feature_names()
-        self._groups = len(groups)
-        self._duties = DutyFacts()
+        # where each counted group goes in the row (hidden groups feed only chores_with_study)
+        self._shown = np.array([column for column, name in enumerate(groups) if name not in HIDDEN_GROUPS])
+        self._chores = list(groups).index("chores")
+        self._study = list(groups).index("study_tasks")
+        self._groups = len(self._shown)
+        self._counts = len(groups)
 
     def features(self, readings: Sequence[Reading]) -> np.ndarray:
-        """One row per reading: log(1 + count) per term group, claims, contacts, rules fired (see feature_names)."""
+        """One row per reading: log(1 + count) per term group, claims, contacts, rules fired (see feature_names).
+
+        Terms are counted overlapping (辅导孩子学习 holds 辅导, 辅导孩子, 孩子, 孩子学习 and 学习: each is
+        a fact of its group), in one scan of every group's terms.
+        """
         rows = np.zeros((len(readings), len(self.names)))
         claim_at = self._groups
-        fired_at = len(self.names) - len(CATEGORIES) - len(DUTY_NAMES)
+        fired_at = len(self.names) - len(CATEGORIES) - 1
+        counts = np.zeros(self._counts)
+        study = self._study
         for row, reading in zip(rows, readings, strict=True):
             text = reading.content
-            for index in self._automaton.find_matches_as_indexes(text):
-                for column in self._columns[index[0]]:
-                    row[column] += 1
-            row[:claim_at] = np.log1p(row[:claim_at])
+            counts[:] = 0
+            for index, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
+                for column in self._columns[index]:
+                    if column != study or not refused(text, start, end):
+                        counts[column] += 1
+            row[:claim_at] = np.log1p(counts[self._shown])
             claims = reading.claims if reading.claims is not None else Claims(text)
             for offset, kind in enumerate(CLAIM_KINDS):
                 row[claim_at + offset] = 1.0 if claims.of(kind) else 0.0
@@ -150,7 +194,8 @@ class CaseReader:
             for finding in reading.findings:
                 if finding.category in CATEGORY_COLUMN:
                     row[fired_at + CATEGORY_COLUMN[finding.category]] = 1.0
-            row[fired_at + len(CATEGORIES) :] = self._duties.row(text)
+            # 0 unless both are there: chores assigned and study tasks beside them
+            row[-1] = math.log1p(min(counts[self._chores], counts[self._study]))
         return rows
 
 

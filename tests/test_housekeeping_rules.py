@@ -10,20 +10,12 @@ duty, a post that says the helper does not tutor, elderly care, sitters who only
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from detectors.case_reading import CaseReader, feature_names
 from detectors.engine import Engine, EngineConfig
 from detectors.models import Document
-
-
-def grid(template: str, **slots: list[str]) -> list[str]:
-    """Every combination of the slots' values in the template."""
-    keys = list(slots)
-    return [template.format(**dict(zip(keys, combo, strict=True))) for combo in itertools.product(*slots.values())]
-
+from tests.support.variants import grid
 
 VIOLATIONS = {
     "duty list with tutoring": grid(
