@@ -6,11 +6,12 @@ BIN := $(VENV)/bin
 .PHONY: setup browser demo test lint redis-server
 setup: $(VENV)/.installed browser
 
-# Debian's chromium renders the JS-built sites (never a browser downloaded by playwright);
+# Debian's chromium renders the JS-built sites (never a browser downloaded by playwright), its headless
+# shell in the crawl (the lighter build, crawler/fetching/rendering.py);
 # the CJK fonts keep Chinese in their screenshots from being boxes, and draw the OCR tests'
 # ad posters (both WenQuanYi faces, so the posters are the same on every machine).
 browser:
-	@dpkg -s chromium fonts-wqy-microhei fonts-wqy-zenhei >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium fonts-wqy-microhei fonts-wqy-zenhei; }
+	@dpkg -s chromium chromium-headless-shell fonts-wqy-microhei fonts-wqy-zenhei >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium chromium-headless-shell fonts-wqy-microhei fonts-wqy-zenhei; }
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV) || { apt-get update && apt-get install -y python3-venv && python3 -m venv $(VENV); }

@@ -18,7 +18,7 @@ from PIL import Image
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.fetching.browser_handler import node_options
-from crawler.fetching.rendering import CHROMIUM_ARGS, DRIVER_NODE_OPTIONS
+from crawler.fetching.rendering import BROWSERS, CHROMIUM, CHROMIUM_ARGS, DRIVER_NODE_OPTIONS
 from tests.conftest import Workspace
 from tests.support.sample_server import load_listings
 
@@ -137,9 +137,11 @@ def js_page() -> Iterator[tuple[str, list[str]]]:
 
 
 def browsers_under(pid: int) -> list[int]:
-    """Top chromium processes below ``pid`` (the browser, not its renderers), from /proc."""
+    """Top chromium processes below ``pid`` (the browser, not its renderers), from /proc: named chromium, or
+    chromium-headle (the headless shell's name, cut to the kernel's 15 characters)."""
     name, parent = names_under(pid)
-    return [p for p, n in name.items() if n == "chromium" and name.get(parent[p]) != "chromium"]
+    browser = {p for p, n in name.items() if n.startswith("chromium")}
+    return [p for p in browser if parent[p] not in browser]
 
 
 def names_under(pid: int) -> tuple[dict[int, str], dict[int, int]]:
@@ -199,6 +201,7 @@ def test_the_browser_and_its_driver_run_with_the_launch_settings_and_read_chines
         names, _ = names_under(os.getpid())
         for pid in browsers_under(os.getpid()):
             seen["browser"] = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+            seen["executable"] = [str(Path(f"/proc/{pid}/exe").resolve())]
         for pid in (p for p, n in names.items() if n.startswith("node")):  # node-MainThread
             environ = Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace").split("\0")
             seen["driver"] = [line for line in environ if line.startswith("NODE_OPTIONS=")]
@@ -209,6 +212,8 @@ def test_the_browser_and_its_driver_run_with_the_launch_settings_and_read_chines
     [record] = json.loads(rendered.stdout)
     assert record["flagged"] and record["title"] == "暑假高中化学一对一", "the script's Chinese text, as written"
     assert set(CHROMIUM_ARGS) <= set(seen["browser"]), "every launch argument reached the browser"
+    assert seen["executable"] == [str(CHROMIUM.resolve())], "the browser launched is CHROMIUM"
+    assert not BROWSERS[0].exists() or BROWSERS[0] == CHROMIUM, "the headless shell when installed (make setup does)"
     [options] = seen["driver"]
     assert set(DRIVER_NODE_OPTIONS) <= set(options.removeprefix("NODE_OPTIONS=").split()), "the driver's Node options"
 
