@@ -104,3 +104,30 @@ def test_a_crawl_follows_the_refresh_in_a_long_pages_head(tmp_path: Path) -> Non
     with sqlite3.connect(tmp_path / "leads.db") as conn:
         urls = {url.rsplit("/", 1)[1] for (url,) in conn.execute("SELECT url FROM leads")}
     assert urls == {"target.html", "plain.html"}
+
+
+@pytest.mark.parametrize(
+    ("head", "charset"),
+    [
+        ("<meta http-equiv='refresh' content='0; url=/target.html'>", "utf-8"),
+        ("<META HTTP-EQUIV=Refresh CONTENT='0;URL=/target.html'>", "gbk"),
+        ("<meta http-equiv='&#114;efresh' content='0; url=/target.html'>", "utf-8"),  # the value may be a reference
+        ("<meta http-equiv='refresh' content='0; url=/target.html'>", "utf-16"),  # no ASCII bytes: decoded
+        ("<meta name='refresh' content='0; url=/target.html'>", "utf-8"),  # no http-equiv: no refresh
+        ("", "utf-8"),
+    ],
+)
+def test_a_short_page_without_http_equiv_is_not_decoded_and_every_answer_is_scrapys(head: str, charset: str) -> None:
+    url = "http://127.0.0.1:1/page.html"
+    body = f"<html><head>{head}<title>家教</title></head><body><p>初中数学</p></body></html>".encode(charset)
+    headers = {b"Content-Type": f"text/html; charset={charset}".encode()}
+    page = HtmlResponse(url, body=body, headers=headers)
+    answer = middleware().process_response(Request(url), page)
+    scrapys = HtmlResponse(url, body=body, headers=headers)
+    scrapy_answer = MetaRefreshMiddleware.from_crawler(get_crawler()).process_response(Request(url), scrapys)
+    if isinstance(scrapy_answer, Request):
+        assert isinstance(answer, Request) and answer.url == scrapy_answer.url == "http://127.0.0.1:1/target.html"
+    else:
+        assert answer is page and scrapy_answer is scrapys
+        if charset != "utf-16":
+            assert page._cached_ubody is None  # not decoded in the crawl process

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
+from crawler.evidence.warc import Capture, EvidenceRef, EvidenceWriter, verify
 from crawler.extraction.listing import Listing
 from crawler.leads.fingerprint import content_hash, lead_id
 from crawler.leads.migrations import rehash
@@ -146,3 +149,57 @@ def test_the_application_reads_the_store_through_its_query_layer() -> None:
         text = path.read_text(encoding="utf-8")
         for sql in (".conn.", "SELECT ", "INSERT ", "UPDATE ", "DELETE FROM", ".execute("):
             assert sql not in text, f"{path.relative_to(root)} queries the store itself ({sql.strip()})"
+
+
+def page(url: str, body: str) -> Capture:
+    return Capture(url, 200, (("Content-Type", "text/html; charset=utf-8"),), body.encode(), (), "2026-11-01T01:00:00Z")
+
+
+def test_a_leads_evidence_is_where_its_row_says_whether_new_changed_or_missing(tmp_path: Path) -> None:
+    """New and changed leads get the evidence's place in the row's one write, a lead seen again whose evidence
+    was lost gets it on its own, one seen with its evidence keeps it where it was."""
+    writer = EvidenceWriter(tmp_path / "evidence", 1)
+    changed = replace(AD, body="老师上门，周末也可")
+
+    def store_page(store: LeadStore, listing: Listing, body: str, at: str) -> tuple[str, int]:
+        written: list[EvidenceRef] = []
+
+        def keep() -> EvidenceRef:
+            written.append(writer.write(page(listing.url, body)))
+            return written[-1]
+
+        return store.upsert(listing, analyse(listing), at, evidence=keep), len(written)
+
+    with LeadStore(tmp_path / "db.sqlite") as store:
+        assert store_page(store, AD, "<p>一</p>", "2026-11-01T01:00:00") == ("new", 1)
+        first = store.conn.execute("SELECT evidence_file, evidence_offset, evidence_sha256 FROM leads").fetchone()
+        assert store_page(store, AD, "<p>一</p>", "2026-11-02T01:00:00") == ("seen", 0)
+        assert tuple(
+            store.conn.execute("SELECT evidence_file, evidence_offset, evidence_sha256 FROM leads").fetchone()
+        ) == tuple(first)
+        assert store_page(store, changed, "<p>二</p>", "2026-11-03T01:00:00") == ("changed", 1)
+        store.conn.execute("UPDATE leads SET evidence_file = '', evidence_sha256 = ''")  # lost
+        assert store_page(store, changed, "<p>三</p>", "2026-11-04T01:00:00") == ("seen", 1)
+        rows = store.conn.execute("SELECT evidence_file, evidence_offset, evidence_length, evidence_sha256 FROM leads")
+        [(file, offset, length, sha)] = rows.fetchall()
+        assert file and first["evidence_offset"] == 0 and offset > first["evidence_offset"]
+    assert verify(tmp_path / "evidence", file, offset, length, sha) is None
+
+
+def test_evidence_writers_of_one_run_append_to_its_file_in_turn_and_recreate_it_if_removed(tmp_path: Path) -> None:
+    """Two sites' pipelines write one run's file (each keeps it open): every record is where its reference
+    says, and a file removed meanwhile is created again rather than written to a name no longer there."""
+    one, two = EvidenceWriter(tmp_path, 7), EvidenceWriter(tmp_path, 7)
+    pages = [page(f"http://127.0.0.1:1/post/{n}.html", f"<p>第{n}页</p>") for n in range(4)]
+    refs = [one.write(pages[0]), two.write(pages[1]), one.write(pages[2])]
+    assert [ref.offset for ref in refs] == sorted({ref.offset for ref in refs}) and refs[0].offset == 0
+    for ref, kept in zip(refs, pages, strict=False):
+        assert verify(tmp_path, ref.file, ref.offset, ref.length, ref.sha256) is None
+        data = (tmp_path / ref.file).read_bytes()[ref.offset : ref.offset + ref.length]
+        bodies = [r.content_stream().read() for r in ArchiveIterator(io.BytesIO(data)) if r.rec_type == "response"]
+        assert bodies == [kept.body]
+    (tmp_path / refs[0].file).unlink()
+    again = two.write(pages[3])
+    assert again.offset == 0 and verify(tmp_path, again.file, again.offset, again.length, again.sha256) is None
+    one.close()
+    two.close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -109,6 +110,7 @@ class EvidenceWriter:
         self.path = directory / self.name
         self.recent: OrderedDict[int, tuple[Capture, EvidenceRef]] = OrderedDict()  # pages just written
         self.pictures: list[PictureRecord] = []  # picture records written since take_pictures
+        self._fd: int | None = None  # the file, opened for appending at the first write and kept open
 
     def write(self, page: Capture, packed: Packed | None = None) -> EvidenceRef:
         """Append the page's records (``packed``: already made by ``pack``, off the event loop); a page already
@@ -117,10 +119,7 @@ class EvidenceWriter:
         if kept is not None and kept[0] is page:
             return kept[1]
         data = packed if packed is not None else pack(page)
-        with self.path.open("ab") as handle:
-            offset = handle.tell()
-            handle.write(data.data)
-            handle.flush()
+        offset = self._append(data.data)
         pictures = tuple(
             PictureRecord(sha, url, self.name, offset + start, length, record_id, at)
             for sha, url, start, length, record_id, at in data.pictures
@@ -132,6 +131,32 @@ class EvidenceWriter:
         if len(self.recent) > RECENT_PAGES:
             self.recent.popitem(last=False)
         return ref
+
+    def _append(self, data: bytes) -> int:
+        """Append ``data`` to the file, handed to the OS before the row pointing at it is written; returns its offset.
+
+        The file stays open between pages (an open, seek, flush and close per lead were 10% of the store's
+        time a page). Opened with O_APPEND, each write lands at the end of the file, whatever other writers
+        of the same run (another site's pipeline in this process) appended meanwhile; the offset is the
+        file's size just before. A file removed meanwhile is created again, as the old open-per-write did."""
+        if self._fd is not None and os.fstat(self._fd).st_nlink == 0:
+            self.close()
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        offset = os.fstat(self._fd).st_size
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        return offset
+
+    def close(self) -> None:
+        """Close the file (the next write opens it again)."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+
+    def __del__(self) -> None:
+        self.close()
 
     def take_pictures(self) -> list[PictureRecord]:
         """The picture records written since the last call (the scale-out writer tells the workers)."""

@@ -27,8 +27,10 @@ def with_pictures(page: Capture, item: CrawledListing, originals: Originals | No
     A quoted picture fetched tonight is kept whole; one answered 304 becomes a revisit record
     pointing at the record that holds its bytes (``originals``: the store's picture index).
     """
+    if not item.images:  # most pages: nothing to look up in the findings
+        return page
     wanted = quoted(item)
-    if not wanted or not item.images:
+    if not wanted:
         return page
     kept: dict[str, Capture] = {}
     for image in item.images:

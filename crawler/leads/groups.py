@@ -98,8 +98,10 @@ def regroup(conn: sqlite3.Connection, rowid: int, lead: Mapping[str, Any], old: 
     contacts, bands = contact_keys(lead["contacts"]), band_keys(lead["minhash"])
     keys = set(contacts + bands)
     before = set(contact_keys(old["contacts"]) + band_keys(old["minhash"])) if old is not None else set()
-    conn.executemany("DELETE FROM lead_keys WHERE key = ? AND lead = ?", ((key, rowid) for key in before - keys))
-    conn.executemany("INSERT OR IGNORE INTO lead_keys VALUES (?, ?)", ((key, rowid) for key in keys - before))
+    if gone := before - keys:  # a new lead has none
+        conn.executemany("DELETE FROM lead_keys WHERE key = ? AND lead = ?", ((key, rowid) for key in gone))
+    if added := keys - before:
+        conn.executemany("INSERT OR IGNORE INTO lead_keys VALUES (?, ?)", ((key, rowid) for key in added))
     actors = {row["grp"] for row in _holders(conn, contacts, rowid, "actor_id", 1)}
     actor = _join(conn, "actor_id", actor_of(lead["contacts"]), actors)
     cases = similar_groups(_holders(conn, bands, rowid, "case_id", CASE_PROBE), lead["minhash"])

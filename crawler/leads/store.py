@@ -81,6 +81,19 @@ UPDATE_LEAD = (
     " findings = :findings WHERE lead_id = :lead_id"
 )
 
+KEPT = ", evidence_file, evidence_offset, evidence_length, evidence_sha256, fetched_at"
+# the lead row written with its evidence's place in one statement, when the page was just kept as evidence
+INSERT_KEPT = INSERT_LEAD.replace(", stamp, findings)", f", stamp, findings{KEPT})").replace(
+    ", :stamp, :findings)", f", :stamp, :findings{KEPT.replace(', ', ', :')})"
+)
+UPDATE_KEPT = UPDATE_LEAD.replace(
+    " WHERE lead_id", "".join(f", {name} = :{name}" for name in KEPT.split(", ")[1:]) + " WHERE lead_id"
+)
+SET_EVIDENCE = (
+    "UPDATE leads SET evidence_file = ?, evidence_offset = ?, evidence_length = ?,"
+    " evidence_sha256 = ?, fetched_at = ? WHERE rowid = ?"
+)
+
 
 class LeadStore:
     """One database file; open it, use it, close it (also as a context manager)."""
@@ -295,16 +308,22 @@ class LeadStore:
                     "content_hash": digest,
                     "at": at,
                 }
+                if kept is not None:  # the evidence's place in the same statement
+                    row.update(
+                        evidence_file=kept.file,
+                        evidence_offset=kept.offset,
+                        evidence_length=kept.length,
+                        evidence_sha256=kept.sha256,
+                        fetched_at=kept.fetched_at,
+                    )
                 if old is None:
-                    rowid = int(self.conn.execute(INSERT_LEAD, row).lastrowid or 0)
+                    rowid = int(self.conn.execute(INSERT_KEPT if kept else INSERT_LEAD, row).lastrowid or 0)
                 else:
-                    self.conn.execute(UPDATE_LEAD, row)
+                    self.conn.execute(UPDATE_KEPT if kept else UPDATE_LEAD, row)
                 regroup(self.conn, rowid, {**row, "case_id": old["case_id"] if old else ""}, old)
-            if kept is not None:
+            elif kept is not None:  # a lead seen again whose evidence was missing
                 self.conn.execute(
-                    "UPDATE leads SET evidence_file = ?, evidence_offset = ?, evidence_length = ?,"
-                    " evidence_sha256 = ?, fetched_at = ? WHERE rowid = ?",
-                    (kept.file, kept.offset, kept.length, kept.sha256, kept.fetched_at, rowid),
+                    SET_EVIDENCE, (kept.file, kept.offset, kept.length, kept.sha256, kept.fetched_at, rowid)
                 )
             outcome = "new" if old is None else "changed" if changed else "seen"
             self._note_outcome(run_id, ident, outcome)

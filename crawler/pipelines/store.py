@@ -42,7 +42,8 @@ def remember_pictures(pictures: ImageCache, item: CrawledListing, written: list[
             pictures.remember(item.image_reads, now(), {image.url: image.validators for image in item.images})
             pictures.remember_listing(item.listing.url, item.image_reads)
         for ref in written:
-            pictures.remember_records(ref.pictures)
+            if ref.pictures:
+                pictures.remember_records(ref.pictures)
 
 
 def store_listing(
@@ -155,6 +156,7 @@ class StorePipeline:
         self.store = SharedStore.acquire(self.db)
 
     def close_spider(self, spider: Spider | None = None) -> None:
+        self.evidence.close()
         if self.store is not None:
             SharedStore.release(self.db)
             self.store = None
