@@ -179,3 +179,11 @@ def test_the_analysis_shows_why_it_was_flagged_classifier_and_case_probabilities
     console = Console(record=True, width=200)
     print_analysis(console, "clean", clean)
     assert "分类模型概率" in console.export_text() and "案情判读概率" not in console.export_text()
+
+
+def test_a_refusal_counts_in_its_own_line_only() -> None:
+    """作业不用管 refuses the study task; a refusal that opens the next line is another sentence."""
+    from detectors.case_reading import refused
+
+    assert refused("作业不用管", 0, 2) and refused("不辅导作业", 3, 5)
+    assert not refused("作业\n不用管老人", 0, 2)
