@@ -50,10 +50,13 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
     def process_response(  # type: ignore[override]
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Request | Response:
-        if isinstance(response, HtmlResponse) and cannot_refresh(page_head(response.body)):
-            return response
-        if not isinstance(response, HtmlResponse) or len(response.body) <= HEAD_BYTES:
+        if not isinstance(response, HtmlResponse):
             return super().process_response(request, response)
-        head = response.replace(body=page_head(response.body))
+        cut = page_head(response.body)  # found once: it rules the page out, or is what Scrapy reads
+        if cannot_refresh(cut):
+            return response
+        if len(response.body) <= HEAD_BYTES:
+            return super().process_response(request, response)
+        head = response.replace(body=cut)
         result = super().process_response(request, head)
         return response if result is head else result
