@@ -40,7 +40,7 @@ import ahocorasick_rs
 import numpy as np
 
 from detectors.errors import ConfigError
-from detectors.initials_runs import InitialsReader, line_around
+from detectors.initials_runs import InitialsReader, Lines
 from detectors.normalize import CODE_POINTS, Normalized, normalize_term
 from detectors.segmenter import jieba_loaded
 
@@ -293,7 +293,7 @@ class Deobfuscator:
             and after.isdigit()
         )
 
-    def _accepted(self, text: str, index: int, start: int, end: int) -> str | None:
+    def _accepted(self, text: str, lines: Lines, index: int, start: int, end: int) -> str | None:
         """The term a spelled form found at [start, end) stands for, or None where it is not an evasion."""
         variant = self._forms[index]
         if not self._apart(text, start, end) and not self._before_number(text, start, end, variant):
@@ -303,17 +303,18 @@ class Deobfuscator:
             if before.isascii() and after.isascii():
                 return None
         if variant.kind == "initials" and text[start:end] in self._initials.candidates:
-            line = line_around(text, start, end)
-            return self._initials.pick(text, start, end, text[start:end], line)  # yx衔接: 幼小衔接, not 研学
+            # yx衔接: 幼小衔接, not 研学
+            return self._initials.pick(text, start, end, text[start:end], lines.around(start, end))
         return variant.term
 
     def _spelled_matches(self, text: str) -> list[tuple[int, int, str]]:
         found = []
         pending = self._spelled.find_matches_as_indexes(text)[::-1]
         rescans = MAX_RESCANS
+        lines = Lines(text)
         while pending:
             index, start, end = pending.pop()
-            term = self._accepted(text, index, start, end)
+            term = self._accepted(text, lines, index, start, end)
             if term is not None:
                 found.append((start, end, term))
             elif rescans and not text[start:end].isascii():

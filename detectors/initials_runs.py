@@ -30,15 +30,26 @@ import ahocorasick_rs
 
 LATIN_GROUP = re.compile(r"(?<![a-z0-9])[a-z]{2,24}(?: [a-z]{2,24})*(?![a-z0-9])")
 LATIN_TOKEN = re.compile(r"[a-z]+")
+LINE_BREAK = re.compile("\n")
 NEAR = 4  # characters around a lone piece of initials searched for a deciding term
 LONGEST_PIECE = 12  # full pinyin of a 2-character term (zhuangyuan); initials are 2-4 letters
 SPILL = 3  # Chinese characters beside a piece read to find a longer key term it belongs to
 
 
-def line_around(text: str, start: int, end: int) -> tuple[int, int]:
-    """Where the line holding ``text[start:end]`` begins and ends (a line break ends a text of a batch)."""
-    after = text.find("\n", end)
-    return text.rfind("\n", 0, start) + 1, len(text) if after < 0 else after
+class Lines:
+    """Where the lines of one text begin and end, found once: searching for the line breaks around every
+    piece read a whole line each time, O(n²) on a megabyte listing written as one line."""
+
+    def __init__(self, text: str) -> None:
+        self.size = len(text)
+        self.breaks = [match.start() for match in LINE_BREAK.finditer(text)]
+
+    def around(self, start: int, end: int) -> tuple[int, int]:
+        """Where the line holding ``text[start:end]`` begins and ends (a line break ends a text of a batch)."""
+        before, after = bisect_left(self.breaks, start), bisect_left(self.breaks, end)
+        return (self.breaks[before - 1] + 1 if before else 0), (
+            self.breaks[after] if after < len(self.breaks) else self.size
+        )
 
 
 class InitialsReader:
@@ -139,10 +150,11 @@ class InitialsReader:
         def near(start: int, end: int) -> list[tuple[int, int, str]]:
             return spelled[bisect_right(ends, start) : bisect_left(starts, end)]
 
+        lines = Lines(text)
         for group in groups:
             # what is read beside a group stays on its line: a batch of texts is folded joined by line
             # breaks (detectors/folding.py), and each must fold as it would alone
-            line = line_around(text, group.start(), group.end())
+            line = lines.around(group.start(), group.end())
             pieces, decided = [], [t for _, _, t in near(group.start(), group.end())]
             for token in LATIN_TOKEN.finditer(group.group()):
                 start, end = group.start() + token.start(), group.start() + token.end()
