@@ -27,7 +27,8 @@ Every crawl is a real ``tutorwatch crawl`` process against servers on 127.0.0.1 
    on a busy 2-core machine is mostly the CPU the heavy pages take, wherever it is spent.
 
 ``--tiny`` (run by tests/test_bench_hostile.py): the hostile site alone at the tests' sizes (4 MB
-of headers, 5,000 links a list page); 150 ordinary pages, one round, two heavy pages.
+of headers, 5,000 links a list page); 150 ordinary pages, one round, two heavy pages, no closing
+alone run.
 Timings belong here, never in the tests.
 """
 
@@ -260,13 +261,14 @@ def ordinary_site(pages: int) -> Iterator[tuple[int, Clock]]:
         yield ports["ordinary"], clock
 
 
-def speed(work: Path, pages: int, heavy: int, rounds: int) -> list[dict[str, Any]]:
+def speed(work: Path, pages: int, heavy: int, rounds: int, closing: bool = True) -> list[dict[str, Any]]:
     """The ordinary site's rate in each mode, the modes taken in turn ``rounds`` times (the machine is shared:
-    its load drifts), then alone once more; each mode's rate is the mean of its rounds."""
+    its load drifts), then alone once more (``closing``; not in the tiny run); each mode's rate is the mean of
+    its rounds."""
     modes = [("alone", 0), ("beside one 10 MB page", 1), (f"beside {heavy} pages of 10 MB", heavy)]
     runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode, _ in modes}
     with ordinary_site(pages) as (port, clock):
-        for number, (mode, heavy_pages) in enumerate([*modes * rounds, modes[0]]):
+        for number, (mode, heavy_pages) in enumerate([*modes * rounds, *modes[:closing]]):
             run = work / f"run-{number}"
             run.mkdir()
             sites_dir = generated_site(run / "sites", port)
@@ -332,7 +334,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="hostile-night-") as tmp:
         work = Path(tmp)
         nights = hostile_night(work, args.tiny)
-        rows = speed(work, pages, heavy, rounds)
+        rows = speed(work, pages, heavy, rounds, closing=not args.tiny)
     if args.json:
         print(json.dumps({"nights": nights, "speed": rows}, ensure_ascii=False))
     else:

@@ -23,6 +23,12 @@ from detectors.engine import default_engine
 from detectors.models import Document
 from tests.conftest import Samples, Workspace
 from tests.support.poster_site import HOSTILE, PosterSite, posters, serve_poster_site, site_config
+from tests.support.poster_texts import CLEAN, VIOLATIONS
+
+# A third of the posters (10 violations, 8 clean, a banner among them) and the hostile pictures: the
+# crawl's handling of pictures is the same for each, and reading every poster is measured by
+# bench/image_crawl.py (all 51, README's figure), not repeated here.
+IDS = [*sorted(text.poster_id for text in (*VIOLATIONS, *CLEAN))[2::3], "c01-piano"]
 
 
 @dataclass
@@ -38,7 +44,7 @@ class Nights:
 def nights(tmp_path_factory: pytest.TempPathFactory, samples: Samples) -> Iterator[Nights]:
     root = tmp_path_factory.mktemp("posters")
     (root / "sites").mkdir()
-    with serve_poster_site() as (port, site):
+    with serve_poster_site(IDS) as (port, site):
         (root / "sites" / "posters.yaml").write_text(site_config(port), encoding="utf-8")
         workspace = Workspace(root, samples)
         results, hits = [], []
@@ -61,9 +67,9 @@ def test_both_nights_finish(nights: Nights) -> None:
 
 def test_violations_in_pictures_are_leads_and_clean_posters_are_not(nights: Nights) -> None:
     leads = {url for (url,) in rows(nights.workspace.db, "SELECT url FROM leads")}
-    violations = {f"{nights.base}/ad/{pid}.html" for pid, poster in posters().items() if poster.violation}
-    clean = {f"{nights.base}/ad/{pid}.html" for pid, poster in posters().items() if not poster.violation}
-    assert len(violations) == 28 and len(clean) == 23
+    violations = {f"{nights.base}/ad/{pid}.html" for pid in IDS if posters()[pid].violation}
+    clean = {f"{nights.base}/ad/{pid}.html" for pid in IDS if not posters()[pid].violation}
+    assert len(violations) == 10 and len(clean) == 8
     assert violations <= leads
     assert not leads & clean
     assert not any("/bad-" in url for url in leads)
@@ -129,7 +135,7 @@ def test_a_bad_picture_is_a_fault_of_that_picture(nights: Nights) -> None:
     assert len(HOSTILE) == len(expected) + 1
     # the pages themselves came through: every detail page is a listing of the night
     [(listings,)] = rows(nights.workspace.db, "SELECT listings FROM run_sites WHERE run_id = 1")
-    assert listings == len(posters()) + len(HOSTILE)
+    assert listings == len(IDS) + len(HOSTILE)
 
 
 def test_the_second_night_reads_no_picture_twice(nights: Nights) -> None:
@@ -137,7 +143,7 @@ def test_the_second_night_reads_no_picture_twice(nights: Nights) -> None:
         (run, outcome): images
         for run, outcome, images in rows(nights.workspace.db, "SELECT run_id, outcome, images FROM run_images")
     }
-    readable = len(posters())
+    readable = len(IDS)
     assert counts[1, "read"] == readable
     assert counts[2, "read"] == 0
     assert counts[2, "unchanged"] == readable  # each answered 304: its text from the cache, no bytes downloaded
@@ -148,9 +154,7 @@ def test_the_second_night_reads_no_picture_twice(nights: Nights) -> None:
 def test_the_night_report_counts_pictures(nights: Nights) -> None:
     summary = nights.workspace.reports / "runs" / date.today().isoformat() / "summary.json"
     images = json.loads(summary.read_text(encoding="utf-8"))["images"]
-    assert images == [
-        {"site": "posters", "read": 0, "cached": 0, "unchanged": len(posters()), "skipped": 0, "failed": 7}
-    ]
+    assert images == [{"site": "posters", "read": 0, "cached": 0, "unchanged": len(IDS), "skipped": 0, "failed": 7}]
     html = summary.with_name("report.html").read_text(encoding="utf-8")
     assert "广告图片识别" in html
 
@@ -198,7 +202,7 @@ def test_rescan_judges_the_pictures_text_from_the_cache(nights: Nights) -> None:
     result = nights.workspace.run("rescan")
     assert result.returncode == 0, result.stderr
     flagged = dict(rows(nights.workspace.db, "SELECT url, matched_text FROM leads WHERE flagged = 1"))
-    violations = {f"{nights.base}/ad/{pid}.html" for pid, poster in posters().items() if poster.violation}
+    violations = {f"{nights.base}/ad/{pid}.html" for pid in IDS if posters()[pid].violation}
     assert violations <= set(flagged)
     assert "【图片 1（sha256" in flagged[f"{nights.base}/ad/v01-summer-math-1v1.html"]
     assert sum(nights.site.hits[path] for path in nights.site.hits if path.startswith("/img/")) == before
