@@ -162,7 +162,9 @@ PERIOD = re.compile(
     rf"(?P<fee>{FEE_NOUN})?"
     # terms enrolled or paid for together (两个学期一起报名, 三个月一并缴清)
     rf"(?P<joint>[^,。!?;\n0-9]{{0,2}}?(?:一起|一并|同时|合并|连着)(?:报|報|交|缴|繳|付|购|買|买))?"
-    rf"|(?P<annual>年卡|年课|年费|年缴|包年|(?:全年|整年|年度)(?:套餐|课包|卡|班|课程|会员|学费|课时|费用)|学年卡|终身(?:卡|班|会员|课|VIP|vip|制|学籍))"
+    rf"|(?P<annual>年卡|年课|年费|年缴|包年|(?:全年|整年|年度)(?:套餐|课包|卡|班|课程|会员|学费|课时|费用)|学年卡|终身(?:卡|班|会员|课|VIP|vip|制|学籍)"
+    # a lifetime or permanent card however it is named (终身学习卡, 终身学员资格, 永久会员): no end date
+    rf"|终身(?:学习|学员|成长)(?:卡|会员|VIP|vip|资格)|永久(?:会员|学员|VIP|vip|卡))"
     rf"|有效期(?:为|是)?(?P<days>{NUM})天|(?P<days2>{NUM})天(?:内)?有效"
 )
 DATE_RANGE = re.compile(
@@ -174,7 +176,7 @@ def _period_months(m: re.Match[str]) -> float | None:
     """The months a period match stands for; None when nothing says it is paid for (5年高考, 3个月大)."""
     stated = m.group("pay") or m.group("fee") or m.group("joint") or m.group("more") or m.group("more2")
     if m.group("annual"):
-        return 120.0 if m.group("annual").startswith("终身") else 12.0
+        return 120.0 if m.group("annual").startswith(("终身", "永久")) else 12.0
     days = m.group("days") or m.group("days2")
     if days:
         value = number(days)
@@ -527,7 +529,7 @@ elite_shares = parser(
 PARSERS = {
     "prepaid_months": (
         re.compile(
-            r"个(?:多)?月|半年|学年|[一二两三四五1-5]年|年[卡课费缴度]|包年|全年|整年|终身|个学期|季[度卡]|有效|[0-9]年[0-9]{1,2}月"
+            r"个(?:多)?月|半年|学年|[一二两三四五1-5]年|年[卡课费缴度]|包年|全年|整年|终身|永久|个学期|季[度卡]|有效|[0-9]年[0-9]{1,2}月"
         ),
         prepaid_months,
     ),
