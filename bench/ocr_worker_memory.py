@@ -27,7 +27,8 @@ from crawler.analysis.pool import EnginePool, analyze_batch
 from crawler.images.reading import OCR_SETTINGS, ImageJob
 from detectors.engine import Engine, EngineConfig
 from detectors.models import Document
-from tests.support.posters import all_posters
+from tests.support.poster_texts import CLEAN, VIOLATIONS
+from tests.support.posters import draw
 
 HEAVY = ("onnxruntime", "cv2", "rapidocr_onnxruntime")
 
@@ -56,7 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tiny", action="store_true", help="3 posters (the suite's run)")
     args = parser.parse_args()
-    posters = all_posters()[:3] if args.tiny else all_posters()
+    posters = [draw(text) for text in (*VIOLATIONS, *CLEAN)[: 3 if args.tiny else None]]
     jobs = [ImageJob(Document("看图", p.text.caption, "social"), ((p.poster_id, p.image),)) for p in posters]
     rows = []
     with EnginePool(EngineConfig(), 1) as pool:

@@ -14,7 +14,7 @@ import hashlib
 import io
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from html import escape
@@ -23,7 +23,8 @@ from typing import Any
 
 from PIL import Image
 
-from tests.support.posters import Poster, all_posters
+from tests.support.poster_texts import CLEAN, VIOLATIONS
+from tests.support.posters import Poster, draw
 from tests.support.sample_server import send, serve_handlers
 
 TITLE = "看图了解详情 {n}"
@@ -72,9 +73,32 @@ def hostile_images() -> dict[str, tuple[int, str, bytes]]:
 HOSTILE = (*(f"bad-{name}" for name in ("truncated", "bomb", "html", "garbage", "missing", "huge")), "bad-robots")
 
 
+class DrawnOnDemand(Mapping[str, Poster]):
+    """Every poster by id, each drawn the first time it is asked for: drawing all 51 takes 3–7 s, and
+    most tests and the benchmarks' tiny runs serve two to eighteen of them."""
+
+    def __init__(self) -> None:
+        self.texts = {text.poster_id: text for text in (*VIOLATIONS, *CLEAN)}
+        self.drawn: dict[str, Poster] = {}
+        self.lock = threading.Lock()  # the site's server threads and the test may ask at once
+
+    def __getitem__(self, poster_id: str) -> Poster:
+        with self.lock:
+            if poster_id not in self.drawn:
+                self.drawn[poster_id] = draw(self.texts[poster_id])
+            return self.drawn[poster_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.texts)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
 @cache
-def posters() -> dict[str, Poster]:
-    return {poster.poster_id: poster for poster in all_posters()}
+def posters() -> DrawnOnDemand:
+    """Every poster by id, violations first (tests/support/posters.py's order)."""
+    return DrawnOnDemand()
 
 
 def detail_page(n: int, caption: str, image: str) -> bytes:
@@ -182,7 +206,8 @@ politeness: {{download_delay: 0, concurrency: {concurrency}, revisit_hours: {rev
 def serve_poster_site(
     ids: list[str] | None = None, hostile: bool = True, blank: bool = False
 ) -> Iterator[tuple[int, PosterSite]]:
-    posters()  # drawn before the server answers: a crawl should not wait on Pillow
     site = PosterSite(ids, hostile, blank)
+    for poster_id in site.ids:  # drawn before the server answers: a crawl should not wait on Pillow
+        posters()[poster_id]
     with serve_handlers({"posters": (0, _handler(site))}) as ports:
         yield ports["posters"], site
