@@ -45,8 +45,8 @@ def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """A small model fitted on part of the train split, saved as `tutorwatch train` saves one."""
     items = [i for i in load_labelled(labelled_files()) if i.corpus == "team"]
     engine = rules_engine(EngineConfig())
-    bundle = fit([i for i in items if i.split == "train"][:600], engine)
-    bundle["tuning"] = tune([i for i in items if i.split == "tune"][:150], bundle, engine)
+    bundle = fit([i for i in items if i.split == "train"][:300], engine)
+    bundle["tuning"] = tune([i for i in items if i.split == "tune"][:100], bundle, engine)
     import sklearn
 
     bundle["card"] = {"name": "mini", "versions": {"scikit-learn": sklearn.__version__}}
