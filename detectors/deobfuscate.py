@@ -243,17 +243,21 @@ class Deobfuscator:
     def _is_word(self, text: str, least: int = MIN_WORD_FREQ) -> bool:
         return self._words.get(text, 0) >= least
 
-    def _crossed(self, text: str, start: int, end: int, present: Spans) -> bool:
+    def _crossed(self, text: str, start: int, end: int, present: Spans, beside: Spans) -> bool:
         """Whether a common word of 2-4 characters straddles either edge of [start, end).
 
         A word that reaches into a key term already in the text does not count: in 找属学家教,
-        学家 is an accident of 家教 following.
+        学家 is an accident of 家教 following. Nor does one that reaches into another sound-alike
+        right beside this one (``beside``: stretches that sound like a key term and are no word):
+        in 以对一副导 (一对一辅导), 一副 is made of the two evasions.
         """
         for edge in (start, end):
             for left in range(max(0, edge - 3), edge):
                 for right in range(edge + 1, min(len(text), left + 4) + 1):
                     outside = (left, start) if left < start else (end, right)
                     if present.overlapping(*outside):
+                        continue
+                    if any(s == end or e == start for s, e in beside.overlapping(*outside)):
                         continue
                     if self._is_word(text[left:right], CROSSING_WORD_FREQ):
                         return True
@@ -342,6 +346,7 @@ class Deobfuscator:
         if not candidates:
             return []
         present = Spans((s, e) for _, s, e in self._written_terms.find_matches_as_indexes(text, overlapping=True))
+        beside = Spans({(start, end) for _, start, end, _, written in candidates if not self._is_word(written)})
         taken: list[tuple[int, int, str]] = []
         occupied = bytearray(len(text))  # characters already rewritten by a longer (or earlier) homophone
         for _, start, end, term, written in sorted(candidates, key=lambda c: (-c[0], c[1])):
@@ -349,7 +354,7 @@ class Deobfuscator:
                 continue  # rewriting would break a key term the text already has (家午托: 午托)
             if any(occupied[start:end]) or self._holds_term(written, term):
                 continue
-            if self._is_word(written) or self._crossed(text, start, end, present) or _counted(text, start):
+            if self._is_word(written) or self._crossed(text, start, end, present, beside) or _counted(text, start):
                 continue
             taken.append((start, end, term))
             occupied[start:end] = b"\x01" * (end - start)

@@ -39,6 +39,8 @@ def undone(text: str) -> str:
         ("急招初中xbskjs 无需教师资格证", "急招初中小班授课教师无需教师资格证"),  # a run read by its company
         ("xk类培训", "学科类培训"),  # one word of a three-character term as initials
         ("念薪30万 找聘网课老师", "年薪30万招聘网课老师"),  # job-board words sound-alike
+        ("初中以对一副导", "初中一对一辅导"),  # two sound-alikes side by side: 一副 is made of both
+        ("找佳教副导作业", "找家教辅导作业"),
     ],
 )
 def test_evasions_become_the_term(evasion: str, folded: str) -> None:
@@ -61,6 +63,7 @@ def test_evasions_become_the_term(evasion: str, folded: str) -> None:
         "粤剧班3个科目",  # a measure word after a number counts: not the sound-alike of 各科目
         "分设三个科目",
         "报了几个科目",
+        "一副导演的样子",  # 导演 crosses into no other sound-alike
     ],
 )
 def test_ordinary_words_stay(text: str) -> None:
