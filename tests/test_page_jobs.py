@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import pickle
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
 from scrapy.http import HtmlResponse, Request
 
-from crawler.analysis.page_jobs import LONG_TEXT, PageAnalysis, PageJob, analyze_jobs
+from crawler.analysis.page_jobs import LONG_TEXT, PageAnalysis, PageJob, SealedAnalysis, analyze_jobs
 from crawler.config.site_config import load_sites
 from crawler.evidence.warc import EvidenceWriter, capture, kept_page, verify
 from crawler.extraction.page_reading import PageBytes, read_detail
 from crawler.leads.lead_values import LeadValues
 from detectors import Document, default_engine
+from detectors.models import Analysis
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 SITES = {site.site_id: site for site in load_sites()}
@@ -127,3 +130,30 @@ def test_a_lead_stored_unchanged_with_its_evidence_is_not_packed_again_and_a_cha
     assert packed == {"same": False, "content": True, "categories": True, "rules": True}
     same = answers[0]
     assert isinstance(same, PageAnalysis) and same.unchanged and same.values == answer.values
+
+
+def test_answers_come_back_from_a_worker_equal_with_their_findings_read_on_first_use() -> None:
+    """A worker's answer crosses to the crawl process pickled; its analysis's findings stay pickled until read
+    (most pages' never are: the store takes the values made beside them), and it equals the engine's analysis."""
+    engine = default_engine()
+    sites = sorted(SITES)
+    answers = analyze_jobs(engine, [job(fetched(site_id), site_id) for site_id in sites])
+    arrived = pickle.loads(ForkingPickler.dumps(answers))  # as the pool's result queue carries them
+    flagged = 0
+    for answer, sent in zip(arrived, answers, strict=True):
+        assert isinstance(answer, PageAnalysis) and sent.analysis is not None
+        analysis = answer.analysis
+        assert isinstance(analysis, SealedAnalysis) and "findings" not in vars(analysis)
+        assert (analysis.flagged, analysis.score, analysis.stamp) == (
+            sent.analysis.flagged,
+            sent.analysis.score,
+            sent.analysis.stamp,
+        )
+        assert "findings" not in vars(analysis)  # reading the verdict reads no finding
+        assert analysis.findings == sent.analysis.findings and "findings" in vars(analysis)
+        again = pickle.loads(pickle.dumps(analysis))
+        assert type(again) is Analysis and again == sent.analysis == analysis
+        assert LeadValues.of(answer.read.listing, analysis) == sent.values
+        flagged += analysis.flagged
+    assert flagged, "no sample page was flagged"
+    assert arrived == answers

@@ -14,6 +14,8 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.evidence.warc import Capture, EvidenceRef, EvidenceWriter, verify
 from crawler.extraction.listing import Listing
 from crawler.leads.fingerprint import content_hash, lead_id
+from crawler.leads.groups import GroupKeys
+from crawler.leads.lead_values import LeadValues
 from crawler.leads.migrations import rehash
 from crawler.leads.store import LeadStore
 from detectors import default_engine
@@ -203,3 +205,37 @@ def test_evidence_writers_of_one_run_append_to_its_file_in_turn_and_recreate_it_
     assert again.offset == 0 and verify(tmp_path, again.file, again.offset, again.length, again.sha256) is None
     one.close()
     two.close()
+
+
+def test_groups_from_the_workers_keys_are_the_groups_the_store_makes(tmp_path: Path) -> None:
+    """A lead's index keys and own actor id made where the page was analysed (``LeadValues.keys``) give the store
+    the same actors, cases and key rows as keys the store makes itself (values made without them)."""
+    ads = [
+        replace(AD, url=f"http://127.0.0.1:1/post/{n}.html", body=body)
+        for n, body in enumerate(
+            [
+                "初中数学一对一，老师上门，电话13812345678",
+                "初中数学一对一，老师上门，周末也可，电话13812345678",  # the same phone: one actor
+                "初中数学一对一，老师上门，周末也可，微信 tutor88",  # a repost of the last: one case
+                "高中物理寒假集训班，名额有限，电话13987654321",
+            ]
+        )
+    ]
+    tables = []
+    for made in (True, False):
+        with LeadStore(tmp_path / f"{made}.sqlite") as store:
+            for ad in ads:
+                analysis = analyse(ad)
+                values = LeadValues.of(ad, analysis)
+                assert (values.keys is not None) is analysis.flagged
+                if values.keys is not None:
+                    assert values.keys == GroupKeys.of(values.columns["contacts"], values.columns["minhash"])
+                store.upsert(ad, analysis, "2026-11-01T01:00:00", values=values if made else replace(values, keys=None))
+            leads = store.conn.execute("SELECT url, actor_id, case_id FROM leads ORDER BY url").fetchall()
+            keys = store.conn.execute("SELECT key, lead FROM lead_keys ORDER BY key, lead").fetchall()
+        tables.append(([tuple(row) for row in leads], [tuple(row) for row in keys]))
+    assert tables[0] == tables[1]
+    leads, keys = tables[0]
+    assert len(leads) == 4 and keys
+    assert leads[0][1] == leads[1][1] != ""  # the shared phone made one actor
+    assert leads[1][2] == leads[2][2] != ""  # the repost joined its case

@@ -23,8 +23,9 @@ listing over LONG_TEXT characters (analysed in the lane: ``PageAnalysis.analysis
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 from crawler.config.site_config import SiteConfig
@@ -50,16 +51,78 @@ class PageJob:
     kept: Fingerprint | None = None  # the stored lead's, when its evidence is kept: unchanged, nothing to pack
 
 
+ANALYSIS_FIELDS = tuple(f.name for f in fields(Analysis))
+
+
+class SealedAnalysis(Analysis):
+    """An analysis come back from a detection worker with its findings still pickled, read on first use.
+
+    The crawl process stores a worker's page with the values made beside its analysis (``LeadValues``):
+    most pages' findings are never read there, and unpickling them (a dataclass per finding, one per
+    span) was most of the answer's unpickling, on the crawl process's one core. Equal to the
+    ``Analysis`` it came from, and pickled again as that ``Analysis``.
+    """
+
+    @classmethod
+    def of(cls, state: dict[str, Any], findings: bytes) -> SealedAnalysis:
+        analysis = object.__new__(cls)
+        analysis.__dict__.update(state, _sealed=findings)  # frozen: no __setattr__
+        return analysis
+
+    def __getattr__(self, name: str) -> Any:  # only for an attribute not in __dict__: the findings, once
+        sealed = self.__dict__.get("_sealed")
+        if name != "findings" or sealed is None:
+            raise AttributeError(name)
+        findings = self.__dict__["findings"] = pickle.loads(sealed)
+        del self.__dict__["_sealed"]
+        return findings
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in ANALYSIS_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Analysis):
+            return NotImplemented
+        return self._fields() == tuple(getattr(other, name) for name in ANALYSIS_FIELDS)
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Analysis, self._fields()
+
+
+def _arrived(
+    read: DetailRead,
+    state: dict[str, Any],
+    findings: bytes,
+    packed: Packed | None,
+    values: LeadValues | None,
+    unchanged: bool,
+) -> PageAnalysis:
+    """A PageAnalysis unpickled in the crawl process, its findings left sealed (``SealedAnalysis``)."""
+    return PageAnalysis(read, SealedAnalysis.of(state, findings), packed, values, unchanged)
+
+
 @dataclass(frozen=True)
 class PageAnalysis:
     """What became of a PageJob: the page read, its listing's analysis (None: not analysed here) and its
-    evidence's WARC records when the listing is flagged."""
+    evidence's WARC records when the listing is flagged. Sent back from a worker with the analysis's
+    findings pickled apart (``SealedAnalysis``)."""
 
     read: DetailRead
     analysis: Analysis | None = None
     packed: Packed | None = None
     values: LeadValues | None = None  # the store's hashes and lead columns of the listing and its analysis
     unchanged: bool = False  # a flagged listing whose lead is stored as it is, with its evidence: not packed
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        analysis = self.analysis
+        if analysis is None or type(analysis) is not Analysis:
+            return PageAnalysis, (self.read, analysis, self.packed, self.values, self.unchanged)
+        state = {name: getattr(analysis, name) for name in ANALYSIS_FIELDS if name != "findings"}
+        findings = pickle.dumps(analysis.findings, protocol=pickle.HIGHEST_PROTOCOL)
+        return _arrived, (self.read, state, findings, self.packed, self.values, self.unchanged)
 
 
 Work = Document | ImageJob | PageJob

@@ -63,6 +63,8 @@ class PicturesLink:
         """
         if item.analysis is None or not item.analysis.flagged:  # no lead, no evidence (a finding under the threshold)
             return
+        if not item.images:  # most listings: no finding to read for a picture
+            return
         wanted = quoted(item)
         missing = {image.url: image for image in item.images if image.capture is None and image.unchanged in wanted}
         if not missing or self.crawler is None or self.crawler.engine is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,22 @@ def actor_of(contacts: str) -> str:
     """The id a lead's own contacts give it when no other lead shares them ('' without contacts)."""
     keys = [key for key in contacts.split(";") if key]
     return "A" + hashlib.sha256(min(keys).encode()).hexdigest()[:10] if keys else ""
+
+
+@dataclass(frozen=True)
+class GroupKeys:
+    """A lead's index keys and the actor id its own contacts give it, made from its contacts and signature alone.
+
+    Made where the page is analysed (crawler/leads/lead_values.py: in a detection worker for a crawled
+    page), so the store's one thread only looks them up: hashing a lead's 17 keys was a tenth of its work."""
+
+    contacts: tuple[int, ...]
+    bands: tuple[int, ...]
+    actor: str
+
+    @classmethod
+    def of(cls, contacts: str, minhash: bytes) -> GroupKeys:
+        return cls(tuple(contact_keys(contacts)), tuple(band_keys(minhash)), actor_of(contacts))
 
 
 def similar_groups(rows: list[sqlite3.Row], minhash: bytes) -> set[str]:
@@ -89,21 +106,30 @@ def _join(conn: sqlite3.Connection, column: str, own: str, found: set[str]) -> s
     return chosen
 
 
-def regroup(conn: sqlite3.Connection, rowid: int, lead: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
+def regroup(
+    conn: sqlite3.Connection,
+    rowid: int,
+    lead: Mapping[str, Any],
+    old: Mapping[str, Any] | None,
+    made: GroupKeys | None = None,
+) -> None:
     """Re-index one lead (inside the caller's transaction) and join it to its actor and case.
 
     ``lead`` holds the lead's lead_id, contacts, minhash and case_id as just written; ``old``
     its contacts and minhash before this change (None for a new lead): its keys it no longer has are dropped.
+    ``made``: ``GroupKeys.of`` the lead's contacts and minhash, made already where the page was analysed.
     """
-    contacts, bands = contact_keys(lead["contacts"]), band_keys(lead["minhash"])
+    made = made or GroupKeys.of(lead["contacts"], lead["minhash"])
+    contacts, bands = list(made.contacts), list(made.bands)
     keys = set(contacts + bands)
     before = set(contact_keys(old["contacts"]) + band_keys(old["minhash"])) if old is not None else set()
     if gone := before - keys:  # a new lead has none
         conn.executemany("DELETE FROM lead_keys WHERE key = ? AND lead = ?", ((key, rowid) for key in gone))
-    if added := keys - before:
-        conn.executemany("INSERT OR IGNORE INTO lead_keys VALUES (?, ?)", ((key, rowid) for key in added))
+    if added := keys - before:  # one statement: a step per row cost more than the rows (bench/crawl_speed.py)
+        rows = ", ".join(["(?, ?)"] * len(added))
+        conn.execute(f"INSERT OR IGNORE INTO lead_keys VALUES {rows}", [v for key in added for v in (key, rowid)])
     actors = {row["grp"] for row in _holders(conn, contacts, rowid, "actor_id", 1)}
-    actor = _join(conn, "actor_id", actor_of(lead["contacts"]), actors)
+    actor = _join(conn, "actor_id", made.actor, actors)
     cases = similar_groups(_holders(conn, bands, rowid, "case_id", CASE_PROBE), lead["minhash"])
     own_case = lead["case_id"] or ("C" + lead["lead_id"][1:] if lead["minhash"] else "")
     case = _join(conn, "case_id", own_case, cases)

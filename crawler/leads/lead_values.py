@@ -15,6 +15,7 @@ from typing import Any
 from crawler.extraction.listing import Listing
 from crawler.leads.findings import by_category, matched_text, stored
 from crawler.leads.fingerprint import content_hash, extraction_hash
+from crawler.leads.groups import GroupKeys
 from detectors.models import Analysis
 
 MAX_CONTACTS = 100  # contact keys kept per lead: a page listing thousands is spam, and groups.py looks each one up
@@ -57,6 +58,7 @@ class LeadValues:
     extract_hash: str
     columns: dict[str, Any]
     evidence: dict[str, str] | None  # None: made by the store if the row is written (a page that is no lead)
+    keys: GroupKeys | None = None  # a lead's index keys and own actor id (groups.py); None: the store makes them
 
     @property
     def fingerprint(self) -> Fingerprint:
@@ -65,5 +67,8 @@ class LeadValues:
 
     @classmethod
     def of(cls, listing: Listing, analysis: Analysis) -> LeadValues:
-        evidence = evidence_columns(analysis) if analysis.flagged else None
-        return cls(content_hash(listing), extraction_hash(listing), analysis_columns(analysis), evidence)
+        columns = analysis_columns(analysis)
+        if not analysis.flagged:  # no lead: no row, no groups (a lead that stops being flagged has them made)
+            return cls(content_hash(listing), extraction_hash(listing), columns, None)
+        keys = GroupKeys.of(columns["contacts"], columns["minhash"])
+        return cls(content_hash(listing), extraction_hash(listing), columns, evidence_columns(analysis), keys)

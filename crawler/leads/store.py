@@ -320,7 +320,7 @@ class LeadStore:
                     rowid = int(self.conn.execute(INSERT_KEPT if kept else INSERT_LEAD, row).lastrowid or 0)
                 else:
                     self.conn.execute(UPDATE_KEPT if kept else UPDATE_LEAD, row)
-                regroup(self.conn, rowid, {**row, "case_id": old["case_id"] if old else ""}, old)
+                regroup(self.conn, rowid, {**row, "case_id": old["case_id"] if old else ""}, old, values.keys)
             elif kept is not None:  # a lead seen again whose evidence was missing
                 self.conn.execute(
                     SET_EVIDENCE, (kept.file, kept.offset, kept.length, kept.sha256, kept.fetched_at, rowid)
