@@ -117,6 +117,17 @@ class EnginePool:
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
+    def abandon(self) -> None:
+        """Stop a pool one of whose workers died, without waiting on it: its other workers are killed.
+
+        A worker killed while it held the result queue's lock leaves the others blocked for ever on
+        that lock, and a shutdown that waits for them would stop the crawl's event loop with it.
+        """
+        processes = getattr(self._executor, "_processes", None) or {}  # ProcessPoolExecutor has no public list
+        for process in list(processes.values()):
+            process.kill()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
     def __enter__(self) -> EnginePool:
         return self
 

@@ -113,9 +113,21 @@ class SharedPool:
         batch, self.waiting = self.waiting, []
         if not batch:
             return
-        pool = self.pool
-        done = asyncio.wrap_future(pool.submit(analyze_jobs, [document for document, _ in batch]))
-        done.add_done_callback(lambda result: self._answer(batch, result, pool))
+        documents = [document for document, _ in batch]
+        for _ in range(2):  # a pool that broke while no batch was in flight refuses at once: start a new one
+            pool = self.pool
+            try:
+                future = pool.submit(analyze_jobs, documents)
+            except BrokenProcessPool:
+                self._restart(pool)
+                continue
+            done = asyncio.wrap_future(future)
+            done.add_done_callback(lambda result, pool=pool: self._answer(batch, result, pool))  # type: ignore[misc]
+            return
+        error = WorkerDied("the detection workers could not be started again")
+        for _, answer in batch:
+            if not answer.done():
+                answer.set_exception(error)
 
     @classmethod
     def of(cls, crawler: Crawler) -> SharedPool | None:
@@ -134,14 +146,14 @@ class SharedPool:
             if self.lane is lane:  # the next big page starts a new one
                 log.error("the big-page worker died")
                 self.lane = None
-                lane.close()
+                lane.abandon()
             raise WorkerDied("the worker reading this page died") from None
 
     def _restart(self, pool: EnginePool) -> None:
         """After a worker died: the first task to hear of it starts fresh workers."""
         if self.pool is pool:
             log.error("a detection worker died; starting new ones")
-            self.pool.close()
+            self.pool.abandon()
             self.pool = EnginePool(pool.config, pool.workers, preload=PAGE_READING, pages=True)
 
     def _answer(self, batch: list[tuple[Work, asyncio.Future]], result: asyncio.Future, pool: EnginePool) -> None:
