@@ -25,7 +25,7 @@ from tests.support.listing_site import render_site, serve_site, site_config
 from tests.support.processes import children
 from tests.support.sample_server import SITE_KINDS, load_listings
 
-PAGES = 1500
+PAGES = 600
 
 
 class Gated(dict):
