@@ -46,10 +46,9 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support: the sample servers, from the checkout
 
 from crawler.scaleout.frontier import WORKERS_KEY
-from tests.support.listing_site import PER_LIST, render_site, serve_site, site_config, write_site
+from tests.support.listing_site import PER_LIST, serve_site, site_config, site_pages, write_site
 from tests.support.local_redis import free_port, local_redis
 from tests.support.processes import adopt_orphans, cpu_seconds, reap_forkservers, spawned_workers
-from tests.support.sample_server import SITE_KINDS, load_listings
 
 SCRAPY_FAST = {
     "CONCURRENT_REQUESTS": 16,
@@ -58,16 +57,6 @@ SCRAPY_FAST = {
     "LOG_LEVEL": "WARNING",
 }
 TUTORWATCH = str(Path(sys.executable).parent / "tutorwatch")
-
-
-def site_pages(pages: int) -> dict[str, bytes]:
-    """The generated site: N detail pages, the sample listings' texts in turn, each numbered."""
-    listings = [item for site in SITE_KINDS for item in load_listings(site)]
-    items = []
-    for n in range(pages):
-        item = listings[n % len(listings)]
-        items.append({**item, "title": f"{item['title']} #{n}", "body": f"{item['body']}\n编号 {n}"})
-    return render_site(items)
 
 
 @contextmanager

@@ -331,7 +331,7 @@ class Deobfuscator:
         for start, end, term in sorted(found):  # a form found by a rescan may reach into the next one found
             if not kept or start >= kept[-1][1]:
                 kept.append((start, end, term))
-        return sorted(kept + self._initials.find(text, kept))
+        return sorted(kept + self._initials.find(text, kept, lines))
 
     def _homophone_matches(self, text: str) -> list[tuple[int, int, str]]:
         """Stretches that sound like a key term but are written otherwise; longest first, no overlaps."""
@@ -341,12 +341,13 @@ class Deobfuscator:
         candidates = []
         for index, start, end in self._homophones.find_matches_as_indexes(sounds, overlapping=True):
             term, written = self._sound_terms[index], text[start:end]  # most are the key term as written
-            if written != term and sum(a != b for a, b in zip(written, term, strict=True)) <= max(1, len(term) // 2):
+            near = written != term and sum(a != b for a, b in zip(written, term, strict=True)) <= max(1, len(term) // 2)
+            if near and not self._is_word(written):  # a word as written (无理, not 物理) is never rewritten
                 candidates.append((end - start, start, end, term, written))
         if not candidates:
             return []
         present = Spans((s, e) for _, s, e in self._written_terms.find_matches_as_indexes(text, overlapping=True))
-        beside = Spans({(start, end) for _, start, end, _, written in candidates if not self._is_word(written)})
+        beside = Spans({(start, end) for _, start, end, _, _ in candidates})
         taken: list[tuple[int, int, str]] = []
         occupied = bytearray(len(text))  # characters already rewritten by a longer (or earlier) homophone
         for _, start, end, term, written in sorted(candidates, key=lambda c: (-c[0], c[1])):
@@ -354,7 +355,7 @@ class Deobfuscator:
                 continue  # rewriting would break a key term the text already has (家午托: 午托)
             if any(occupied[start:end]) or self._holds_term(written, term):
                 continue
-            if self._is_word(written) or self._crossed(text, start, end, present, beside) or _counted(text, start):
+            if self._crossed(text, start, end, present, beside) or _counted(text, start):
                 continue
             taken.append((start, end, term))
             occupied[start:end] = b"\x01" * (end - start)

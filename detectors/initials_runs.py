@@ -131,7 +131,12 @@ class InitialsReader:
             at = previous
         return pieces[::-1]
 
-    def find(self, text: str, spelled: list[tuple[int, int, str]] = ()) -> list[tuple[int, int, str]]:  # type: ignore[assignment]
+    def find(
+        self,
+        text: str,
+        spelled: list[tuple[int, int, str]] = (),  # type: ignore[assignment]
+        lines: Lines | None = None,
+    ) -> list[tuple[int, int, str]]:
         """(start, end, term) for the pieces of initials in folded ``text`` that ``spelled`` did not undo.
 
         A group is a run of letters or several runs apart by single spaces (yw zw); it is read
@@ -150,7 +155,7 @@ class InitialsReader:
         def near(start: int, end: int) -> list[tuple[int, int, str]]:
             return spelled[bisect_right(ends, start) : bisect_left(starts, end)]
 
-        lines = Lines(text)
+        lines = lines or Lines(text)  # the caller's, when it read the same text's lines already
         for group in groups:
             # what is read beside a group stays on its line: a batch of texts is folded joined by line
             # breaks (detectors/folding.py), and each must fold as it would alone

@@ -21,9 +21,8 @@ from pathlib import Path
 import yaml
 
 from tests.conftest import TUTORWATCH
-from tests.support.listing_site import render_site, serve_site, site_config
+from tests.support.listing_site import serve_site, site_config, site_pages
 from tests.support.processes import children
-from tests.support.sample_server import SITE_KINDS, load_listings
 
 PAGES = 600
 
@@ -40,15 +39,6 @@ class Gated(dict):
             self.asked.set()
             self.open.wait(60)
         return super().get(path, default)
-
-
-def _pages() -> dict[str, bytes]:
-    listings = [item for site in SITE_KINDS for item in load_listings(site)]
-    items = [
-        {**item, "title": f"{item['title']} #{n}", "body": f"{item['body']}\n编号 {n}"}
-        for n, item in enumerate(listings[n % len(listings)] for n in range(PAGES))
-    ]
-    return render_site(items)
 
 
 def _detection_workers(crawl: int) -> list[int]:
@@ -109,7 +99,7 @@ def _kill_one(crawl: subprocess.Popen) -> int | None:
 
 
 def test_a_worker_killed_while_idle_neither_hangs_the_night_nor_loses_a_page(tmp_path: Path) -> None:
-    pages = Gated(_pages())
+    pages = Gated(site_pages(PAGES))
 
     def before_any_page(crawl: subprocess.Popen) -> int | None:
         if not pages.asked.is_set():
@@ -125,4 +115,8 @@ def test_a_worker_killed_while_idle_neither_hangs_the_night_nor_loses_a_page(tmp
 
 def test_a_worker_killed_mid_night_leaves_its_batch_as_faults_and_the_night_ends(tmp_path: Path) -> None:
     db = tmp_path / "leads.db"
-    _crawl(tmp_path, _pages(), lambda crawl: _kill_one(crawl) if _count(db, "SELECT count(*) FROM leads") else None)
+    _crawl(
+        tmp_path,
+        site_pages(PAGES),
+        lambda crawl: _kill_one(crawl) if _count(db, "SELECT count(*) FROM leads") else None,
+    )

@@ -68,7 +68,7 @@ class LeadValues:
     @classmethod
     def of(cls, listing: Listing, analysis: Analysis) -> LeadValues:
         columns = analysis_columns(analysis)
+        hashes = content_hash(listing), extraction_hash(listing)
         if not analysis.flagged:  # no lead: no row, no groups (a lead that stops being flagged has them made)
-            return cls(content_hash(listing), extraction_hash(listing), columns, None)
-        keys = GroupKeys.of(columns["contacts"], columns["minhash"])
-        return cls(content_hash(listing), extraction_hash(listing), columns, evidence_columns(analysis), keys)
+            return cls(*hashes, columns, None)
+        return cls(*hashes, columns, evidence_columns(analysis), GroupKeys.of(columns["contacts"], columns["minhash"]))

@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.support.sample_server import SITE_KINDS, load_listings
+
 PER_LIST = 100
 FACTS = (("发布者", "publisher"), ("联系电话", "contact"), ("区县", "district"), ("价格", "price"))
 ROBOTS = "User-agent: *\nAllow: /\n"
@@ -48,6 +50,16 @@ def render_site(items: Sequence[dict[str, Any]]) -> dict[str, bytes]:
             f'<div class="pager">{nav}</div></body></html>'
         ).encode()
     return pages
+
+
+def site_pages(pages: int) -> dict[str, bytes]:
+    """The generated site: N detail pages, the sample listings' texts in turn, each numbered."""
+    listings = [item for site in SITE_KINDS for item in load_listings(site)]
+    items = []
+    for n in range(pages):
+        item = listings[n % len(listings)]
+        items.append({**item, "title": f"{item['title']} #{n}", "body": f"{item['body']}\n编号 {n}"})
+    return render_site(items)
 
 
 def site_config(port: int, politeness: dict[str, Any] | None = None) -> dict[str, Any]:
